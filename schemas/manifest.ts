@@ -1,0 +1,86 @@
+/**
+ * The run manifest: what a user uploads to `runs/<runId>/manifest.json` or passes to `r1flow run`.
+ * Every object is strict, so a misspelt key is an error rather than a silently ignored setting.
+ * Defaults are the values the DeepSeek-R1 (Guo et al. 2025) and DeepSeekMath (Shao et al. 2024)
+ * papers report, where they report one; docs/manifest.md lists each with its source.
+ */
+import { z } from "zod";
+import { DatasetSource, RunId, Uri } from "./common.ts";
+import {
+  CurriculumSettings,
+  EvalSettings,
+  RejectionSettings,
+  RewardWeights,
+} from "./settings/lambda-stages.ts";
+import { GrpoSettings, RewardModelSettings, RolloutSettings, SftSettings } from "./settings/worker-stages.ts";
+
+export const ModelSettings = z.strictObject({
+  /** `builtin:tiny` (built locally, for the demo and tests), a local directory, a hub id or `s3://` prefix. */
+  base: z.string().min(1),
+  /** Frozen KL reference; defaults to the model GRPO starts from (the SFT checkpoint). */
+  reference: z.string().min(1).optional(),
+  /** Smaller model to distil the rejection-sampled set into; absent means round 2 fine-tunes `base`. */
+  student: z.string().min(1).optional(),
+  /** Longest prompt + completion, in tokens. */
+  maxSeqLen: z.number().int().min(32).max(262_144).default(4096),
+});
+
+export const DatasetRef = z.strictObject({
+  /** Name used in tables and reports, e.g. `gsm8k-train`. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, "expected lowercase letters, digits, '-', '_' or '.'"),
+  source: DatasetSource,
+  /** File or prefix to read; not used by `arithmetic`. */
+  uri: Uri.optional(),
+  /** train: SFT/RL; eval: benchmarks only; both: e.g. a held-out split of the same source. */
+  role: z.enum(["train", "eval", "both"]).default("train"),
+  /** Split name recorded on the rows; default from the file name. */
+  split: z.string().min(1).optional(),
+  /** Rows to generate (arithmetic) or to keep at most (others). */
+  count: z.number().int().min(1).optional(),
+  seed: z.number().int().default(0),
+});
+
+export const ComputeSettings = z.strictObject({
+  /** `auto` picks CUDA when present. */
+  device: z.enum(["auto", "cpu", "cuda"]).default("auto"),
+  /** bf16 on GPU (R1 trains in bf16/FP8); fp32 on CPU. */
+  precision: z.enum(["auto", "bf16", "fp32"]).default("auto"),
+  gpusPerNode: z.number().int().min(1).max(8).default(1),
+  /** >1 uses an AWS Batch multi-node parallel job (on-demand queue only). */
+  nodes: z.number().int().min(1).max(64).default(1),
+  /** Spot GPUs for single-node jobs; the worker checkpoints and resumes on reclaim. */
+  spot: z.boolean().default(true),
+  /** Checkpoint every N optimizer steps (and on SIGTERM). */
+  checkpointEvery: z.number().int().min(1).default(50),
+});
+
+const stage = <T extends z.ZodObject>(settings: T) =>
+  settings.extend({ enabled: z.boolean().default(true) }).prefault({});
+
+export const StagesSettings = z.strictObject({
+  curriculum: CurriculumSettings.prefault({}),
+  sft: stage(SftSettings),
+  reward: stage(RewardModelSettings),
+  rollout: RolloutSettings.prefault({}),
+  grpo: stage(GrpoSettings),
+  rejection: stage(RejectionSettings),
+  sft2: stage(SftSettings),
+  eval: stage(EvalSettings),
+});
+
+export const Manifest = z.strictObject({
+  version: z.literal(1).default(1),
+  runId: RunId,
+  description: z.string().optional(),
+  model: ModelSettings,
+  datasets: z.array(DatasetRef).min(1, "expected at least one data set"),
+  rewards: RewardWeights.prefault({}),
+  stages: StagesSettings.prefault({}),
+  compute: ComputeSettings.prefault({}),
+  seed: z.number().int().default(0),
+});
+
+/** What a user writes (defaults optional). */
+export type ManifestInput = z.input<typeof Manifest>;
+/** What the pipeline sees: every default filled in. */
+export type Manifest = z.output<typeof Manifest>;

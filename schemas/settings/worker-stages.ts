@@ -1,0 +1,97 @@
+/** Settings of the stages the GPU worker runs (`python -m r1worker <stage>`). */
+import { z } from "zod";
+
+const positive = z.number().gt(0);
+
+export const OptimSettings = {
+  learningRate: positive,
+  /** Linear warm-up share of the steps, then cosine decay to `minLrRatio` × lr. */
+  warmupRatio: z.number().min(0).max(1).default(0.03),
+  minLrRatio: z.number().min(0).max(1).default(0.1),
+  weightDecay: z.number().min(0).default(0),
+  /** Global gradient-norm clip. */
+  gradClip: positive.default(1),
+  /** Tokens per micro-batch (batches are sized by tokens, not rows). */
+  tokenBudget: z.number().int().min(16).default(16_384),
+  gradAccumulation: z.number().int().min(1).default(1),
+};
+
+export const SftSettings = z.strictObject({
+  ...OptimSettings,
+  /** DeepSeekMath-Instruct SFT used 5e-5. */
+  learningRate: positive.default(5e-5),
+  /** R1 fine-tunes for two epochs on its ~800k-sample set. */
+  epochs: z.number().int().min(1).default(2),
+  /** Pack several examples into one sequence (attention kept within each example). */
+  packing: z.boolean().default(true),
+  /** Visit curriculum levels in ascending order. */
+  curriculumOrder: z.boolean().default(true),
+  maxSteps: z.number().int().min(0).default(0),
+});
+
+export const RewardModelSettings = z.strictObject({
+  ...OptimSettings,
+  /** DeepSeekMath's reward model: 2e-5. */
+  learningRate: positive.default(2e-5),
+  epochs: z.number().int().min(1).default(1),
+  /** Margin m in −log σ(r_c − r_r − m). */
+  margin: z.number().min(0).default(0),
+  /** Share of pairs held out for the pair-accuracy figure. */
+  heldOut: z.number().min(0).max(0.5).default(0.1),
+  /** Train the process (step) head too. */
+  process: z.boolean().default(true),
+  /** Step labels: human (PRM800K file), auto (Math-Shepherd completions), rule (checkable steps). */
+  stepLabels: z.enum(["human", "auto", "rule"]).default("rule"),
+  /** Math-Shepherd: completions sampled from each step, and the rule turning them into a label. */
+  autoCompletions: z.number().int().min(1).default(8),
+  autoRule: z.enum(["any", "most"]).default("any"),
+  /** Optional PRM800K-format file of human step labels. */
+  humanLabels: z.string().optional(),
+  /** Problems used to make verified preference pairs. */
+  prompts: z.number().int().min(1).default(256),
+  samplesPerPrompt: z.number().int().min(2).default(4),
+});
+
+export const RolloutSettings = z.strictObject({
+  /** hf: transformers `generate` (CPU or GPU); vllm: the GPU engine; auto picks vllm on CUDA if installed. */
+  backend: z.enum(["auto", "hf", "vllm"]).default("auto"),
+  /** R1 samples at temperature 1 during RL. */
+  temperature: z.number().min(0).max(2).default(1),
+  topP: z.number().gt(0).max(1).default(1),
+  /** R1: 32,768 tokens (65,536 late in training); DeepSeekMath: 1,024. */
+  maxNewTokens: z.number().int().min(1).default(32_768),
+  stop: z.array(z.string()).default([]),
+  /** Prompts per generate call. */
+  batchSize: z.number().int().min(1).default(64),
+  tensorParallel: z.number().int().min(1).max(8).default(1),
+});
+
+export const GrpoSettings = z.strictObject({
+  ...OptimSettings,
+  /** R1: 3e-6; DeepSeekMath: 1e-6. */
+  learningRate: positive.default(3e-6),
+  warmupRatio: z.number().min(0).max(1).default(0),
+  /** RL iterations (rollout → score → update → curriculum). */
+  iterations: z.number().int().min(1).default(100),
+  /** G, samples per prompt: R1 16, DeepSeekMath 64. */
+  groupSize: z.number().int().min(2, "expected an integer ≥ 2 (GRPO needs a group)").default(16),
+  /** ε of the clipped ratio (PPO); `clipEpsHigh` is DAPO's separate upper bound (defaults to ε). */
+  clipEps: positive.default(0.2),
+  clipEpsHigh: positive.optional(),
+  /** β of the k3 KL to the frozen reference: R1 0.001, DeepSeekMath 0.04. */
+  klCoef: z.number().min(0).default(0.001),
+  /** Entropy bonus coefficient (0 = off, as in R1). */
+  entropyCoef: z.number().min(0).default(0),
+  /** μ, policy updates per batch of rollouts: 1 in DeepSeekMath and R1. */
+  innerEpochs: z.number().int().min(1).default(1),
+  /** outcome: one advantage per completion; process: per token from step rewards (DeepSeekMath). */
+  advantage: z.enum(["outcome", "process"]).default("outcome"),
+  /** std: (r − mean)/(std + ε) (GRPO); none: r − mean (Dr. GRPO). */
+  advantageNorm: z.enum(["std", "none"]).default("std"),
+  /** seq-mean-token-mean: original GRPO; token-mean: DAPO; seq-mean-token-sum-norm: Dr. GRPO. */
+  lossAgg: z
+    .enum(["seq-mean-token-mean", "token-mean", "seq-mean-token-sum-norm"])
+    .default("seq-mean-token-mean"),
+  /** Replace the KL reference with the current policy every N iterations (0 = never). */
+  refreshReferenceEvery: z.number().int().min(0).default(0),
+});

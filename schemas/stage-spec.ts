@@ -1,0 +1,110 @@
+/**
+ * What a GPU-worker stage is handed (`python -m r1worker <stage> --spec <uri>`) and what every
+ * stage reports back. Specs name their inputs and outputs by URI and carry only their own settings.
+ */
+import { z } from "zod";
+import { RunId, Uri } from "./common.ts";
+import { ComputeSettings } from "./manifest.ts";
+import { GrpoSettings, RewardModelSettings, RolloutSettings, SftSettings } from "./settings/worker-stages.ts";
+
+export const WORKER_STAGES = ["sft", "reward", "rollout", "score-rm", "grpo"] as const;
+export type WorkerStage = (typeof WORKER_STAGES)[number];
+
+const shards = z.array(Uri);
+
+const common = {
+  runId: RunId,
+  /** Prefix the stage writes under; `_SUCCESS` is written there last. */
+  output: Uri,
+  compute: ComputeSettings.prefault({}),
+  maxSeqLen: z.number().int().min(32),
+  seed: z.number().int().default(0),
+};
+
+export const SftSpec = z.strictObject({
+  ...common,
+  stage: z.literal("sft"),
+  /** `sft_examples` shards. */
+  examples: shards.min(1),
+  /** Checkpoint to start from (HF layout) or `builtin:tiny`. */
+  model: z.string().min(1),
+  settings: SftSettings,
+});
+
+export const RewardSpec = z.strictObject({
+  ...common,
+  stage: z.literal("reward"),
+  /** `preference_pairs` shards. */
+  pairs: shards,
+  /** `step_labels` shards for the process head (may be empty). */
+  stepLabels: shards.default([]),
+  model: z.string().min(1),
+  settings: RewardModelSettings,
+});
+
+export const RolloutSpec = z.strictObject({
+  ...common,
+  stage: z.literal("rollout"),
+  /** `problems` shards to prompt with. */
+  prompts: shards.min(1),
+  model: z.string().min(1),
+  /** Reward model checkpoint; when set each completion and each step is scored. */
+  rewardModel: z.string().min(1).optional(),
+  samplesPerPrompt: z.number().int().min(1),
+  policyVersion: z.number().int().min(0),
+  settings: RolloutSettings,
+});
+
+export const ScoreRmSpec = z.strictObject({
+  ...common,
+  stage: z.literal("score-rm"),
+  rollouts: shards.min(1),
+  rewardModel: z.string().min(1),
+});
+
+export const GrpoSpec = z.strictObject({
+  ...common,
+  stage: z.literal("grpo"),
+  /** `scored_rollouts` shards of this iteration. */
+  scored: shards.min(1),
+  /** Current policy checkpoint. */
+  policy: z.string().min(1),
+  /** Frozen KL reference checkpoint. */
+  reference: z.string().min(1),
+  iteration: z.number().int().min(0),
+  settings: GrpoSettings,
+});
+
+export const WorkerSpec = z.discriminatedUnion("stage", [
+  SftSpec,
+  RewardSpec,
+  RolloutSpec,
+  ScoreRmSpec,
+  GrpoSpec,
+]);
+export type WorkerSpec = z.output<typeof WorkerSpec>;
+
+/** `metrics.json` of every stage and the small result a state returns (well under 256 KB). */
+export const StageSummary = z.strictObject({
+  stage: z.string().min(1),
+  status: z.enum(["succeeded", "skipped", "failed"]),
+  startedAt: z.string(),
+  durationS: z.number().min(0),
+  rowsIn: z.number().int().min(0).optional(),
+  rowsOut: z.number().int().min(0).optional(),
+  /** Named outputs: one URI or a list of shard URIs. */
+  outputs: z.record(z.string(), z.union([Uri, z.array(Uri)])).default({}),
+  /** Scalar metrics (loss, reward mean, accuracy …). */
+  metrics: z.record(z.string(), z.number()).default({}),
+  warnings: z.array(z.string()).default([]),
+});
+export type StageSummary = z.output<typeof StageSummary>;
+
+/** `_SUCCESS`: written last; its hash of spec + inputs decides whether a re-run may skip the stage. */
+export const SuccessMarker = z.strictObject({
+  stage: z.string().min(1),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  finishedAt: z.string(),
+  files: z.array(z.string()),
+});
+export type SuccessMarker = z.output<typeof SuccessMarker>;
