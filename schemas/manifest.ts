@@ -54,18 +54,18 @@ export const ComputeSettings = z.strictObject({
   checkpointEvery: z.number().int().min(1).default(50),
 });
 
-const stage = <T extends z.ZodObject>(settings: T) =>
-  settings.extend({ enabled: z.boolean().default(true) }).prefault({});
+/** Each switchable stage gets `enabled` (default on). */
+const enabled = { enabled: z.boolean().default(true) };
 
 export const StagesSettings = z.strictObject({
   curriculum: CurriculumSettings.prefault({}),
-  sft: stage(SftSettings),
-  reward: stage(RewardModelSettings),
+  sft: SftSettings.extend(enabled).prefault({}),
+  reward: RewardModelSettings.extend(enabled).prefault({}),
   rollout: RolloutSettings.prefault({}),
-  grpo: stage(GrpoSettings),
-  rejection: stage(RejectionSettings),
-  sft2: stage(SftSettings),
-  eval: stage(EvalSettings),
+  grpo: GrpoSettings.extend(enabled).prefault({}),
+  rejection: RejectionSettings.extend(enabled).prefault({}),
+  sft2: SftSettings.extend(enabled).prefault({}),
+  eval: EvalSettings.extend(enabled).prefault({}),
 });
 
 export const Manifest = z.strictObject({

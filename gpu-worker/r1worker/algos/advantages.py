@@ -34,6 +34,12 @@ def _group_stats(values: torch.Tensor, group: torch.Tensor, n_groups: int) -> tu
     return mean, var.sqrt()
 
 
+def _safe_denominator(std: torch.Tensor, eps: float) -> torch.Tensor:
+    """std + eps, with 1 where that is 0 (all-equal group, eps = 0): its deviations are 0 anyway."""
+    denom = std + eps
+    return torch.where(denom > 0, denom, torch.ones_like(denom))
+
+
 def _dense_groups(group_index: torch.Tensor | Sequence[int]) -> tuple[torch.Tensor, int]:
     """Arbitrary integer group ids [N] -> dense ids in [0, G) and G."""
     group_index = torch.as_tensor(group_index)
@@ -78,7 +84,7 @@ def grpo_outcome(
     mean, std = _group_stats(rewards, dense, n_groups)
     adv = rewards - mean[dense]
     if norm_by_std:
-        adv = adv / (std[dense] + eps)
+        adv = adv / _safe_denominator(std, eps)[dense]
     return adv
 
 
@@ -133,7 +139,7 @@ def grpo_process(
     mean, std = _group_stats(flat_r, flat_g, n_groups)
     normed = flat_r - mean[flat_g]
     if norm_by_std:
-        normed = normed / (std[flat_g] + eps)
+        normed = normed / _safe_denominator(std, eps)[flat_g]
 
     t_max = int(lengths.max()) if n else 0
     flat_row = torch.cat([torch.full((r.numel(),), i, dtype=torch.long) for i, r in enumerate(rewards)]) \

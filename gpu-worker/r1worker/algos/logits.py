@@ -36,6 +36,8 @@ def entropy_from_logits(logits: torch.Tensor) -> torch.Tensor:
         [B, T] entropies in nats (float32 when the logits are half precision); log V when uniform.
     """
     logits = _upcast(logits)
+    # H is shift-invariant; centring on the max keeps logsumexp and sum(p z) from cancelling.
+    logits = logits - logits.amax(dim=-1, keepdim=True).detach()
     log_z = torch.logsumexp(logits, dim=-1)
     probs = torch.softmax(logits, dim=-1)
     return log_z - (probs * logits).sum(-1)

@@ -1,0 +1,75 @@
+/**
+ * One object-store interface for S3 (and LocalStack) and the local disk, chosen by URI.
+ * Writes are all-or-nothing: a reader sees the whole object or none of it.
+ */
+import { LocalStore } from "./local-store.ts";
+import { S3Store, s3ClientFromEnv } from "./s3-store.ts";
+import { parseUri } from "./uri.ts";
+
+export type Bytes = Buffer | Uint8Array | string;
+
+/** An object being written; nothing is visible at its URI until `close()` resolves. */
+export interface ObjectSink {
+  /** Appends bytes; resolves when the sink can take more (back-pressure). */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Publishes the object. */
+  close(): Promise<void>;
+  /** Drops everything written so far; the URI keeps whatever it held before. */
+  abort(): Promise<void>;
+}
+
+export interface ObjectStore {
+  read(uri: string): Promise<Buffer>;
+  /** Bytes [start, end) of the object. */
+  readRange(uri: string, start: number, end: number): Promise<Buffer>;
+  /** The object in chunks, in order; never the whole object at once. */
+  readStream(uri: string): AsyncIterable<Uint8Array>;
+  size(uri: string): Promise<number>;
+  write(uri: string, data: Bytes): Promise<void>;
+  openWrite(uri: string): Promise<ObjectSink>;
+  writeFromStream(uri: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void>;
+  /** Every object under the prefix (taken as a directory), as full URIs, sorted. */
+  list(prefix: string): Promise<string[]>;
+  exists(uri: string): Promise<boolean>;
+  /** Deletes one object; deleting a missing object is not an error. */
+  delete(uri: string): Promise<void>;
+  /** Deletes every object under the prefix; returns how many. */
+  deletePrefix(prefix: string): Promise<number>;
+}
+
+const local = new LocalStore();
+const s3Stores = new Map<string, S3Store>();
+
+/**
+ * The store serving a URI. S3 clients are cached per endpoint (`AWS_ENDPOINT_URL_S3`, then
+ * `AWS_ENDPOINT_URL`, read at call time so tests can point at an emulator).
+ */
+export function storeFor(uri: string): ObjectStore {
+  if (parseUri(uri).scheme === "file") return local;
+  const endpoint = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || "";
+  let store = s3Stores.get(endpoint);
+  if (!store) {
+    store = new S3Store(s3ClientFromEnv(endpoint || undefined));
+    s3Stores.set(endpoint, store);
+  }
+  return store;
+}
+
+/** Pumps chunks into a sink, aborting it if the source or the sink fails. */
+export async function pump(
+  sink: ObjectSink,
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<void> {
+  try {
+    for await (const chunk of chunks) await sink.write(chunk);
+  } catch (err) {
+    await sink.abort().catch(() => {});
+    throw err;
+  }
+  await sink.close();
+}
+
+export function toBuffer(data: Bytes): Buffer {
+  if (typeof data === "string") return Buffer.from(data, "utf8");
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}

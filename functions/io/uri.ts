@@ -1,0 +1,48 @@
+/**
+ * Object URIs: `s3://bucket/key`, `file:///abs/path`, or a plain path (relative to the cwd).
+ * Parsing is pure; the stores use the parsed form.
+ */
+import { isAbsolute, posix, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+export type ParsedUri =
+  | { readonly scheme: "s3"; readonly bucket: string; readonly key: string }
+  | { readonly scheme: "file"; readonly path: string; readonly style: "url" | "path" };
+
+export function parseUri(uri: string): ParsedUri {
+  if (uri.startsWith("s3://")) {
+    const rest = uri.slice("s3://".length);
+    const slash = rest.indexOf("/");
+    const bucket = slash < 0 ? rest : rest.slice(0, slash);
+    if (!bucket) throw new Error(`invalid S3 URI "${uri}": expected s3://bucket/key`);
+    return { scheme: "s3", bucket, key: slash < 0 ? "" : rest.slice(slash + 1) };
+  }
+  if (uri.startsWith("file://")) return { scheme: "file", path: fileURLToPath(uri), style: "url" };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
+    throw new Error(`unsupported URI scheme in "${uri}": expected s3://, file:// or a path`);
+  }
+  if (!uri) throw new Error("empty URI: expected s3://bucket/key, file:// or a path");
+  return { scheme: "file", path: isAbsolute(uri) ? uri : resolve(uri), style: "path" };
+}
+
+/** The URI for a parsed location, in the same style it was written in (file URL or plain path). */
+export function formatUri(parsed: ParsedUri): string {
+  if (parsed.scheme === "s3") return `s3://${parsed.bucket}/${parsed.key}`;
+  return parsed.style === "url" ? pathToFileURL(parsed.path).href : parsed.path;
+}
+
+/** Appends path segments: `join("s3://b/runs", "x", "part-00000.arrow")` → `s3://b/runs/x/part-00000.arrow`. */
+export function join(uri: string, ...parts: string[]): string {
+  const tail = parts.filter((p) => p.length > 0).map((p) => p.replace(/^\/+|\/+$/g, ""));
+  if (uri.startsWith("s3://") || uri.startsWith("file://")) {
+    const base = uri.replace(/\/+$/, "");
+    return [base, ...tail.filter((p) => p.length > 0)].join("/");
+  }
+  return posix.join(uri, ...tail);
+}
+
+/** The last path segment: `basename("s3://b/x/part-00001.arrow")` → `part-00001.arrow`. */
+export function basename(uri: string): string {
+  const trimmed = uri.replace(/\/+$/, "");
+  return trimmed.slice(trimmed.lastIndexOf("/") + 1);
+}

@@ -1,0 +1,120 @@
+/**
+ * Equivalence of two scalar LaTeX expressions with mathjs: numeric evaluation at seeded random
+ * points for the free variables (complex values allowed), then `simplify(a - b)` when evaluation
+ * cannot decide. Parsed expressions are cached by their LaTeX text.
+ */
+import { type EvalFunction, type MathNode, parse, simplify } from "mathjs";
+import { check, type Deadline, remaining } from "./deadline.ts";
+import { latexToMathjs } from "./latex-to-mathjs.ts";
+import { ABS_TOL, REL_TOL } from "./numeric.ts";
+
+/** A parsed, compiled expression. */
+export interface Compiled {
+  node: MathNode;
+  code: EvalFunction;
+  symbols: string[];
+}
+
+const CACHE_MAX = 20_000;
+const cache = new Map<string, Compiled | null>();
+/** Evaluation points per comparison; a wrong identity survives all of them with negligible chance. */
+const POINTS = 6;
+const SEED = 0x5eed;
+/** `simplify` is slow and can blow up: only short expressions with time to spare get it. */
+const SIMPLIFY_MAX_CHARS = 120;
+const SIMPLIFY_MIN_MS = 20;
+
+/**
+ * LaTeX → compiled mathjs expression (cached), or null when it cannot be converted or parsed.
+ *
+ * @example compileLatex("x^2+2x+1")?.symbols // ["x"]
+ */
+export function compileLatex(latex: string): Compiled | null {
+  const hit = cache.get(latex);
+  if (hit !== undefined) return hit;
+  let compiled: Compiled | null = null;
+  const conv = latexToMathjs(latex);
+  if (conv) {
+    try {
+      const node = parse(conv.expr);
+      compiled = { node, code: node.compile(), symbols: conv.symbols };
+    } catch {
+      compiled = null;
+    }
+  }
+  if (cache.size >= CACHE_MAX) cache.clear();
+  cache.set(latex, compiled);
+  return compiled;
+}
+
+interface Complex {
+  re: number;
+  im: number;
+}
+
+/**
+ * Whether `a` and `b` agree everywhere: equal values at every seeded random point (points where
+ * either side is undefined are skipped); when no point is usable, whether `simplify(a - b)` is 0.
+ *
+ * @example exprEqual(compileLatex("x^2+2x+1")!, compileLatex("(x+1)^2")!, deadlineIn(50)) // true
+ */
+export function exprEqual(a: Compiled, b: Compiled, deadline: Deadline): boolean {
+  const names = [...new Set([...a.symbols, ...b.symbols])];
+  const rand = mulberry32(SEED);
+  const points = names.length === 0 ? 1 : POINTS;
+  let usable = 0;
+  for (let p = 0; p < points; p++) {
+    check(deadline);
+    const scope = new Map<string, number>();
+    for (const n of names) scope.set(n, 0.3 + 2.4 * rand());
+    const va = value(a, scope);
+    const vb = value(b, scope);
+    if (!va || !vb) continue;
+    if (!complexClose(va, vb)) return false;
+    usable++;
+  }
+  if (usable > 0) return true;
+  return simplifiesToZero(a, b, deadline);
+}
+
+function value(c: Compiled, scope: Map<string, number>): Complex | null {
+  let v: unknown;
+  try {
+    v = c.code.evaluate(scope);
+  } catch {
+    return null;
+  }
+  if (typeof v === "number") return Number.isFinite(v) ? { re: v, im: 0 } : null;
+  if (v && typeof v === "object" && "re" in v && "im" in v) {
+    const { re, im } = v as Complex;
+    return Number.isFinite(re) && Number.isFinite(im) ? { re, im } : null;
+  }
+  return null;
+}
+
+function complexClose(x: Complex, y: Complex): boolean {
+  const scale = Math.max(Math.hypot(x.re, x.im), Math.hypot(y.re, y.im));
+  return Math.hypot(x.re - y.re, x.im - y.im) <= ABS_TOL + REL_TOL * scale;
+}
+
+function simplifiesToZero(a: Compiled, b: Compiled, deadline: Deadline): boolean {
+  const diff = `(${a.node.toString()}) - (${b.node.toString()})`;
+  if (diff.length > SIMPLIFY_MAX_CHARS || remaining(deadline) < SIMPLIFY_MIN_MS) return false;
+  try {
+    const s = simplify(diff);
+    return s.type === "ConstantNode" && Number((s as unknown as { value: unknown }).value) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** A small seeded PRNG (mulberry32) so every comparison sees the same points. */
+function mulberry32(seed: number): () => number {
+  let t = seed >>> 0;
+  return () => {
+    t = (t + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(t ^ (t >>> 15), 1 | t);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * r1flow's answer verifier: extract the final answer from a model output, then decide whether it
+ * is equivalent to the reference answer (numbers, MATH LaTeX, choices, labels).
+ */
+import { compareAnswers } from "./equivalent.ts";
+import { extractAnswer } from "./extract.ts";
+import { inferAnswerType } from "./infer.ts";
+import type { VerifyOptions, VerifyResult } from "./types.ts";
+
+export { type Comparison, compareAnswers, equivalent } from "./equivalent.ts";
+export { type Extraction, extractAnswer } from "./extract.ts";
+export { inferAnswerType } from "./infer.ts";
+export type { AnswerType, VerifyOptions, VerifyResult } from "./types.ts";
+
+/**
+ * Verifies a full model output against the gold answer. Never throws: a missing answer is rule
+ * "no-answer", a comparison over its time budget is rule and reason "timeout".
+ *
+ * @example verify("72", "... so she sold 72 clips.\n#### 72") // { equivalent: true, extracted: "72", rule: "hash" }
+ * @example verify("\\frac{1}{2}", "<think>…</think> $\\boxed{0.5}$") // equivalent, rule "boxed"
+ * @example verify("A", "The answer is True", { choices: ["A) True", "B) False"] }) // equivalent
+ */
+export function verify(gold: string, pred: string, opts: VerifyOptions = {}): VerifyResult {
+  let extracted: string | null = null;
+  let rule = "error";
+  try {
+    const type = opts.answerType ?? inferAnswerType(String(gold));
+    if (opts.extract === false) {
+      extracted = String(pred).trim();
+      rule = "none";
+    } else {
+      ({ answer: extracted, rule } = extractAnswer(String(pred), type));
+    }
+    if (extracted === null) return { equivalent: false, extracted, rule };
+    const cmp = compareAnswers(String(gold), extracted, type, opts);
+    if (cmp.reason === "timeout") return { equivalent: false, extracted, rule: "timeout", reason: "timeout" };
+    if (cmp.reason.startsWith("error")) return { equivalent: false, extracted, rule, reason: cmp.reason };
+    return { equivalent: cmp.equivalent, extracted, rule };
+  } catch (e) {
+    return { equivalent: false, extracted, rule, reason: `error: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * String-level normalisation of a MATH-style LaTeX answer, covering what Hendrycks' `_strip_string`
+ * and PRM800K's `_normalize` strip: delimiters, sizing and spacing commands, `\text{}` units,
+ * degrees, percent and dollar signs, thousands separators, `x \in` prefixes and `\frac` variants.
+ */
+import { lastBoxed } from "./braces.ts";
+
+/** Unit words removed wherever they appear (PRM800K's list, plus a few common ones). */
+const UNITS =
+  /\b(?:sq(?:uare)?\.?\s+)?(?:units?|degrees?|radians?|cm|centimeters?|mm|millimeters?|km|kilometers?|meters?|miles?|seconds?|minutes?|hours?|days?|weeks?|months?|years?|foot|feet|inch(?:es)?|yards?|cents?|dollars?|pounds?|ounces?|grams?|kilograms?|kg|liters?|mph|sq)\b(?:\s*\^\s*\{?\d\}?|²|³)?/g;
+/** Words after a number at the end: more units ("5 apples"). */
+const TRAILING_WORDS = /(?<=[\d}])\s+[a-zA-Z]{2,}(?:\s+[a-zA-Z]{2,})*\.?$/;
+const TEXT_CMD = /\\(?:text|textbf|textit|textrm|mbox|mathrm|mathit|mathsf)\s*\{([^{}]*)\}/g;
+
+/**
+ * Normalised LaTeX for one answer: spacing collapsed, case kept.
+ *
+ * @example normalizeLatex("\\left( 3, \\dfrac{\\pi}{2} \\right)") // "( 3, \\frac{\\pi}{2} )"
+ * @example normalizeLatex("\\$1,\\!000") // "1000"
+ * @example normalizeLatex("x \\in [-2,7]") // "[-2,7]"
+ */
+export function normalizeLatex(raw: string): string {
+  let s = raw.trim();
+  if (s.startsWith("\\boxed") || s.startsWith("\\fbox")) s = lastBoxed(s) ?? s;
+  s = s
+    .replace(/\s+/g, " ")
+    .replace(/\\[[\]()]/g, " ")
+    .replace(/\\\$|\$/g, "")
+    .replace(/\\[dtc]frac/g, "\\frac")
+    .replace(/\\(?:left|right)\s*\.|\\(?:left|right|[bB]igg?[lr]?)(?![a-zA-Z])\s*/g, "")
+    .replace(/\\(?:displaystyle|textstyle)\b/g, "")
+    .replace(/,\\!\s*|\{,\}/g, ",")
+    .replace(/(?<!\\)\\[!,;: ]|\\q?quad\b|~/g, " ")
+    .replace(/_\{(\w+)\}/g, "_$1")
+    .replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ\b|\\circ\b|°|\\degree\b/g, "")
+    .replace(/\\?%|\\percent\b/g, "");
+  s = unwrapText(s);
+  s = s
+    .replace(/\\operatorname\s*\{([a-zA-Z]+)\}/g, "\\$1")
+    .replace(/^[a-zA-Z]\s*\\in\s*/, "")
+    .replace(/\s+(?:or|and)\s+/g, ", ")
+    .replace(/\s+/g, " ")
+    .trim();
+  const stripped = s.replace(UNITS, "").replace(TRAILING_WORDS, "").trim();
+  if (/[\d\\]/.test(stripped) && !/^[\^,]/.test(stripped)) s = stripped;
+  s = stripThousands(s);
+  return s.replace(/[.\s]+$/, "").replace(/^\{([^{}]*)\}$/, "$1");
+}
+
+/**
+ * `\text{…}` and friends: a whole-answer wrapper gives its content (a word answer such as
+ * `\text{Evelyn}`); elsewhere the content stays as plain words, so units can be dropped.
+ */
+function unwrapText(s: string): string {
+  let prev = "";
+  let out = s;
+  while (out !== prev) {
+    prev = out;
+    out = out.replace(TEXT_CMD, (_m, inner: string) => ` ${inner.trim()} `);
+  }
+  return out.replace(/\s+/g, " ").trim();
+}
+
+/**
+ * Removes thousands separators (`10,080`, `1,000.5`) unless the commas may separate the items of a
+ * tuple, interval or set — then `(3,500)` stays a pair.
+ */
+function stripThousands(s: string): string {
+  if (/^[([]|^\\\{/.test(s)) return s;
+  if (/^[+-]?\d{1,3}(?:, ?\d{3})+(?:\.\d+)?$/.test(s)) return s.replace(/, ?/g, "");
+  return s.replace(/(?<![\d.,])(\d{1,3})((?:,\d{3})+)(?!\d|,\d)/g, (m) => m.replace(/,/g, ""));
+}
+
+/**
+ * Compact form for exact string comparison: normalised, spaces removed.
+ *
+ * @example compactLatex("\\frac{1}{2} ") // "\\frac{1}{2}"
+ */
+export function compactLatex(s: string): string {
+  return s.replace(/\s+/g, "");
+}

@@ -1,0 +1,13 @@
+/** The `r1flow` command line. Each command lives in its own module; this file only wires them. */
+import { Command } from "commander";
+import { registerValidate } from "./validate.ts";
+
+const program = new Command()
+  .name("r1flow")
+  .description("DeepSeek-R1-style reasoning training: locally, or as a serverless pipeline on AWS")
+  .version("0.1.0")
+  .showHelpAfterError();
+
+registerValidate(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,46 @@
+/** `r1flow validate <manifest>`: check a manifest without running it; writes nothing. */
+import type { Command } from "commander";
+import { storeFor } from "../../functions/io/store.ts";
+import { SchemaError } from "../../schemas/errors.ts";
+import { parseManifest } from "../manifest-io.ts";
+import { fail } from "./output.ts";
+
+export function registerValidate(program: Command): void {
+  program
+    .command("validate")
+    .description("check a manifest (local path or s3:// URI) without running it; exit 1 listing every problem")
+    .argument("<manifest>", "manifest file or s3:// URI")
+    .action(async (uri: string) => {
+      const text = await readManifestText(uri);
+      try {
+        const manifest = parseManifest(text, uri);
+        const missing = await missingDatasets(manifest.datasets);
+        if (missing.length > 0) throw new SchemaError(uri, missing);
+        const stages = Object.entries(manifest.stages)
+          .filter(([, s]) => !("enabled" in s) || s.enabled)
+          .map(([name]) => name);
+        console.log(`${uri}: valid — run "${manifest.runId}", ${manifest.datasets.length} data set(s)`);
+        console.log(`  stages on: ${stages.join(", ")}; GRPO iterations: ${manifest.stages.grpo.iterations}`);
+      } catch (error) {
+        if (error instanceof SchemaError) fail(error.message);
+        throw error;
+      }
+    });
+}
+
+async function readManifestText(uri: string): Promise<string> {
+  try {
+    return (await storeFor(uri).read(uri)).toString("utf8");
+  } catch (error) {
+    return fail(`cannot read manifest: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Data sets whose file is not there: a problem named by its path in the manifest. */
+async function missingDatasets(datasets: readonly { uri?: string | undefined }[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [i, d] of datasets.entries()) {
+    if (d.uri && !(await storeFor(d.uri).exists(d.uri))) problems.push(`datasets[${i}].uri: not found: ${d.uri}`);
+  }
+  return problems;
+}

@@ -1,0 +1,44 @@
+/**
+ * Where a run keeps things (DESIGN.md "Data between stages"):
+ * `runs/<runId>/manifest.json`, `status.json`, `stages/<NN>-<stage>[/iter-NNNN]/…`,
+ * `checkpoints/…`, `report/`.
+ */
+import { stageNumber } from "./recipe.ts";
+
+export function joinUri(base: string, ...parts: string[]): string {
+  const trimmed = base.replace(/\/+$/, "");
+  return [trimmed, ...parts.map((p) => p.replace(/^\/+|\/+$/g, ""))].filter((p) => p !== "").join("/");
+}
+
+export interface RunLayout {
+  readonly root: string;
+  readonly manifest: string;
+  readonly status: string;
+  readonly report: string;
+  stage(id: string, iteration?: number): string;
+  checkpoint(name: string): string;
+}
+
+/** The layout of run `runId` under a store root (`s3://bucket` or a directory). */
+export function runLayout(storeRoot: string, runId: string): RunLayout {
+  const root = joinUri(storeRoot, "runs", runId);
+  return {
+    root,
+    manifest: joinUri(root, "manifest.json"),
+    status: joinUri(root, "status.json"),
+    report: joinUri(root, "report"),
+    stage(id, iteration) {
+      const dir = joinUri(root, "stages", `${stageNumber(id)}-${id}`);
+      return iteration === undefined ? dir : joinUri(dir, `iter-${String(iteration).padStart(4, "0")}`);
+    },
+    checkpoint(name) {
+      return joinUri(root, "checkpoints", name);
+    },
+  };
+}
+
+/** `runs/<runId>/manifest.json` → runId, or null for any other key (the S3 trigger's filter). */
+export function runIdFromManifestKey(key: string): string | null {
+  const match = /^runs\/([a-z0-9][a-z0-9-]{0,62})\/manifest\.json$/.exec(key);
+  return match?.[1] ?? null;
+}

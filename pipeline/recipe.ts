@@ -1,0 +1,110 @@
+/**
+ * The R1 recipe as data: the ordered stages, what runs each one, and when the manifest turns it off.
+ * The CDK state machine and the local runner are both built from `RECIPE`, so they cannot drift.
+ */
+import type { Manifest } from "../schemas/manifest.ts";
+import type { WorkerStage } from "../schemas/stage-spec.ts";
+
+/** Lambda stages run in-process locally; the names are the handlers in `functions/`. */
+export const LAMBDA_HANDLERS = [
+  "validate",
+  "ingest",
+  "curriculum",
+  "pairs",
+  "score",
+  "rejection",
+  "evaluate",
+  "report",
+] as const;
+export type LambdaHandler = (typeof LAMBDA_HANDLERS)[number];
+
+/** A switch in the manifest that turns a stage off (a Choice state in the state machine). */
+export type EnabledFlag = "sft" | "reward" | "grpo" | "rejection" | "sft2" | "eval";
+
+interface StageBase {
+  /** Stable id, also the state name and the `stages/<NN>-<id>` directory. */
+  readonly id: string;
+  readonly title: string;
+  /** Off when `manifest.stages[flag].enabled` is false. */
+  readonly enabledBy?: EnabledFlag;
+  /** Part of the GRPO loop: runs once per iteration, under `iter-NNNN/`. */
+  readonly inLoop?: boolean;
+}
+export interface LambdaStage extends StageBase {
+  readonly kind: "lambda";
+  readonly handler: LambdaHandler;
+  /** Fans out over Arrow shards with a Distributed Map on AWS. */
+  readonly perShard?: boolean;
+}
+export interface BatchStage extends StageBase {
+  readonly kind: "batch";
+  readonly worker: WorkerStage;
+}
+export type RecipeStage = LambdaStage | BatchStage;
+
+const lambda = (s: Omit<LambdaStage, "kind">): LambdaStage => ({ kind: "lambda", ...s });
+const batch = (s: Omit<BatchStage, "kind">): BatchStage => ({ kind: "batch", ...s });
+
+export const RECIPE: readonly RecipeStage[] = [
+  lambda({ id: "validate", title: "Validate manifest", handler: "validate" }),
+  lambda({ id: "ingest", title: "Ingest data sets", handler: "ingest" }),
+  lambda({ id: "curriculum", title: "Initial curriculum", handler: "curriculum" }),
+  batch({ id: "sft", title: "Cold-start SFT", worker: "sft", enabledBy: "sft" }),
+  batch({ id: "reward-rollout", title: "Sample for reward data", worker: "rollout", enabledBy: "reward" }),
+  lambda({ id: "reward-pairs", title: "Verified pairs and step labels", handler: "pairs", enabledBy: "reward" }),
+  batch({ id: "reward", title: "Train reward model", worker: "reward", enabledBy: "reward" }),
+  batch({ id: "grpo-rollout", title: "GRPO rollout", worker: "rollout", enabledBy: "grpo", inLoop: true }),
+  lambda({ id: "grpo-score", title: "GRPO score", handler: "score", perShard: true, enabledBy: "grpo", inLoop: true }),
+  batch({ id: "grpo-update", title: "GRPO update", worker: "grpo", enabledBy: "grpo", inLoop: true }),
+  lambda({
+    id: "grpo-curriculum",
+    title: "Curriculum update",
+    handler: "curriculum",
+    enabledBy: "grpo",
+    inLoop: true,
+  }),
+  batch({ id: "rejection-rollout", title: "Rejection sampling", worker: "rollout", enabledBy: "rejection" }),
+  lambda({ id: "rejection", title: "Rejection filter", handler: "rejection", perShard: true, enabledBy: "rejection" }),
+  batch({ id: "sft2", title: "SFT round 2 / distill", worker: "sft", enabledBy: "sft2" }),
+  batch({ id: "eval-rollout", title: "Evaluation samples", worker: "rollout", enabledBy: "eval" }),
+  lambda({ id: "evaluate", title: "Evaluate", handler: "evaluate", enabledBy: "eval" }),
+  lambda({ id: "report", title: "Report", handler: "report" }),
+];
+
+export function stageById(id: string): RecipeStage {
+  const stage = RECIPE.find((s) => s.id === id);
+  if (!stage) throw new Error(`unknown stage "${id}"; stages: ${RECIPE.map((s) => s.id).join(", ")}`);
+  return stage;
+}
+
+/** Zero-padded position in the recipe: the `NN` of `stages/<NN>-<id>`. */
+export function stageNumber(id: string): string {
+  return String(RECIPE.indexOf(stageById(id)) + 1).padStart(2, "0");
+}
+
+export function isEnabled(stage: RecipeStage, manifest: Manifest): boolean {
+  return stage.enabledBy === undefined || manifest.stages[stage.enabledBy].enabled;
+}
+
+/** One visit of a stage: loop stages are visited once per GRPO iteration. */
+export interface StageVisit {
+  readonly stage: RecipeStage;
+  readonly iteration?: number;
+}
+
+/** The stages a run of this manifest visits, in order — what the runner and the state machine both do. */
+export function plannedVisits(manifest: Manifest): StageVisit[] {
+  const visits: StageVisit[] = [];
+  const loop = RECIPE.filter((s) => s.inLoop);
+  for (const stage of RECIPE) {
+    if (!isEnabled(stage, manifest)) continue;
+    if (!stage.inLoop) {
+      visits.push({ stage });
+    } else if (stage === loop[0]) {
+      for (let iteration = 0; iteration < manifest.stages.grpo.iterations; iteration++) {
+        for (const s of loop) visits.push({ stage: s, iteration });
+      }
+    }
+  }
+  return visits;
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# README's second command: installs what it needs, then runs every check and test —
+# lint (Biome, ruff), type check, the generated-schema check, vitest and pytest — against a real
+# S3/Step Functions emulator (LocalStack, started here unless AWS_ENDPOINT_URL already points at one).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+bash scripts/install.sh
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+if [ -z "${AWS_ENDPOINT_URL:-}" ]; then
+  step "starting LocalStack (host mode, no Docker)"
+  # shellcheck source=scripts/localstack.sh
+  source scripts/localstack.sh
+  localstack_start
+  trap localstack_stop EXIT
+fi
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
+export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_DEFAULT_REGION="${AWS_REGION:-us-east-1}"
+
+step "lint: biome"
+npx biome check .
+step "lint: ruff"
+.venv/bin/ruff check gpu-worker
+step "type check: tsc"
+npx tsc --noEmit -p tsconfig.json
+step "vitest"
+npx vitest run
+step "pytest"
+(cd gpu-worker && ../.venv/bin/python -m pytest -q)

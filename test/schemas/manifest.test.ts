@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { parseManifest } from "../../pipeline/manifest-io.ts";
+import { SchemaError } from "../../schemas/errors.ts";
+
+const minimal = { runId: "demo", model: { base: "builtin:tiny" }, datasets: [{ name: "a", source: "arithmetic" }] };
+
+function problemsOf(text: string): string[] {
+  try {
+    parseManifest(text, "m.json");
+  } catch (error) {
+    expect(error).toBeInstanceOf(SchemaError);
+    return (error as SchemaError).problems;
+  }
+  throw new Error("expected the manifest to be refused");
+}
+
+describe("manifest", () => {
+  it("fills the paper defaults into a minimal manifest", () => {
+    const m = parseManifest(JSON.stringify(minimal), "m.json");
+    expect(m.stages.grpo.groupSize).toBe(16); // R1: 16 samples per question
+    expect(m.stages.grpo.klCoef).toBe(0.001); // R1: KL coefficient 0.001
+    expect(m.stages.grpo.learningRate).toBe(3e-6); // R1: 3e-6
+    expect(m.stages.grpo.innerEpochs).toBe(1); // DeepSeekMath: a single update per exploration
+    expect(m.stages.eval.temperature).toBe(0.6); // R1 evaluation sampling
+    expect(m.stages.eval.topP).toBe(0.95);
+    expect(m.stages.reward.learningRate).toBe(2e-5); // DeepSeekMath reward model
+    expect(m.rewards).toMatchObject({ accuracy: 1, format: 1 });
+    expect(m.stages.sft.enabled).toBe(true);
+    expect(m.datasets[0]).toMatchObject({ role: "train", seed: 0 });
+  });
+
+  it("lists every problem with its JSON path and the value found", () => {
+    const bad = {
+      ...minimal,
+      runId: "Bad_Id",
+      stages: { grpo: { groupSize: 1, clipEps: "0.2" }, sft: { epoch: 2 } },
+      extra: true,
+    };
+    const problems = problemsOf(JSON.stringify(bad));
+    expect(problems).toContain("stages.grpo.groupSize: expected an integer ≥ 2 (GRPO needs a group), got 1");
+    expect(problems.some((p) => p.startsWith('stages.grpo.clipEps: expected number, received string, got "0.2"'))).toBe(
+      true,
+    );
+    expect(problems).toContain('stages.sft: unknown key "epoch"');
+    expect(problems).toContain('(root): unknown key "extra"');
+    expect(problems.some((p) => p.startsWith("runId: expected lowercase letters"))).toBe(true);
+    expect(problems).toHaveLength(5);
+  });
+
+  it("names a missing required field", () => {
+    const problems = problemsOf(JSON.stringify({ runId: "x", datasets: [] }));
+    expect(problems).toContain("model: expected object, received undefined, got nothing (required)");
+    expect(problems).toContain('datasets: expected at least one data set, got []');
+  });
+
+  it("reports JSON syntax errors with line and column", () => {
+    const problems = problemsOf('{\n  "runId": "x",\n  oops\n}');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^not valid JSON at line 3, column 3/);
+  });
+});
