@@ -98,8 +98,15 @@ function findPython(): string | null {
   return null;
 }
 
-function runPython(py: string, cases: Record<string, Pair[]>): Record<string, { perSec: number; correct: number }> {
-  const r = spawnSync(py, ["-c", PY_SCRIPT], { input: JSON.stringify(cases), encoding: "utf8", maxBuffer: 1 << 26 });
+function runPython(
+  py: string,
+  cases: Record<string, Pair[]>,
+): Record<string, { perSec: number; correct: number }> {
+  const r = spawnSync(py, ["-c", PY_SCRIPT], {
+    input: JSON.stringify(cases),
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
   if (r.status !== 0) throw new Error(`math-verify run failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -127,7 +134,9 @@ export async function benchVerify(): Promise<Record<string, number>> {
   };
   console.log(`numeric (GSM8K, ${MIN_NUMERIC}+ comparisons): ${figures.numeric_per_s} comparisons/s`);
   console.log(`  target >= 200,000/s: ${numeric.perSec >= 200_000 ? "met" : "NOT met"}`);
-  console.log(`MATH-500 boxed pairs: ${figures.math500_boxed_per_s}/s, full solutions: ${figures.math500_solution_per_s}/s`);
+  console.log(
+    `MATH-500 boxed pairs: ${figures.math500_boxed_per_s}/s, full solutions: ${figures.math500_solution_per_s}/s`,
+  );
   console.log(`distinct symbolic pairs (mathjs path, no cache hits): ${figures.symbolic_per_s}/s`);
 
   const py = findPython();

@@ -2,10 +2,15 @@
 export { type GroupOutcome, groupOutcomes, levelAccuracy } from "./outcomes.ts";
 export { hash32, mulberry32, rngFor, shuffle } from "./prng.ts";
 export { Reservoir } from "./reservoir.ts";
-export { type CurriculumInput, type CurriculumSummary, nextCurriculumBatch, type ProblemRow } from "./sample.ts";
 export {
-  CurriculumState,
+  type CurriculumInput,
+  type CurriculumSummary,
+  nextCurriculumBatch,
+  type ProblemRow,
+} from "./sample.ts";
+export {
   type CurriculumSettingsT,
+  CurriculumState,
   initialCurriculumState,
   LevelMeasurement,
 } from "./state.ts";

@@ -32,7 +32,9 @@ export function groupOutcomes(
 }
 
 /** Accuracy per level over the samples of the outcomes: Σ correct / Σ n, with the group count. */
-export function levelAccuracy(outcomes: Iterable<GroupOutcome>): Map<number, { accuracy: number; groups: number }> {
+export function levelAccuracy(
+  outcomes: Iterable<GroupOutcome>,
+): Map<number, { accuracy: number; groups: number }> {
   const sums = new Map<number, { n: number; correct: number; groups: number }>();
   for (const o of outcomes) {
     const s = sums.get(o.level) ?? { n: 0, correct: 0, groups: 0 };

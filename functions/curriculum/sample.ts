@@ -56,7 +56,12 @@ export async function nextCurriculumBatch(
   settings: CurriculumSettingsT,
 ): Promise<{ batch: ProblemRow[]; state: CurriculumState; summary: CurriculumSummary }> {
   const prev = input.state ? CurriculumState.parse(input.state) : initialCurriculumState(settings);
-  const { state, unlockedLevel } = updateCurriculum(prev, input.outcomes ?? [], settings, input.levelAccuracy);
+  const { state, unlockedLevel } = updateCurriculum(
+    prev,
+    input.outcomes ?? [],
+    settings,
+    input.levelAccuracy,
+  );
   const { iteration, level } = state;
   const B = settings.batchSize;
   const lower = new Set(state.unlocked.filter((l) => l < level));

@@ -1,6 +1,6 @@
 /** What the curriculum remembers between GRPO iterations; JSON, so a resumed run continues. */
 import { z } from "zod";
-import { CurriculumSettings, Level } from "../../schemas/index.ts";
+import { type CurriculumSettings, Level } from "../../schemas/index.ts";
 
 export type CurriculumSettingsT = z.output<typeof CurriculumSettings>;
 

@@ -31,7 +31,7 @@ export function parseExpr(text: string): Expr | null {
   if (!tokens || tokens.length === 0) return null;
   let i = 0;
   const peek = () => tokens[i];
-  // expr := term (("+"|"-") term)* ; term := factor (("*"|"/") factor)* ; factor := "-" factor | num | "(" expr ")"
+  // expr := term (("+"|"-") term)* ; term := factor (("*"|"/") factor)* ; factor := ("+"|"-") factor | num | "(" expr ")"
   const expr = (): Expr | null => {
     let left = term();
     while (left && (peek() === "+" || peek() === "-")) {
@@ -53,6 +53,7 @@ export function parseExpr(text: string): Expr | null {
   const factor = (): Expr | null => {
     const t = tokens[i++];
     if (t === undefined) return null;
+    if (t === "+") return factor(); // unary plus, as in GSM8K's `<<+3+3=6>>`
     if (t === "-") {
       const inner = factor();
       if (!inner) return null;

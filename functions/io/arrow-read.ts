@@ -13,7 +13,7 @@ import { checkSchema } from "./arrow-check.ts";
 import { StoreError } from "./errors.ts";
 import { batchRows } from "./rows.ts";
 import { type ObjectStore, storeFor } from "./store.ts";
-import { basename } from "./uri.ts";
+import { basename, formatUri, parseUri } from "./uri.ts";
 
 const MAGIC = "ARROW1";
 
@@ -70,15 +70,26 @@ function rangeHandle(store: ObjectStore, uri: string, size: number) {
   };
 }
 
-async function openReader(uri: string): Promise<arrow.AsyncRecordBatchStreamReader | arrow.AsyncRecordBatchFileReader> {
+type Reader = arrow.AsyncRecordBatchStreamReader | arrow.AsyncRecordBatchFileReader;
+
+/** A reader for the object, and how to release the object's stream when done with it. */
+async function openReader(uri: string): Promise<{ reader: Reader; release: () => Promise<void> }> {
   const store = storeFor(uri);
   const { isFile, schemaFirst, body } = await openBody(store.readStream(uri), uri);
-  if (isFile && !schemaFirst) {
+  const release = async () => {
     await body.return(undefined);
+  };
+  if (isFile && !schemaFirst) {
+    await release();
     const handle = rangeHandle(store, uri, await store.size(uri));
-    return (await arrow.RecordBatchReader.from(handle as never)) as arrow.AsyncRecordBatchFileReader;
+    const reader = (await arrow.RecordBatchReader.from(handle as never)) as arrow.AsyncRecordBatchFileReader;
+    return { reader, release: async () => {} };
   }
-  return (await arrow.RecordBatchReader.from(body)) as arrow.AsyncRecordBatchStreamReader;
+  // The stream reader stops at the end-of-stream marker, before the footer; `release` closes the object.
+  return {
+    reader: (await arrow.RecordBatchReader.from(body)) as arrow.AsyncRecordBatchStreamReader,
+    release,
+  };
 }
 
 /**
@@ -86,26 +97,28 @@ async function openReader(uri: string): Promise<arrow.AsyncRecordBatchStreamRead
  * (`SchemaMismatchError`). Only about one batch is held in memory at a time.
  */
 export async function* readBatches(uri: string, def?: TableDef): AsyncGenerator<arrow.RecordBatch> {
-  const reader = await openReader(uri);
+  const { reader, release } = await openReader(uri);
   try {
     await reader.open();
     if (def) checkSchema(reader.schema, def, uri);
-    for await (const batch of reader) yield batch;
+    for await (const batch of reader) if (batch.numRows > 0) yield batch;
   } catch (err) {
     if (err instanceof Error && !err.message.includes(uri)) err.message = `${uri}: ${err.message}`;
     throw err;
   } finally {
     await reader.cancel();
+    await release();
   }
 }
 
 /** The schema of an Arrow file, read from its first message (or its footer). */
 export async function readSchema(uri: string): Promise<arrow.Schema> {
-  const reader = await openReader(uri);
+  const { reader, release } = await openReader(uri);
   try {
     return (await reader.open()).schema;
   } finally {
     await reader.cancel();
+    await release();
   }
 }
 
@@ -116,10 +129,12 @@ export async function* readRows<T extends TableDef>(uri: string, def: T): AsyncG
 
 /** The shards `part-NNNNN.arrow` directly under a prefix, in order. */
 export async function readShards(prefix: string): Promise<string[]> {
+  const base = formatUri(parseUri(prefix)).replace(/\/+$/, "");
   const all = await storeFor(prefix).list(prefix);
-  const depth = (u: string) => u.split("/").length;
-  const top = Math.min(...all.map(depth));
-  return all.filter((u) => /^part-\d{5,}\.arrow$/.test(basename(u)) && depth(u) === top).sort();
+  return all
+    .filter((u) => u.startsWith(`${base}/`) && !u.slice(base.length + 1).includes("/"))
+    .filter((u) => /^part-\d{5,}\.arrow$/.test(basename(u)))
+    .sort();
 }
 
 /** The rows of every shard under a prefix, shard by shard. */

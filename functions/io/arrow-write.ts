@@ -108,14 +108,19 @@ export class ShardedWriter<T extends TableDef> {
     const rows = this.buffer.slice(0, n);
     this.buffer = this.buffer.slice(n);
     const { file, encoder } = this.current!;
-    await file.writeBatch(encoder.encode(rows as Record<string, unknown>[], this.rowsSeen - this.buffer.length - n));
+    await file.writeBatch(
+      encoder.encode(rows as Record<string, unknown>[], this.rowsSeen - this.buffer.length - n),
+    );
     const { maxRows, maxBytes } = this.options;
     if ((maxRows && file.rows >= maxRows) || (maxBytes && file.bytes >= maxBytes)) await this.closeShard();
   }
 
   private async openShard(): Promise<void> {
     const uri = join(this.prefix, shardName(this.shards.length));
-    this.current = { file: await ArrowFileWriter.open(uri, this.def.arrowSchema), encoder: new BatchEncoder(this.def) };
+    this.current = {
+      file: await ArrowFileWriter.open(uri, this.def.arrowSchema),
+      encoder: new BatchEncoder(this.def),
+    };
   }
 
   private async closeShard(): Promise<void> {

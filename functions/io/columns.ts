@@ -60,7 +60,8 @@ export function utf8Data(values: readonly unknown[], nulls: Nulls, what = "utf8"
     if (typeof v !== "string") throw new ColumnValueError(i, `expected ${what}, got ${show(v)}`);
     total += Buffer.byteLength(v, "utf8");
   }
-  if (total > 0x7fffffff) throw new ColumnValueError(0, "over 2 GiB of text in one batch; use smaller batches");
+  if (total > 0x7fffffff)
+    throw new ColumnValueError(0, "over 2 GiB of text in one batch; use smaller batches");
   const bytes = Buffer.allocUnsafe(total);
   let pos = 0;
   for (let i = 0; i < values.length; i++) {
@@ -68,10 +69,21 @@ export function utf8Data(values: readonly unknown[], nulls: Nulls, what = "utf8"
     if (typeof v === "string") pos += bytes.write(v, pos, "utf8");
     offsets[i + 1] = pos;
   }
-  return arrow.makeData({ type: new arrow.Utf8(), length: values.length, ...nulls, valueOffsets: offsets, data: bytes });
+  return arrow.makeData({
+    type: new arrow.Utf8(),
+    length: values.length,
+    ...nulls,
+    valueOffsets: offsets,
+    data: bytes,
+  });
 }
 
-function numericData(values: readonly unknown[], nulls: Nulls, col: ColumnDef, type: arrow.DataType): arrow.Data {
+function numericData(
+  values: readonly unknown[],
+  nulls: Nulls,
+  col: ColumnDef,
+  type: arrow.DataType,
+): arrow.Data {
   const out = new NUMERIC[col.type]!(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -79,7 +91,7 @@ function numericData(values: readonly unknown[], nulls: Nulls, col: ColumnDef, t
     if (typeof v !== "number") throw new ColumnValueError(i, `expected ${col.type}, got ${show(v)}`);
     out[i] = v;
   }
-  return arrow.makeData({ type, length: values.length, ...nulls, data: out } as arrow.DataProps<arrow.Int32>);
+  return arrow.makeData({ type, length: values.length, ...nulls, data: out } as never);
 }
 
 function boolData(values: readonly unknown[], nulls: Nulls): arrow.Data<arrow.Bool> {
@@ -121,7 +133,7 @@ function listData(values: readonly unknown[], nulls: Nulls, col: ColumnDef, type
       // which zod validation (`validate: true`) is there to catch.
       if (v) out.set(v, offsets[i]!);
     }
-    child = arrow.makeData({ type: childType, length: total, data: out } as arrow.DataProps<arrow.Int32>);
+    child = arrow.makeData({ type: childType, length: total, data: out } as never);
   }
   return arrow.makeData({ type, length: values.length, ...nulls, valueOffsets: offsets, child });
 }

@@ -27,7 +27,8 @@ export class DictionaryState {
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (v === null || v === undefined) continue;
-      if (typeof v !== "string") throw new ColumnValueError(i, `expected dict<utf8>, got ${JSON.stringify(v)}`);
+      if (typeof v !== "string")
+        throw new ColumnValueError(i, `expected dict<utf8>, got ${JSON.stringify(v)}`);
       let at = this.index.get(v);
       if (at === undefined) {
         at = this.index.size;

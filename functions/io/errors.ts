@@ -32,7 +32,11 @@ export class SchemaMismatchError extends Error {
 }
 
 /** Turns a Node file-system error into one that names the path and says what went wrong. */
-export function fsError(err: unknown, uri: string, doing: "reading" | "writing" | "listing" | "deleting"): Error {
+export function fsError(
+  err: unknown,
+  uri: string,
+  doing: "reading" | "writing" | "listing" | "deleting",
+): Error {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case "ENOENT":

@@ -132,7 +132,10 @@ export class LocalStore implements ObjectStore {
     }
   }
 
-  async writeFromStream(uri: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+  async writeFromStream(
+    uri: string,
+    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  ): Promise<void> {
     await pump(await this.openWrite(uri), chunks);
   }
 

@@ -155,7 +155,10 @@ export class S3Store implements ObjectStore {
     return new S3Sink(this.client, uri);
   }
 
-  async writeFromStream(uri: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+  async writeFromStream(
+    uri: string,
+    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  ): Promise<void> {
     await pump(await this.openWrite(uri), chunks);
   }
 

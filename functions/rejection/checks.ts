@@ -56,10 +56,12 @@ export function rejectionCheck(
 ): DropReason | null {
   if (row.completion_token_ids.length > settings.maxTokens) return "too_long";
   if (formatReward(row.completion) !== 1) return "format";
-  if (settings.dropCodeBlocks && row.completion.includes(FENCE) && !row.prompt.includes(FENCE)) return "code_block";
+  if (settings.dropCodeBlocks && row.completion.includes(FENCE) && !row.prompt.includes(FENCE))
+    return "code_block";
   const correct = row.correct ?? accuracyReward(row.completion, row, verifyBudgetMs).correct;
   if (!correct) return "incorrect";
   if (languageReward(row.completion, target) < settings.minLanguageShare) return "language";
-  if (repeatedNgramShare(row.completion, settings.repetitionNgram) > settings.maxRepetition) return "repetition";
+  if (repeatedNgramShare(row.completion, settings.repetitionNgram) > settings.maxRepetition)
+    return "repetition";
   return null;
 }

@@ -24,8 +24,15 @@ export interface AccuracyResult {
  * @example accuracyReward("<think>6·7</think> \\boxed{42}", { answer: "42", answer_type: "numeric", choices: [] })
  *   // { reward: 1, extracted: "42", correct: true }
  */
-export function accuracyReward(completion: string, problem: AnswerKey, timeBudgetMs?: number): AccuracyResult {
-  const opts: Parameters<typeof verify>[2] = { answerType: problem.answer_type, choices: [...problem.choices] };
+export function accuracyReward(
+  completion: string,
+  problem: AnswerKey,
+  timeBudgetMs?: number,
+): AccuracyResult {
+  const opts: Parameters<typeof verify>[2] = {
+    answerType: problem.answer_type,
+    choices: [...problem.choices],
+  };
   if (timeBudgetMs !== undefined) opts.timeBudgetMs = timeBudgetMs;
   const result = verify(problem.answer, completion, opts);
   return { reward: result.equivalent ? 1 : 0, extracted: result.extracted, correct: result.equivalent };

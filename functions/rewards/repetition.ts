@@ -10,7 +10,10 @@
  * @example repeatedNgramShare("a b a b a b", 2) // 0.6  (5 bigrams, 2 unique: "a b", "b a")
  */
 export function repeatedNgramShare(text: string, n: number): number {
-  const words = text.toLowerCase().split(/\s+/).filter((w) => w !== "");
+  const words = text
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w !== "");
   const total = words.length - n + 1;
   if (n < 1 || total <= 0) return 0;
   const seen = new Set<string>();

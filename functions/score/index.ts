@@ -13,7 +13,7 @@ export {
   type RewardedRollout,
   type RolloutRow,
   rewardRollout,
-  type ScoreOptions,
   type ScoredRolloutRow,
+  type ScoreOptions,
 } from "./score-row.ts";
 export { type LevelAccuracy, type ScoreSummary, SummaryAccumulator } from "./summary.ts";

@@ -3,7 +3,13 @@
  * (rows sharing `group_id`), streaming one group at a time when the group size is known.
  */
 import { DEFAULT_EPS, outcomeAdvantages, processAdvantages } from "./advantages.ts";
-import { type RewardedRollout, type RolloutRow, rewardRollout, type ScoreOptions, type ScoredRolloutRow } from "./score-row.ts";
+import {
+  type RewardedRollout,
+  type RolloutRow,
+  rewardRollout,
+  type ScoredRolloutRow,
+  type ScoreOptions,
+} from "./score-row.ts";
 import { type ScoreSummary, SummaryAccumulator } from "./summary.ts";
 
 export interface Scorer {
@@ -41,7 +47,9 @@ export function createScorer(opts: ScoreOptions): Scorer {
     });
     if (opts.advantage === "process") {
       const tokenAdv = processAdvantages(
-        group.map((g) => g.steps ?? { stepRewards: [], stepEnds: [], nTokens: g.row.completion_token_ids.length }),
+        group.map(
+          (g) => g.steps ?? { stepRewards: [], stepEnds: [], nTokens: g.row.completion_token_ids.length },
+        ),
         opts.advantageNorm,
         eps,
       );

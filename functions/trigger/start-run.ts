@@ -89,6 +89,10 @@ export async function startRun(event: ObjectCreatedEvent, deps: TriggerDeps): Pr
   });
 
   const current: CurrentStatus = await readStatus(deps.objects, runId);
+  // This very upload was handled before (the event came twice): nothing to do.
+  if (current.status?.executionName === executionName && current.status.status !== "starting") {
+    return { outcome: "duplicate", runId, executionName };
+  }
   const blocked = await blockedBy(current.status, executionName, deps);
   if (blocked) return { outcome: "refused", runId, reason: blocked };
 

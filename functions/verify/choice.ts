@@ -70,7 +70,9 @@ function textKey(s: string): string {
 function options(choices: string[]): { letter: string; text: string }[] {
   return choices.map((c, k) => {
     const m = /^\s*\(?([A-Ja-j])[).:]\s*(.*)$/.exec(c);
-    return m ? { letter: (m[1] ?? "").toUpperCase(), text: m[2] ?? "" } : { letter: String.fromCharCode(65 + k), text: c };
+    return m
+      ? { letter: (m[1] ?? "").toUpperCase(), text: m[2] ?? "" }
+      : { letter: String.fromCharCode(65 + k), text: c };
   });
 }
 

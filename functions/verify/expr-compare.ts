@@ -6,7 +6,7 @@
 import { type EvalFunction, type MathNode, parse, simplify } from "mathjs";
 import { check, type Deadline, remaining } from "./deadline.ts";
 import { latexToMathjs } from "./latex-to-mathjs.ts";
-import { ABS_TOL, REL_TOL } from "./numeric.ts";
+import { ABS_TOL } from "./numeric.ts";
 
 /** A parsed, compiled expression. */
 export interface Compiled {
@@ -23,6 +23,11 @@ const SEED = 0x5eed;
 /** `simplify` is slow and can blow up: only short expressions with time to spare get it. */
 const SIMPLIFY_MAX_CHARS = 120;
 const SIMPLIFY_MIN_MS = 20;
+/**
+ * Relative tolerance between evaluated expressions: identities agree to ~1e-14, and a tighter bound
+ * than the numeric 1e-6 keeps a rounded decimal (3.14159) from passing for an exact value (\pi).
+ */
+const EXPR_REL_TOL = 1e-8;
 
 /**
  * LaTeX → compiled mathjs expression (cached), or null when it cannot be converted or parsed.
@@ -47,6 +52,11 @@ export function compileLatex(latex: string): Compiled | null {
   return compiled;
 }
 
+// Warm mathjs's parser and evaluator at load: the first call's JIT cost would otherwise eat the
+// first comparison's time budget.
+compileLatex("\\frac{x+1}{2}")?.code.evaluate(new Map([["x", 1]]));
+cache.clear();
+
 interface Complex {
   re: number;
   im: number;
@@ -66,7 +76,8 @@ export function exprEqual(a: Compiled, b: Compiled, deadline: Deadline): boolean
   for (let p = 0; p < points; p++) {
     check(deadline);
     const scope = new Map<string, number>();
-    for (const n of names) scope.set(n, 0.3 + 2.4 * rand());
+    // Mixed signs, away from 0: |x| and sqrt(x^2) must not pass for x.
+    for (const n of names) scope.set(n, (rand() < 0.5 ? -1 : 1) * (0.3 + 2.4 * rand()));
     const va = value(a, scope);
     const vb = value(b, scope);
     if (!va || !vb) continue;
@@ -74,7 +85,8 @@ export function exprEqual(a: Compiled, b: Compiled, deadline: Deadline): boolean
     usable++;
   }
   if (usable > 0) return true;
-  return simplifiesToZero(a, b, deadline);
+  // Constants were evaluated exactly once: undefined or infinite values are not for simplify.
+  return names.length > 0 && simplifiesToZero(a, b, deadline);
 }
 
 function value(c: Compiled, scope: Map<string, number>): Complex | null {
@@ -94,7 +106,7 @@ function value(c: Compiled, scope: Map<string, number>): Complex | null {
 
 function complexClose(x: Complex, y: Complex): boolean {
   const scale = Math.max(Math.hypot(x.re, x.im), Math.hypot(y.re, y.im));
-  return Math.hypot(x.re - y.re, x.im - y.im) <= ABS_TOL + REL_TOL * scale;
+  return Math.hypot(x.re - y.re, x.im - y.im) <= ABS_TOL + EXPR_REL_TOL * scale;
 }
 
 function simplifiesToZero(a: Compiled, b: Compiled, deadline: Deadline): boolean {

@@ -43,7 +43,9 @@ export function extractAnswer(text: string, answerType?: AnswerType): Extraction
   const said = answerIs(region);
   if (said !== null) {
     const letter = isChoice ? /^\(?([A-Ja-j])\)?[.:]?$/.exec(said)?.[1] : undefined;
-    return letter ? { answer: letter.toUpperCase(), rule: "choice-letter" } : { answer: said, rule: "answer-is" };
+    return letter
+      ? { answer: letter.toUpperCase(), rule: "choice-letter" }
+      : { answer: said, rule: "answer-is" };
   }
 
   if (isChoice) {
@@ -61,7 +63,8 @@ export function extractAnswer(text: string, answerType?: AnswerType): Extraction
   }
 
   const rest = region.trim();
-  if (think >= 0 && rest !== "" && rest.length <= AFTER_THINK_MAX) return { answer: rest, rule: "after-think" };
+  if (think >= 0 && rest !== "" && rest.length <= AFTER_THINK_MAX)
+    return { answer: rest, rule: "after-think" };
   return { answer: null, rule: "no-answer" };
 }
 

@@ -37,6 +37,11 @@ export function verify(gold: string, pred: string, opts: VerifyOptions = {}): Ve
     if (cmp.reason.startsWith("error")) return { equivalent: false, extracted, rule, reason: cmp.reason };
     return { equivalent: cmp.equivalent, extracted, rule };
   } catch (e) {
-    return { equivalent: false, extracted, rule, reason: `error: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      equivalent: false,
+      extracted,
+      rule,
+      reason: `error: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
 }

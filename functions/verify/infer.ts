@@ -17,7 +17,10 @@ const LABEL = /^(?:true|false|unknown|yes|no)$/i;
  * @example inferAnswerType("\\frac{1}{2}") // "math"
  */
 export function inferAnswerType(gold: string): AnswerType {
-  const g = gold.trim().replace(/^\$|\$$/g, "").trim();
+  const g = gold
+    .trim()
+    .replace(/^\$|\$$/g, "")
+    .trim();
   if (/\d/.test(g) && PLAIN_NUMBER.test(g)) return "numeric";
   if (LETTER.test(g)) return "choice";
   if (LABEL.test(g)) return "label";

@@ -71,7 +71,8 @@ function badInput(row: Record<string, unknown>, error: string): Record<string, u
 
 /** The row, or a message naming the field that is wrong, what was expected and what was found. */
 function checkRow(v: unknown): Row | string {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) return `expected a JSON object, found ${kind(v)}`;
+  if (v === null || typeof v !== "object" || Array.isArray(v))
+    return `expected a JSON object, found ${kind(v)}`;
   const o = v as Record<string, unknown>;
   for (const f of ["gold", "pred"]) {
     if (typeof o[f] !== "string") return `field "${f}": expected a string, found ${kind(o[f])}`;
@@ -79,7 +80,10 @@ function checkRow(v: unknown): Row | string {
   if (o.answerType !== undefined && !TYPES.includes(String(o.answerType))) {
     return `field "answerType": expected one of ${TYPES.join("|")}, found ${JSON.stringify(o.answerType)}`;
   }
-  if (o.choices !== undefined && !(Array.isArray(o.choices) && o.choices.every((c) => typeof c === "string"))) {
+  if (
+    o.choices !== undefined &&
+    !(Array.isArray(o.choices) && o.choices.every((c) => typeof c === "string"))
+  ) {
     return `field "choices": expected an array of strings, found ${kind(o.choices)}`;
   }
   return o as Row;

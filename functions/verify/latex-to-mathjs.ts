@@ -69,7 +69,8 @@ function convert(src: string, symbols: Set<string>): string {
     } else if (c === "_") {
       const prev = out[out.length - 1] ?? "";
       const arg = readArg(src, i + 1);
-      if (!arg || !/^[a-zA-Z]/.test(prev) || !/^[a-zA-Z0-9]+$/.test(arg.arg)) throw new Unsupported("subscript");
+      if (!arg || !/^[a-zA-Z]/.test(prev) || !/^[a-zA-Z0-9]+$/.test(arg.arg))
+        throw new Unsupported("subscript");
       symbols.delete(prev);
       out[out.length - 1] = `${prev}_${arg.arg}`;
       symbols.add(`${prev}_${arg.arg}`);
@@ -153,7 +154,8 @@ function convert(src: string, symbols: Set<string>): string {
       const a = readArg(src, j);
       const b = a && readArg(src, a.end);
       if (!a || !b) throw new Unsupported(name);
-      const tex = name === "binom" ? `combinations(${sub(a.arg)}, ${sub(b.arg)})` : `(${sub(a.arg)} / ${sub(b.arg)})`;
+      const tex =
+        name === "binom" ? `combinations(${sub(a.arg)}, ${sub(b.arg)})` : `(${sub(a.arg)} / ${sub(b.arg)})`;
       put(tex, true);
       return b.end;
     }

@@ -16,6 +16,10 @@ import { type Answer, parseAnswer } from "./structure.ts";
  * @example mathEqual("[1,2)", "[1,2]", deadlineIn(50)) // false
  */
 export function mathEqual(gold: string, pred: string, deadline: Deadline): boolean {
+  // Plain numbers first, before `%` is stripped, so `\frac{3}{4}` equals `75\%`.
+  const ng = parseNumber(gold);
+  const np = ng && parseNumber(pred);
+  if (ng && np) return numericEqual(ng, np);
   const g = normalizeLatex(gold);
   const p = normalizeLatex(pred);
   if (compactLatex(g) === compactLatex(p)) return true;
@@ -44,8 +48,10 @@ function answersEqual(a: Answer, b: Answer, deadline: Deadline): boolean {
     );
   }
   // A one-item list and its item are the same answer.
-  if (a.kind === "unordered" && a.items.length === 1 && a.items[0]) return answersEqual(a.items[0], b, deadline);
-  if (b.kind === "unordered" && b.items.length === 1 && b.items[0]) return answersEqual(a, b.items[0], deadline);
+  if (a.kind === "unordered" && a.items.length === 1 && a.items[0])
+    return answersEqual(a.items[0], b, deadline);
+  if (b.kind === "unordered" && b.items.length === 1 && b.items[0])
+    return answersEqual(a, b.items[0], deadline);
   return false;
 }
 

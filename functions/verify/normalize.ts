@@ -10,6 +10,12 @@ const UNITS =
   /\b(?:sq(?:uare)?\.?\s+)?(?:units?|degrees?|radians?|cm|centimeters?|mm|millimeters?|km|kilometers?|meters?|miles?|seconds?|minutes?|hours?|days?|weeks?|months?|years?|foot|feet|inch(?:es)?|yards?|cents?|dollars?|pounds?|ounces?|grams?|kilograms?|kg|liters?|mph|sq)\b(?:\s*\^\s*\{?\d\}?|²|³)?/g;
 /** Words after a number at the end: more units ("5 apples"). */
 const TRAILING_WORDS = /(?<=[\d}])\s+[a-zA-Z]{2,}(?:\s+[a-zA-Z]{2,})*\.?$/;
+/** `\text{ m}`, `\mbox{cm}^2` right after a number: a unit. */
+const UNIT_TEXT = /(?<=[\d}]\s*)\\(?:text|mbox)\s*\{\s*[a-zA-Z][a-zA-Z ]*\}(?:\^\s*\{?\d\}?)?/g;
+const NUM = "(.+?)";
+const REL = String.raw`(<|>|\\le(?:q)?|\\ge(?:q)?|\\lt|\\gt)`;
+const ONE_SIDED = new RegExp(String.raw`^[a-zA-Z]\s*${REL}\s*${NUM}$`);
+const TWO_SIDED = new RegExp(String.raw`^${NUM}\s*${REL}\s*[a-zA-Z]\s*${REL}\s*${NUM}$`);
 const TEXT_CMD = /\\(?:text|textbf|textit|textrm|mbox|mathrm|mathit|mathsf)\s*\{([^{}]*)\}/g;
 
 /**
@@ -34,7 +40,8 @@ export function normalizeLatex(raw: string): string {
     .replace(/_\{(\w+)\}/g, "_$1")
     .replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ\b|\\circ\b|°|\\degree\b/g, "")
     .replace(/\\?%|\\percent\b/g, "");
-  s = unwrapText(s);
+  s = unwrapText(s.replace(UNIT_TEXT, ""));
+  s = setNotation(s);
   s = s
     .replace(/\\operatorname\s*\{([a-zA-Z]+)\}/g, "\\$1")
     .replace(/^[a-zA-Z]\s*\\in\s*/, "")
@@ -45,6 +52,38 @@ export function normalizeLatex(raw: string): string {
   if (/[\d\\]/.test(stripped) && !/^[\^,]/.test(stripped)) s = stripped;
   s = stripThousands(s);
   return s.replace(/[.\s]+$/, "").replace(/^\{([^{}]*)\}$/, "$1");
+}
+
+/**
+ * Set notations as intervals: `\mathbb{R}`, `\emptyset`, and `x \le 3` / `1 < x \le 2`.
+ *
+ * @example setNotation("x \\ge 2") // "[2,\\infty)"
+ */
+function setNotation(s: string): string {
+  if (s.length > 200) return s; // the lazy patterns below are quadratic
+  if (/^\\mathbb\s*\{?R\}?$/.test(s)) return "(-\\infty,\\infty)";
+  if (/^\\(?:emptyset|varnothing)$|^\\\{\s*\\\}$/.test(s)) return "\\{\\}";
+  const two = TWO_SIDED.exec(s);
+  if (two) {
+    const [lo, rel1, hi] = [two[1] ?? "", two[2] ?? "", two[4] ?? ""];
+    const rel2 = two[3] ?? "";
+    if (isLess(rel1) && isLess(rel2))
+      return `${isStrict(rel1) ? "(" : "["}${lo.trim()},${hi.trim()}${isStrict(rel2) ? ")" : "]"}`;
+    return s;
+  }
+  const one = ONE_SIDED.exec(s);
+  if (!one) return s;
+  const [rel, v] = [one[1] ?? "", (one[2] ?? "").trim()];
+  const b = isStrict(rel) ? ["(", ")"] : ["[", "]"];
+  return isLess(rel) ? `(-\\infty,${v}${b[1]}` : `${b[0]}${v},\\infty)`;
+}
+
+function isLess(rel: string): boolean {
+  return rel === "<" || rel.startsWith("\\le") || rel === "\\lt";
+}
+
+function isStrict(rel: string): boolean {
+  return rel === "<" || rel === ">" || rel === "\\lt" || rel === "\\gt";
 }
 
 /**

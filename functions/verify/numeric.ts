@@ -21,7 +21,8 @@ const MIXED_SLASH = /^([+-]?)(\d+) (\d+)\/(\d+)$/;
 const THOUSANDS = /^([+-]?\d{1,3})((?:,\d{3})+)(\.\d+)?$/;
 const THOUSANDS_SPACE = /^([+-]?\d{1,3})((?: \d{3})+)(\.\d+)?$/;
 /** Units and currency words after a number: a space-separated word of 2+ letters, or a short unit. */
-const UNIT_SUFFIX = /(?:\s+[a-zA-Z]{2,}[a-zA-Z\s.]*|(?<=\d)(?:cm|mm|km|kg|mg|ml|mL|m|g|s|h|ft|in|lb|oz|mph))(?:\^?\d|²|³)?$/;
+const UNIT_SUFFIX =
+  /(?:\s+[a-zA-Z]{2,}[a-zA-Z\s.]*|(?<=\d)(?:cm|mm|km|kg|mg|ml|mL|m|g|s|h|ft|in|lb|oz|mph))(?:\^?\d|²|³)?$/;
 
 /**
  * The number written in `raw`, or null when it is not a single plain number.

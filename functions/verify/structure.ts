@@ -60,7 +60,9 @@ function listItems(s: string, depth: number): Answer[] {
     .filter((p) => p.trim() !== "")
     .flatMap((p) => {
       const pm = expandPm(p.trim());
-      return pm.length > 1 ? pm.map((x): Answer => ({ kind: "scalar", text: x })) : [parseAnswer(p, depth + 1)];
+      return pm.length > 1
+        ? pm.map((x): Answer => ({ kind: "scalar", text: x }))
+        : [parseAnswer(p, depth + 1)];
     });
 }
 
@@ -76,6 +78,7 @@ export function expandPm(s: string): string[] {
   const tail = s.slice(m.index + m[0].length);
   const [first, second] = m[1] === "pm" ? ["+", "-"] : ["-", "+"];
   // No parentheses: the sign binds to the next term, which also keeps `\frac{1 \pm \sqrt5}{2}` whole.
-  const wrap = (sign: string) => (head.trim() === "" ? `${sign === "-" ? "-" : ""}${tail}` : `${head} ${sign} ${tail}`);
+  const wrap = (sign: string) =>
+    head.trim() === "" ? `${sign === "-" ? "-" : ""}${tail}` : `${head} ${sign} ${tail}`;
   return [...expandPm(wrap(first)), ...expandPm(wrap(second))];
 }

@@ -69,8 +69,18 @@ export const MATH_CASES: Case[] = [
   ["3 \\pm 2 \\sqrt{2}", "3 - 2\\sqrt2, 3 + 2\\sqrt2", "math", true],
   ["\\{1\\pm\\sqrt{5},-2\\}", "-2, 1-\\sqrt5, 1+\\sqrt5", "math", true],
   ["\\begin{pmatrix} -1 \\\\ 2 \\end{pmatrix}", "\\begin{pmatrix}-1\\\\2\\end{pmatrix}", "math", true],
-  ["\\begin{pmatrix} 1/5 \\\\ -18/5 \\end{pmatrix}", "\\begin{pmatrix} 0.2 \\\\ -3.6 \\end{pmatrix}", "math", true],
-  ["\\begin{pmatrix} 1 & 0 \\\\ 0 & 1 \\end{pmatrix}", "\\begin{pmatrix} 0 & 1 \\\\ 1 & 0 \\end{pmatrix}", "math", false],
+  [
+    "\\begin{pmatrix} 1/5 \\\\ -18/5 \\end{pmatrix}",
+    "\\begin{pmatrix} 0.2 \\\\ -3.6 \\end{pmatrix}",
+    "math",
+    true,
+  ],
+  [
+    "\\begin{pmatrix} 1 & 0 \\\\ 0 & 1 \\end{pmatrix}",
+    "\\begin{pmatrix} 0 & 1 \\\\ 1 & 0 \\end{pmatrix}",
+    "math",
+    false,
+  ],
   // units, degrees, percent, dollars, text
   ["10\\%", "10", "math", true],
   ["\\$1,000", "1000", undefined, true],
@@ -92,6 +102,17 @@ export const MATH_CASES: Case[] = [
   ["3", "4", undefined, false],
   ["-3", "3", undefined, false],
   ["0", "0.0", undefined, true],
+  // look-alikes that must not pass, and set notations
+  ["\\sqrt{x^2}", "x", "math", false],
+  ["|x|", "x", "math", false],
+  ["3.14159", "\\pi", "math", false],
+  ["5\\text{ m}", "5", "math", true],
+  ["\\frac{3}{4}", "75\\%", "math", true],
+  ["\\mathbb{R}", "(-\\infty,\\infty)", "math", true],
+  ["x \\le 3", "(-\\infty,3]", "math", true],
+  ["x < 3", "(-\\infty,3]", "math", false],
+  ["1 < x \\le 2", "(1,2]", "math", true],
+  ["\\emptyset", "\\{\\}", "math", true],
 ];
 
 export const NUMERIC_CASES: Case[] = [
@@ -115,7 +136,13 @@ export const NUMERIC_CASES: Case[] = [
   ["72", "72.", "numeric", true],
 ];
 
-export const CHOICE_CASES: [gold: string, pred: string, type: AnswerType, choices: string[] | undefined, expected: boolean][] = [
+export const CHOICE_CASES: [
+  gold: string,
+  pred: string,
+  type: AnswerType,
+  choices: string[] | undefined,
+  expected: boolean,
+][] = [
   ["\\text{(B)}", "B", "choice", undefined, true],
   ["B", "(B)", "choice", undefined, true],
   ["B", "b", "choice", undefined, true],

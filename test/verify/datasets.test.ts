@@ -35,7 +35,11 @@ describe("MATH-500 answers", () => {
 
   it("verifies at least 495 of the full reference solutions", () => {
     const failed = rows.filter((r) => !verify(r.answer, r.solution).equivalent);
-    if (failed.length > 0) console.log("MATH-500 solutions not verified:", failed.map((r) => r.answer));
+    if (failed.length > 0)
+      console.log(
+        "MATH-500 solutions not verified:",
+        failed.map((r) => r.answer),
+      );
     expect(rows.length - failed.length).toBeGreaterThanOrEqual(495);
   });
 });

@@ -26,7 +26,10 @@ describe("extractAnswer", () => {
   });
 
   it("searches only after </think>", () => {
-    expect(extractAnswer("<think>the answer is 5</think>", "numeric")).toEqual({ answer: null, rule: "no-answer" });
+    expect(extractAnswer("<think>the answer is 5</think>", "numeric")).toEqual({
+      answer: null,
+      rule: "no-answer",
+    });
   });
 
   it("reports no-answer instead of throwing", () => {
@@ -44,7 +47,9 @@ describe("verify", () => {
       extracted: "0.5",
       rule: "boxed",
     });
-    expect(verify("A", "The answer is True", { choices: ["A) True", "B) False", "C) Unknown"] }).equivalent).toBe(true);
+    expect(
+      verify("A", "The answer is True", { choices: ["A) True", "B) False", "C) Unknown"] }).equivalent,
+    ).toBe(true);
     expect(verify("18", "She pays $18.", { answerType: "numeric" }).equivalent).toBe(true);
   });
 

@@ -10,7 +10,15 @@ function collect(): { stream: Writable; lines: () => Record<string, unknown>[] }
       done();
     },
   });
-  return { stream, lines: () => chunks.join("").trim().split("\n").map((l) => JSON.parse(l)) };
+  return {
+    stream,
+    lines: () =>
+      chunks
+        .join("")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l)),
+  };
 }
 
 describe("verifyJsonl", () => {
@@ -43,7 +51,7 @@ describe("verifyJsonl", () => {
     expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
-  it("streams 100,000 lines through a slow reader with backpressure", async () => {
+  it("streams 100,000 lines into a small-buffer output with backpressure", async () => {
     const n = 100_000;
     const input = Readable.from(
       (function* () {

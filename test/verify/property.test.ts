@@ -32,7 +32,11 @@ function notations(units: bigint, scale: number): string[] {
   const den = (10n ** BigInt(scale)).toString();
   const out = [p, withCommas(p), `${sign}$${withCommas(p).replace("-", "")}`, Number(p).toExponential()];
   out.push(`${units}/${den}`, `${sign}\\frac{${abs}}{${den}}`, `${p}${scale === 0 ? ".0" : "0"}`);
-  out.push(`${Number(p).toExponential(6).replace(/e\+?(-?\d+)/, "\\times10^{$1}")}`);
+  out.push(
+    `${Number(p)
+      .toExponential(6)
+      .replace(/e\+?(-?\d+)/, "\\times10^{$1}")}`,
+  );
   return out;
 }
 
@@ -43,8 +47,12 @@ describe("numbers equal themselves in every notation", () => {
         const gold = plain(units, scale);
         for (const n of notations(units, scale)) {
           // toExponential(6) rounds: only exact when the value has at most 7 significant digits.
-          if (n.includes("\\times") && Math.abs(Number(gold) - Number(Number(gold).toExponential(6))) > 0) continue;
-          expect(verify(gold, `The answer is $\\boxed{${n}}$.`, { answerType: "numeric" }).equivalent, n).toBe(true);
+          if (n.includes("\\times") && Math.abs(Number(gold) - Number(Number(gold).toExponential(6))) > 0)
+            continue;
+          expect(
+            verify(gold, `The answer is $\\boxed{${n}}$.`, { answerType: "numeric" }).equivalent,
+            n,
+          ).toBe(true);
           expect(verify(gold, n, { extract: false }).equivalent, n).toBe(true);
         }
       }),

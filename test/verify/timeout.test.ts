@@ -9,7 +9,8 @@ function timed<T>(f: () => T): { value: T; ms: number } {
 
 describe("time budget", () => {
   const budget = 50;
-  const nestedPower = (base: string) => Array.from({ length: 400 }, () => `${base}^{`).join("") + "2" + "}".repeat(400);
+  const nestedPower = (base: string) =>
+    `${Array.from({ length: 400 }, () => `${base}^{`).join("")}2${"}".repeat(400)}`;
   const longSum = Array.from({ length: 1250 }, (_, k) => `x^${k % 9}`).join("+"); // 5,000 chars
 
   it.each([
@@ -18,7 +19,9 @@ describe("time budget", () => {
     ["5,000-char sum vs product", longSum, longSum.replace(/\+/g, "\\cdot ")],
     ["deep parentheses", `${"(".repeat(3000)}x${")".repeat(3000)}`, "y"],
   ])("%s returns within 10x the budget", (_name, gold, pred) => {
-    const { value, ms } = timed(() => verify(gold, pred, { answerType: "math", extract: false, timeBudgetMs: budget }));
+    const { value, ms } = timed(() =>
+      verify(gold, pred, { answerType: "math", extract: false, timeBudgetMs: budget }),
+    );
     expect(value.equivalent).toBe(false);
     expect(ms).toBeLessThan(10 * budget);
   });

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from dataclasses import dataclass
 from urllib.parse import unquote
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ def parse(uri: str) -> Location:
         if not rest.startswith("/"):  # file://host/path is not supported; only file:///abs
             raise ValueError(f"expected file:///absolute/path, found {uri!r}")
         return Location("file", "", unquote(rest), "file-uri")
-    if "://" in uri.split("/", 1)[0]:
+    if _SCHEME.match(uri):
         raise ValueError(f"unsupported URI scheme in {uri!r}; expected s3://, file:// or a path")
     return Location("file", "", uri, "path")
 

@@ -1,0 +1,174 @@
+/**
+ * Arrow I/O benchmark: write and stream-read N `rollouts` rows (256 completion token ids,
+ * log-probs of the same length, 8 prompt ids, short text) with functions/io, then the same with
+ * pyarrow (bench/arrow_peer.py), and compare read throughput and peak memory.
+ *
+ *   npm run bench:arrow -- [--rows N]      (default 1,000,000; S3 too when AWS_ENDPOINT_URL is set)
+ *
+ * The read phases run in a child process each, so their peak RSS is the read's alone. The "read"
+ * iterates record batches and sums the completion token ids; it builds no JS row objects.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
+import type * as arrow from "apache-arrow";
+import { readBatches, readShards } from "../functions/io/arrow-read.ts";
+import { ShardedWriter } from "../functions/io/arrow-write.ts";
+import type { S3Store } from "../functions/io/s3-store.ts";
+import { storeFor } from "../functions/io/store.ts";
+import { type Row, rollouts } from "../schemas/tables/index.ts";
+
+const SHARD_ROWS = 250_000;
+const MB = 1e6;
+
+interface ReadResult {
+  rows: number;
+  batches: number;
+  seconds: number;
+  bytes: number;
+  peakRss: number;
+  baseRss: number;
+  batchBytes: number;
+  checksum: number;
+}
+
+function row(i: number): Row<typeof rollouts> {
+  const ids = Array.from({ length: 256 }, (_, j) => (i + j) % 50_000);
+  return {
+    ...{ id: `g${i}`, problem_id: `p${i}`, group_id: `g${i}`, sample_index: i & 7, policy_version: 1 },
+    ...{ level: 1 + (i % 5), answer: "42", answer_type: "numeric", choices: [], prompt: "What is 6*7?" },
+    completion: "<think>6*7=42</think> 42",
+    prompt_token_ids: [1, 2, 3, 4, 5, 6, 7, 8],
+    completion_token_ids: ids,
+    logprobs: ids.map((x) => -(x % 7) / 8),
+    finish_reason: i % 10 === 0 ? "length" : "stop",
+    ...{ rm_score: null, rm_step_scores: null, step_token_ends: null },
+  };
+}
+
+async function writeBench(prefix: string, rows: number): Promise<{ seconds: number; bytes: number }> {
+  const t0 = performance.now();
+  const w = new ShardedWriter(prefix, rollouts, { maxRows: SHARD_ROWS });
+  for (let i = 0; i < rows; i++) await w.write(row(i)); // rows are built as a producer would build them
+  const shards = await w.close();
+  return { seconds: (performance.now() - t0) / 1000, bytes: shards.reduce((n, s) => n + s.bytes, 0) };
+}
+
+function dataBytes(data: arrow.Data): number {
+  const own = [data.values, data.valueOffsets, data.nullBitmap].reduce((n, b) => n + (b?.byteLength ?? 0), 0);
+  return own + data.children.reduce((n, c) => n + dataBytes(c), 0);
+}
+
+/** Child-process mode: stream-read every shard, summing the token ids; print JSON. */
+async function readBench(prefix: string): Promise<ReadResult> {
+  const baseRss = process.memoryUsage().rss;
+  let peakRss = baseRss;
+  const timer = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 2);
+  const t0 = performance.now();
+  const out = { rows: 0, batches: 0, bytes: 0, batchBytes: 0, checksum: 0 };
+  for (const uri of await readShards(prefix)) {
+    out.bytes += await storeFor(uri).size(uri);
+    for await (const batch of readBatches(uri, rollouts)) {
+      const ids = batch.getChild("completion_token_ids")!.data[0]!.children[0]!.values as Int32Array;
+      let sum = 0;
+      for (let i = 0; i < ids.length; i++) sum += ids[i]!;
+      out.checksum += sum;
+      out.rows += batch.numRows;
+      out.batches++;
+      out.batchBytes = Math.max(out.batchBytes, dataBytes(batch.data));
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(timer);
+  return { ...out, seconds, peakRss, baseRss };
+}
+
+function runChild(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, {
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status})`);
+  return r.stdout;
+}
+
+const fmt = (n: number, d = 0) =>
+  n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+
+function report(label: string, rows: number, bytes: number, seconds: number): void {
+  console.log(
+    `${label.padEnd(28)} ${fmt(rows / seconds).padStart(11)} rows/s ${fmt(bytes / MB / seconds, 1).padStart(8)} MB/s  (${fmt(seconds, 2)} s, ${fmt(bytes / MB)} MB)`,
+  );
+}
+
+function reportRead(label: string, r: ReadResult): void {
+  report(label, r.rows, r.bytes, r.seconds);
+  const over = (r.peakRss - r.baseRss) / r.batchBytes;
+  console.log(
+    `${"".padEnd(28)} peak RSS ${fmt(r.peakRss / MB)} MB (base ${fmt(r.baseRss / MB)} MB, +${fmt((r.peakRss - r.baseRss) / MB)} MB = ${fmt(over, 1)}× one record batch of ${fmt(r.batchBytes / MB, 1)} MB), ${r.batches} batches`,
+  );
+}
+
+async function benchTs(prefix: string, rows: number, where: string): Promise<ReadResult> {
+  const w = await writeBench(prefix, rows);
+  report(`TS write (${where})`, rows, w.bytes, w.seconds);
+  const self = fileURLToPath(import.meta.url);
+  const r = JSON.parse(
+    runChild(process.execPath, [...process.execArgv, self, "--read", prefix]),
+  ) as ReadResult;
+  reportRead(`TS stream read (${where})`, r);
+  return r;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const readAt = args.indexOf("--read");
+  if (readAt >= 0) {
+    console.log(JSON.stringify(await readBench(args[readAt + 1]!)));
+    return;
+  }
+  const rowsAt = args.indexOf("--rows");
+  const rows = rowsAt >= 0 ? Number(args[rowsAt + 1]) : 1_000_000;
+  if (!Number.isInteger(rows) || rows <= 0)
+    throw new Error(`--rows must be a positive integer, got ${args[rowsAt + 1]}`);
+  const dir = mkdtempSync(join(tmpdir(), "r1flow-bench-arrow-"));
+  console.log(
+    `rollouts × ${fmt(rows)}: 256 completion ids + 256 log-probs (list<int32>/list<float32>), 8 prompt ids`,
+  );
+  console.log("read = iterate record batches and sum the completion token ids (no JS row objects)\n");
+  try {
+    const ts = await benchTs(join(dir, "ts"), rows, "local");
+    if (process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3) {
+      const bucket = `r1flow-bench-${Date.now()}`;
+      await (storeFor(`s3://${bucket}`) as S3Store).client.send(new CreateBucketCommand({ Bucket: bucket }));
+      await benchTs(`s3://${bucket}/bench`, rows, "S3");
+      await storeFor(`s3://${bucket}`).deletePrefix(`s3://${bucket}/`);
+    }
+    const venv = resolve(".venv/bin/python");
+    const python = existsSync(venv) ? venv : "python3";
+    const peer = fileURLToPath(new URL("./arrow_peer.py", import.meta.url));
+    const [pw, pr] = runChild(python, [peer, "--rows", String(rows), "--dir", join(dir, "py")])
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    report("pyarrow write (local)", pw.rows, pw.bytes, pw.seconds);
+    reportRead("pyarrow stream read (local)", pr as ReadResult);
+    const ratio = ts.rows / ts.seconds / (pr.rows / pr.seconds);
+    console.log(`\nread throughput TS / pyarrow = ${fmt(ratio, 2)} (target ≥ 0.5, i.e. within 2×)`);
+    const over = (ts.peakRss - ts.baseRss) / ts.batchBytes;
+    console.log(`TS read memory above base = ${fmt(over, 1)}× one record batch (target < 3×)`);
+    if (ts.checksum !== pr.checksum)
+      console.log(`checksum differs: TS ${ts.checksum}, pyarrow ${pr.checksum}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

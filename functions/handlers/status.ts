@@ -1,0 +1,23 @@
+/**
+ * The state machine's status function: `{ action: "run" }` writes `status.json` (running, failed,
+ * succeeded); `{ action: "stage" }` reads a Batch stage's `metrics.json` back into the state.
+ */
+import { S3Client } from "@aws-sdk/client-s3";
+import { z } from "zod";
+import { parseOrThrow } from "../../schemas/errors.ts";
+import { s3RunObjects } from "../trigger/aws.ts";
+import { RecordRunStatus, recordRunStatus } from "../trigger/record-status.ts";
+import { parseRunUri } from "../trigger/run-uri.ts";
+import { ReadStageSummary, readStageSummary } from "../trigger/stage-readback.ts";
+import { instrumented } from "./shared/powertools.ts";
+
+const StatusEvent = z.discriminatedUnion("action", [RecordRunStatus, ReadStageSummary]);
+const s3 = new S3Client({});
+
+export const handler = instrumented("status", async (raw: unknown) => {
+  const event = parseOrThrow(StatusEvent, raw, "status input");
+  const objects = s3RunObjects(s3, parseRunUri(event.runUri).bucket);
+  if (event.action === "stage") return readStageSummary(event, objects);
+  const written = await recordRunStatus(event, objects, () => new Date());
+  return { runId: written.runId, status: written.status };
+});

@@ -1,0 +1,26 @@
+import * as arrow from "apache-arrow";
+import { readBatches } from "./arrow-read.ts";
+import { LocalStore } from "./local-store.ts";
+import { writeTable } from "./arrow-write.ts";
+import { rollouts } from "../../schemas/tables/index.ts";
+const uri = "/tmp/exp/prof.arrow";
+const row = (i: number) => { const ids = Array.from({ length: 256 }, (_, j) => (i + j) % 50_000); return { id: `g${i}`, problem_id: "p", group_id: "g", sample_index: 0, policy_version: 1, level: 1, answer: "42", answer_type: "numeric", choices: [], prompt: "q", completion: "c", prompt_token_ids: [1, 2], completion_token_ids: ids, logprobs: ids.map((x) => -x / 8), finish_reason: "stop", rm_score: null, rm_step_scores: null, step_token_ends: null } as never; };
+let t = performance.now();
+const rows = Array.from({ length: 8192 }, (_, i) => row(i));
+console.log("gen", performance.now() - t);
+t = performance.now();
+async function* gen() { for (let k = 0; k < 12; k++) yield* rows; }
+await writeTable(uri, rollouts, gen());
+console.log("write", performance.now() - t);
+t = performance.now();
+let n = 0;
+for await (const c of new LocalStore().readStream(uri)) n += c.byteLength;
+console.log("raw stream", performance.now() - t, n);
+t = performance.now();
+for await (const b of readBatches(uri, rollouts)) n += b.numRows;
+console.log("readBatches", performance.now() - t);
+t = performance.now();
+const { readFileSync } = await import("node:fs");
+const buf = readFileSync(uri);
+for (const b of arrow.RecordBatchReader.from(buf.subarray(8))) n += b.numRows;
+console.log("sync from buffer", performance.now() - t);

@@ -1,0 +1,10 @@
+import * as arrow from "apache-arrow";
+import { readFileSync } from "node:fs";
+const buf = readFileSync("/tmp/exp/prof.arrow");
+let n = 0;
+let t = performance.now();
+for (const b of arrow.RecordBatchReader.from(buf.subarray(8))) n += b.numRows;
+console.log("sync from buffer", performance.now() - t);
+t = performance.now();
+for (const b of arrow.RecordBatchReader.from(buf.subarray(8))) n += b.numRows;
+console.log("again", performance.now() - t);

@@ -1,0 +1,83 @@
+/**
+ * A Lambda stage: one invocation that returns a small summary, or, for a `perShard` stage, a
+ * Distributed Map of Express child executions over the shard list the previous stage left in S3
+ * (`shards.json`), one invocation per Arrow shard, with the results written to `map-results/`.
+ */
+import { Duration } from "aws-cdk-lib";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import type { LambdaStage, RecipeStage } from "../../pipeline/recipe.ts";
+import {
+  catchInto,
+  invoke,
+  type PipelineParts,
+  SUMMARY_SELECTOR,
+  stagePayload,
+  stateKey,
+  summaryPath,
+} from "./parts.ts";
+
+/** Express child executions end at 5 minutes; a shard's invocation must finish well inside that. */
+export const SHARD_TIMEOUT = Duration.minutes(4);
+
+export function lambdaStage(
+  parts: PipelineParts,
+  stage: LambdaStage,
+  previous: RecipeStage | undefined,
+  next: sfn.IChainable,
+): sfn.State {
+  if (stage.perShard) return perShardStage(parts, stage, previous, next);
+  const task = invoke(parts, stage.id, stage.handler, stagePayload(stage), {
+    resultSelector: SUMMARY_SELECTOR,
+    resultPath: summaryPath(stage),
+    comment: stage.title,
+  });
+  catchInto(task, parts, stage.id);
+  task.next(next);
+  return task;
+}
+
+function perShardStage(
+  parts: PipelineParts,
+  stage: LambdaStage,
+  previous: RecipeStage | undefined,
+  next: sfn.IChainable,
+): sfn.State {
+  if (previous?.kind !== "batch") {
+    throw new Error(
+      `stage "${stage.id}" runs per shard, so it must follow a Batch stage (whose summary lists the shards); ` +
+        `it follows ${previous ? `"${previous.id}" (${previous.kind})` : "nothing"}`,
+    );
+  }
+  const iterationArg = stage.inLoop ? "/iter-{}" : "";
+  const prefixArgs = [sfn.JsonPath.stringAt("$.runId"), ...(stage.inLoop ? [sfn.JsonPath.stringAt("$.loop.iteration")] : [])];
+  const map = new sfn.DistributedMap(parts.scope, stage.id, {
+    comment: `${stage.title}: one invocation per shard`,
+    label: stateKey(stage.id),
+    mapExecutionType: sfn.StateMachineType.EXPRESS,
+    maxConcurrency: parts.config.mapConcurrency,
+    toleratedFailurePercentage: 0,
+    itemReader: new sfn.S3JsonItemReader({
+      bucket: parts.bucket,
+      key: sfn.JsonPath.stringAt(`${summaryPath(previous)}.shards.key`),
+    }),
+    itemSelector: {
+      ...stagePayload(stage).value,
+      shardUri: sfn.JsonPath.stringAt("$$.Map.Item.Value"),
+    },
+    resultWriterV2: new sfn.ResultWriterV2({
+      bucket: parts.bucket,
+      prefix: sfn.JsonPath.format(`runs/{}/map-results/${stage.id}${iterationArg}`, ...prefixArgs),
+    }),
+    resultSelector: { "mapRunArn.$": "$.MapRunArn", "results.$": "$.ResultWriterDetails" },
+    resultPath: summaryPath(stage),
+  });
+  const shard = invoke(parts, `${stage.id} shard`, stage.handler, sfn.TaskInput.fromJsonPathAt("$"), {
+    resultSelector: SUMMARY_SELECTOR,
+    resultPath: "$",
+    comment: `${stage.title}: one shard`,
+  });
+  map.itemProcessor(shard);
+  catchInto(map, parts, stage.id);
+  map.next(next);
+  return map;
+}
