@@ -11,6 +11,7 @@ import * as arrow from "apache-arrow";
 import type { Row, TableDef } from "../../schemas/tables/define.ts";
 import { checkSchema } from "./arrow-check.ts";
 import { StoreError } from "./errors.ts";
+import { decodeStream } from "./ipc-stream.ts";
 import { batchRows } from "./rows.ts";
 import { type ObjectStore, storeFor } from "./store.ts";
 import { basename, formatUri, parseUri } from "./uri.ts";
@@ -97,6 +98,23 @@ async function openReader(uri: string): Promise<{ reader: Reader; release: () =>
  * (`SchemaMismatchError`). Only about one batch is held in memory at a time.
  */
 export async function* readBatches(uri: string, def?: TableDef): AsyncGenerator<arrow.RecordBatch> {
+  const store = storeFor(uri);
+  const { isFile, schemaFirst, body } = await openBody(store.readStream(uri), uri);
+  if (!isFile || schemaFirst) {
+    try {
+      const check = (schema: arrow.Schema) => def && checkSchema(schema, def, uri);
+      for await (const batch of decodeStream(body, uri, check)) if (batch.numRows > 0) yield batch;
+      return;
+    } finally {
+      await body.return(undefined);
+    }
+  }
+  await body.return(undefined);
+  yield* readByFooter(uri, def);
+}
+
+/** Files without a leading schema message: the footer, read with ranged reads. */
+async function* readByFooter(uri: string, def?: TableDef): AsyncGenerator<arrow.RecordBatch> {
   const { reader, release } = await openReader(uri);
   try {
     await reader.open();

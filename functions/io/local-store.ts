@@ -5,8 +5,9 @@
 import { randomBytes } from "node:crypto";
 import { type FileHandle, mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, basename as pathBase, join as pathJoin } from "node:path";
+import { type Bytes, pump, toBuffer } from "./bytes.ts";
 import { fsError, NotFoundError } from "./errors.ts";
-import { type Bytes, type ObjectSink, type ObjectStore, pump, toBuffer } from "./store.ts";
+import type { ObjectSink, ObjectStore } from "./store.ts";
 import { formatUri, parseUri } from "./uri.ts";
 
 /** Read size for streams: large enough for throughput, small next to a record batch. */

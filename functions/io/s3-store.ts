@@ -13,8 +13,9 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
+import { type Bytes, pump, toBuffer } from "./bytes.ts";
 import { NotFoundError, StoreError } from "./errors.ts";
-import { type Bytes, type ObjectSink, type ObjectStore, pump, toBuffer } from "./store.ts";
+import type { ObjectSink, ObjectStore } from "./store.ts";
 import { parseUri } from "./uri.ts";
 
 /** S3's minimum part is 5 MiB; 8 MiB parts keep a 10,000-part upload good for 80 GB. */

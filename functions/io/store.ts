@@ -6,7 +6,9 @@ import { LocalStore } from "./local-store.ts";
 import { S3Store, s3ClientFromEnv } from "./s3-store.ts";
 import { parseUri } from "./uri.ts";
 
-export type Bytes = Buffer | Uint8Array | string;
+export type { Bytes } from "./bytes.ts";
+
+import type { Bytes } from "./bytes.ts";
 
 /** An object being written; nothing is visible at its URI until `close()` resolves. */
 export interface ObjectSink {
@@ -37,7 +39,7 @@ export interface ObjectStore {
   deletePrefix(prefix: string): Promise<number>;
 }
 
-const local = new LocalStore();
+let local: LocalStore | undefined;
 const s3Stores = new Map<string, S3Store>();
 
 /**
@@ -45,7 +47,10 @@ const s3Stores = new Map<string, S3Store>();
  * `AWS_ENDPOINT_URL`, read at call time so tests can point at an emulator).
  */
 export function storeFor(uri: string): ObjectStore {
-  if (parseUri(uri).scheme === "file") return local;
+  if (parseUri(uri).scheme === "file") {
+    local ??= new LocalStore();
+    return local;
+  }
   const endpoint = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || "";
   let store = s3Stores.get(endpoint);
   if (!store) {
@@ -53,23 +58,4 @@ export function storeFor(uri: string): ObjectStore {
     s3Stores.set(endpoint, store);
   }
   return store;
-}
-
-/** Pumps chunks into a sink, aborting it if the source or the sink fails. */
-export async function pump(
-  sink: ObjectSink,
-  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-): Promise<void> {
-  try {
-    for await (const chunk of chunks) await sink.write(chunk);
-  } catch (err) {
-    await sink.abort().catch(() => {});
-    throw err;
-  }
-  await sink.close();
-}
-
-export function toBuffer(data: Bytes): Buffer {
-  if (typeof data === "string") return Buffer.from(data, "utf8");
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }

@@ -23,6 +23,8 @@ const SEED = 0x5eed;
 /** `simplify` is slow and can blow up: only short expressions with time to spare get it. */
 const SIMPLIFY_MAX_CHARS = 120;
 const SIMPLIFY_MIN_MS = 20;
+/** mathjs parsing cannot be interrupted: longer answers (never real ones) compare as text only. */
+const MAX_LATEX_CHARS = 1500;
 /**
  * Relative tolerance between evaluated expressions: identities agree to ~1e-14, and a tighter bound
  * than the numeric 1e-6 keeps a rounded decimal (3.14159) from passing for an exact value (\pi).
@@ -35,6 +37,7 @@ const EXPR_REL_TOL = 1e-8;
  * @example compileLatex("x^2+2x+1")?.symbols // ["x"]
  */
 export function compileLatex(latex: string): Compiled | null {
+  if (latex.length > MAX_LATEX_CHARS) return null;
   const hit = cache.get(latex);
   if (hit !== undefined) return hit;
   let compiled: Compiled | null = null;

@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,11 +27,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for(port: int, proc: subprocess.Popen, timeout_s: float = 30.0) -> None:
+def _wait_for(port: int, proc: subprocess.Popen, log_path: str, timeout_s: float = 30.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+            with open(log_path, errors="replace") as f:
+                out = f.read()
             pytest.fail(f"the moto S3 emulator exited with {proc.returncode}: {out[-2000:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -59,11 +61,13 @@ def s3_endpoint() -> Iterator[str]:
         if python is None:
             pytest.fail("no python3 on PATH to run the moto S3 emulator (set AWS_ENDPOINT_URL instead)")
         port = _free_port()
+        # Its request log goes to a file: a pipe nobody reads would fill up and stall the server.
+        log_file = tempfile.NamedTemporaryFile(prefix="moto-s3-", suffix=".log", delete=False)
         proc = subprocess.Popen(
             [python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            stdout=log_file, stderr=subprocess.STDOUT,
         )
-        _wait_for(port, proc)
+        _wait_for(port, proc, log_file.name)
         endpoint = f"http://127.0.0.1:{port}"
     os.environ["AWS_ENDPOINT_URL_S3"] = endpoint
     try:

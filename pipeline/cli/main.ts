@@ -1,5 +1,6 @@
 /** The `r1flow` command line. Each command lives in its own module; this file only wires them. */
 import { Command } from "commander";
+import { registerIngest } from "./ingest.ts";
 import { registerValidate } from "./validate.ts";
 
 const program = new Command()
@@ -9,5 +10,6 @@ const program = new Command()
   .showHelpAfterError();
 
 registerValidate(program);
+registerIngest(program);
 
 await program.parseAsync(process.argv);

@@ -8,7 +8,9 @@ import { fail } from "./output.ts";
 export function registerValidate(program: Command): void {
   program
     .command("validate")
-    .description("check a manifest (local path or s3:// URI) without running it; exit 1 listing every problem")
+    .description(
+      "check a manifest (local path or s3:// URI) without running it; exit 1 listing every problem",
+    )
     .argument("<manifest>", "manifest file or s3:// URI")
     .action(async (uri: string) => {
       const text = await readManifestText(uri);
@@ -40,7 +42,8 @@ async function readManifestText(uri: string): Promise<string> {
 async function missingDatasets(datasets: readonly { uri?: string | undefined }[]): Promise<string[]> {
   const problems: string[] = [];
   for (const [i, d] of datasets.entries()) {
-    if (d.uri && !(await storeFor(d.uri).exists(d.uri))) problems.push(`datasets[${i}].uri: not found: ${d.uri}`);
+    if (d.uri && !(await storeFor(d.uri).exists(d.uri)))
+      problems.push(`datasets[${i}].uri: not found: ${d.uri}`);
   }
   return problems;
 }

@@ -31,7 +31,11 @@ function problem(level: number, n: number): ProblemRow {
 function table(perLevel: number[]): ProblemRow[] {
   const rows: ProblemRow[] = [];
   const max = Math.max(...perLevel);
-  for (let n = 0; n < max; n++) perLevel.forEach((count, i) => n < count && rows.push(problem(i + 1, n)));
+  for (let n = 0; n < max; n++) {
+    perLevel.forEach((count, i) => {
+      if (n < count) rows.push(problem(i + 1, n));
+    });
+  }
   return rows;
 }
 
@@ -40,8 +44,11 @@ async function* stream<T>(items: T[]): AsyncGenerator<T> {
 }
 
 const settings = CurriculumSettings.parse({ batchSize: 10, replayShare: 0.2, nextLevelShare: 0.1, seed: 7 });
-const countByLevel = (batch: ProblemRow[]) =>
-  batch.reduce<Record<number, number>>((acc, p) => ({ ...acc, [p.level]: (acc[p.level] ?? 0) + 1 }), {});
+function countByLevel(batch: ProblemRow[]): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const p of batch) counts[p.level] = (counts[p.level] ?? 0) + 1;
+  return counts;
+}
 
 describe("nextCurriculumBatch", () => {
   it("starts at startLevel: no replay yet, a share of the next level", async () => {

@@ -150,10 +150,32 @@ def check_nulls(data: pa.RecordBatch | pa.Table, table_name: str, uri: str, row_
             )
 
 
-def conform(data: pa.RecordBatch | pa.Table, table_name: str, uri: str) -> pa.RecordBatch | pa.Table:
+def check_column_names(actual: pa.Schema, table_name: str, uri: str) -> None:
+    """Raise SchemaMismatchError for a missing or an extra column (types not compared)."""
+    declared = {c.name: c.type for c in columns(table_name)}
+    for name, type_ in declared.items():
+        if name not in actual.names:
+            raise SchemaMismatchError(f'table "{table_name}": column "{name}" is missing (expected {type_})',
+                                      uri=uri, column=name, expected=type_, found="missing")
+    for field in actual:
+        if field.name not in declared:
+            raise SchemaMismatchError(
+                f'table "{table_name}": unexpected column "{field.name}" ({type_name(field.type)})',
+                uri=uri, column=field.name, expected="absent", found=type_name(field.type))
+
+
+def conform(data: pa.RecordBatch | pa.Table, table_name: str, uri: str, strict: bool = True
+            ) -> pa.RecordBatch | pa.Table:
     """Check `data` against the table, then cast it to the exact declared schema (column order,
-    int32 dictionary indices, utf8 not large_utf8), so every reader sees the same types."""
-    check_schema(data.schema, table_name, uri)
+    int32 dictionary indices, utf8 not large_utf8), so every reader sees the same types.
+
+    strict (reading): types must match by name. Not strict (writing): any type pyarrow can cast
+    to the declared one is accepted (plain strings become dictionaries, int64 → int32 …).
+    """
+    if strict:
+        check_schema(data.schema, table_name, uri)
+    else:
+        check_column_names(data.schema, table_name, uri)
     schema = arrow_schema(table_name)
     data = data.select(schema.names)
     check_nulls(data, table_name, uri)

@@ -47,7 +47,7 @@ def to_table(data: Sequence[Mapping[str, Any]] | pa.Table | pa.RecordBatch, tabl
     if isinstance(data, pa.RecordBatch):
         data = pa.Table.from_batches([data])
     if isinstance(data, pa.Table):
-        table = conform(data, table_name, uri)
+        table = conform(data, table_name, uri, strict=False)
         return table.unify_dictionaries() if table.num_columns else table  # type: ignore[return-value]
     schema = arrow_schema(table_name)
     names = set(schema.names)
