@@ -30,6 +30,8 @@ function fromContext(key: string, value: unknown): unknown {
 
 export const InfraConfig = z
   .strictObject({
+    /** CloudFormation stack name; also prefixes the state machine and dashboard names. */
+    stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,60}$/, "expected letters, digits and '-', starting with a letter").default("R1flow"),
     /** Spot (and, unless `onDemandInstanceTypes` is set, on-demand) GPU instances. */
     gpuInstanceTypes: instanceTypes.default(["g6e.2xlarge"]),
     onDemandInstanceTypes: instanceTypes.optional(),

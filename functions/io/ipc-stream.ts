@@ -38,21 +38,25 @@ class ByteReader {
 const aligned = (b: Uint8Array): Uint8Array => (b.byteOffset % 8 === 0 ? b : b.slice());
 const EOS = new Uint8Array([255, 255, 255, 255, 0, 0, 0, 0]);
 
-/** The pieces of one message (framing, metadata, body), or null at end of stream. */
-async function nextMessage(
+const int32 = (b: Uint8Array): number => new DataView(b.buffer, b.byteOffset, 4).getInt32(0, true);
+
+/**
+ * The rest of the message whose first 4 bytes are `head` (framing, metadata, body), or null at
+ * end of stream.
+ */
+async function restOfMessage(
+  head: Uint8Array | null,
   bytes: ByteReader,
   uri: string,
 ): Promise<{ header: arrow.MessageHeader; pieces: Uint8Array[] } | null> {
-  const first = await bytes.read(4);
-  if (!first || first.byteLength < 4) return null;
-  const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const pieces = [first];
-  let len = view(first).getInt32(0, true);
+  if (!head || head.byteLength < 4) return null;
+  const pieces: Uint8Array[] = [];
+  let len = int32(head);
   if (len === -1) {
     const second = await bytes.read(4);
     if (!second || second.byteLength < 4) throw new Error(`${uri}: truncated Arrow message`);
     pieces.push(second);
-    len = view(second).getInt32(0, true);
+    len = int32(second);
   }
   if (len === 0) return null;
   const meta = await bytes.read(len);
@@ -87,13 +91,19 @@ export async function* decodeStream(
         queue.length > 0 ? { done: false, value: queue.shift()! } : { done: true, value: undefined },
     }),
   };
+  // apache-arrow's sync byte source pulls one more chunk whenever a read ends exactly on what it
+  // holds, so the first 4 bytes of the next message are always queued ahead of the current one.
+  let head = await bytes.read(4);
+  queue.push(head ?? EOS);
   let reader: arrow.RecordBatchStreamReader | null = null;
   for (;;) {
-    const message = await nextMessage(bytes, uri);
-    queue.push(...(message ? message.pieces : [EOS]));
+    const message = await restOfMessage(head, bytes, uri);
+    head = message ? await bytes.read(4) : null;
+    if (message) queue.push(...message.pieces, head ?? EOS);
     if (!reader) {
-      if (message?.header !== arrow.MessageHeader.Schema)
+      if (message?.header !== arrow.MessageHeader.Schema) {
         throw new Error(`${uri}: Arrow stream does not start with a schema`);
+      }
       reader = arrow.RecordBatchReader.from(source) as arrow.RecordBatchStreamReader;
       reader.open();
       onSchema(reader.schema);

@@ -17,7 +17,11 @@ export function repeatedNgramShare(text: string, n: number): number {
   const total = words.length - n + 1;
   if (n < 1 || total <= 0) return 0;
   const seen = new Set<string>();
-  for (let i = 0; i < total; i++) seen.add(words.slice(i, i + n).join("\u0000"));
+  for (let i = 0; i < total; i++) {
+    let key = words[i] as string;
+    for (let j = 1; j < n; j++) key += `\u0000${words[i + j]}`;
+    seen.add(key);
+  }
   return 1 - seen.size / total;
 }
 

@@ -51,3 +51,44 @@ def sft_spec(output: Path, examples: list[str], model: str = "builtin:tiny", **s
 def write_spec(path: Path, spec: dict[str, Any]) -> str:
     path.write_text(json.dumps(spec))
     return str(path)
+
+
+def toy_pairs(n: int = 120, seed: int = 0) -> list[dict[str, Any]]:
+    """Separable pairs: the chosen side computes right and answers; the rejected one errs and hedges."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        a, b = rng.randint(0, 99), rng.randint(0, 99)
+        wrong = a + b + rng.randint(1, 9)
+        rows.append({
+            "id": f"pair-{i}", "problem_id": f"p-{i}", "prompt": f"Compute {a} + {b}.",
+            "chosen": f"<think>\n{a} + {b} = {a + b}\n</think>\n\nThe answer is \\boxed{{{a + b}}}.",
+            "rejected": f"<think>\n{a} + {b} = {wrong}\n</think>\n\nI am not sure, maybe {wrong}.",
+            "margin": 0.0, "origin": "verified",
+        })
+    return rows
+
+
+def reward_spec(output: Path, pairs: list[str], model: str = "builtin:tiny", step_labels: list[str] | None = None,
+                **settings: Any) -> dict[str, Any]:
+    doc = {"stage": "reward", "runId": "test-run", "output": str(output), "maxSeqLen": 64, "seed": 0,
+           "compute": {"device": "cpu", "precision": "fp32", "checkpointEvery": 1000},
+           "pairs": pairs, "stepLabels": step_labels or [], "model": model,
+           "settings": {"learningRate": 2e-3, "warmupRatio": 0.1, "tokenBudget": 1024, "heldOut": 0.2, **settings}}
+    return parse_spec(doc)
+
+
+def worker_env(cache: Path) -> dict[str, str]:
+    """Environment of a worker subprocess: a shared model cache, one thread per process (the tests
+    share two cores; oversubscribed BLAS threads slow tiny models tenfold)."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK")}
+    env.update({"R1WORKER_CACHE": str(cache), "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"})
+    return env
+
+
+def read_model(folder: Path) -> dict[str, Any]:
+    from safetensors.torch import load_file
+
+    return load_file(str(folder / "model.safetensors"))

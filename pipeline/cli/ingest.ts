@@ -1,6 +1,5 @@
 /** `r1flow ingest <source> [input] --out <uri>`: one data set → a sharded `problems` table. */
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { ingestToTable } from "../../functions/ingest/to-table.ts";
 import { DATASET_SOURCES, type DatasetSource } from "../../schemas/common.ts";
 import { fail } from "./output.ts";
 
@@ -44,6 +43,7 @@ export function registerIngest(program: Command): void {
       if (source === "arithmetic" && !flags.count) fail("ingest arithmetic: --count <n> is required");
       const started = Date.now();
       try {
+        const { ingestToTable } = await import("../../functions/ingest/to-table.ts");
         const { report, shards } = await ingestToTable(
           { source, input, ...flags },
           (rows) => process.stderr.isTTY && process.stderr.write(`\r  ${rows} rows…`),

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { registerIngest } from "./ingest.ts";
 import { registerValidate } from "./validate.ts";
+import { registerVerify } from "./verify.ts";
 
 const program = new Command()
   .name("r1flow")
@@ -11,5 +12,6 @@ const program = new Command()
 
 registerValidate(program);
 registerIngest(program);
+registerVerify(program);
 
 await program.parseAsync(process.argv);

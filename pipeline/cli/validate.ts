@@ -1,6 +1,5 @@
 /** `r1flow validate <manifest>`: check a manifest without running it; writes nothing. */
 import type { Command } from "commander";
-import { storeFor } from "../../functions/io/store.ts";
 import { SchemaError } from "../../schemas/errors.ts";
 import { parseManifest } from "../manifest-io.ts";
 import { fail } from "./output.ts";
@@ -31,6 +30,7 @@ export function registerValidate(program: Command): void {
 }
 
 async function readManifestText(uri: string): Promise<string> {
+  const { storeFor } = await import("../../functions/io/store.ts");
   try {
     return (await storeFor(uri).read(uri)).toString("utf8");
   } catch (error) {
@@ -40,6 +40,7 @@ async function readManifestText(uri: string): Promise<string> {
 
 /** Data sets whose file is not there: a problem named by its path in the manifest. */
 async function missingDatasets(datasets: readonly { uri?: string | undefined }[]): Promise<string[]> {
+  const { storeFor } = await import("../../functions/io/store.ts");
   const problems: string[] = [];
   for (const [i, d] of datasets.entries()) {
     if (d.uri && !(await storeFor(d.uri).exists(d.uri)))

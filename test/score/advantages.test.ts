@@ -70,6 +70,43 @@ describe("processAdvantages", () => {
       [-3, -2, -1, -1],
     ]);
   });
+  it("matches a slow reference over random groups (property)", () => {
+    const sample = fc
+      .integer({ min: 1, max: 12 })
+      .chain((nTokens) =>
+        fc
+          .array(fc.tuple(fc.integer({ min: -2, max: 2 }), fc.integer({ min: 0, max: nTokens - 1 })), {
+            maxLength: 5,
+          })
+          .map((steps) => ({
+            stepRewards: steps.map((s) => s[0]),
+            stepEnds: steps.map((s) => s[1]),
+            nTokens,
+          })),
+      );
+    fc.assert(
+      fc.property(
+        fc.array(sample, { minLength: 1, maxLength: 6 }),
+        fc.constantFrom("std" as const, "none" as const),
+        (g, norm) => {
+          const all = g.flatMap((s) => s.stepRewards);
+          const mean = all.length ? all.reduce((a, b) => a + b, 0) / all.length : 0;
+          const std = all.length ? Math.sqrt(all.reduce((a, b) => a + (b - mean) ** 2, 0) / all.length) : 0;
+          const got = processAdvantages(g, norm);
+          g.forEach((s, i) => {
+            for (let t = 0; t < s.nTokens; t++) {
+              // A_t = Σ over steps ending at or after t of the normalised reward
+              let want = 0;
+              s.stepRewards.forEach((r, j) => {
+                if ((s.stepEnds[j] ?? -1) >= t) want += norm === "std" ? (r - mean) / (std + 1e-6) : r - mean;
+              });
+              expect(got[i]?.[t]).toBeCloseTo(want, 9);
+            }
+          });
+        },
+      ),
+    );
+  });
   it("rejects a step end outside the completion", () => {
     expect(() => processAdvantages([{ stepRewards: [1], stepEnds: [4], nTokens: 4 }], "std")).toThrow(
       /outside/,

@@ -14,7 +14,7 @@ import torch
 
 def warmup_steps_for(total_steps: int, warmup_ratio: float) -> int:
     """Warm-up steps for a share of `total_steps` (rounded up, so any ratio > 0 warms up ≥ 1 step)."""
-    return min(total_steps, math.ceil(total_steps * warmup_ratio))
+    return min(total_steps, math.ceil(total_steps * warmup_ratio - 1e-9))  # 100 × 0.1 is 10.000…02
 
 
 def lr_at(step: int, peak_lr: float, warmup_steps: int, total_steps: int, min_lr_ratio: float) -> float:

@@ -1,0 +1,80 @@
+/**
+ * The r1flow stack: the artifact bucket, GPU compute and worker jobs, the Lambda stages, the state
+ * machine built from the recipe, the S3 trigger, and the dashboard. Permissions are granted here,
+ * per function, to the prefixes and actions each one uses.
+ */
+import { Stack, type StackProps } from "aws-cdk-lib";
+import * as logs from "aws-cdk-lib/aws-logs";
+import type { Construct } from "constructs";
+import type { InfraConfig } from "./config.ts";
+import { ArtifactStore } from "./constructs/artifact-store.ts";
+import { GpuCompute } from "./constructs/gpu-compute.ts";
+import { Observability } from "./constructs/observability.ts";
+import { Pipeline } from "./constructs/pipeline.ts";
+import { RunTrigger } from "./constructs/run-trigger.ts";
+import { PIPELINE_HANDLERS, StageFunctions } from "./constructs/stage-functions.ts";
+import { WorkerJobs } from "./constructs/worker-jobs.ts";
+
+export interface R1flowStackProps extends StackProps {
+  readonly config: InfraConfig;
+  /** Directory of `<handler>.ts` files; default `functions/handlers`. */
+  readonly handlersDir?: string;
+}
+
+export class R1flowStack extends Stack {
+  readonly store: ArtifactStore;
+  readonly compute: GpuCompute;
+  readonly jobs: WorkerJobs;
+  readonly functions: StageFunctions;
+  readonly pipeline: Pipeline;
+  readonly trigger: RunTrigger;
+  readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: R1flowStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.store = new ArtifactStore(this, "Store");
+    const bucket = this.store.bucket;
+    this.compute = new GpuCompute(this, "Compute", config);
+    this.jobs = new WorkerJobs(this, "Worker", { config, bucketArn: bucket.bucketArn });
+    this.functions = new StageFunctions(this, "Functions", {
+      handlersDir: props.handlersDir,
+      logRetention: config.logRetentionDays as logs.RetentionDays,
+    });
+    this.pipeline = new Pipeline(this, "Pipeline", {
+      config,
+      bucket,
+      functions: this.functions,
+      jobs: this.jobs,
+      spotQueue: this.compute.spotQueue,
+      onDemandQueue: this.compute.onDemandQueue,
+    });
+    this.grantPipelineFunctions();
+    this.trigger = new RunTrigger(this, "Trigger", {
+      bucket,
+      stateMachine: this.pipeline.stateMachine,
+      stateMachineName: this.pipeline.stateMachineName,
+      functions: this.functions,
+    });
+    this.observability = new Observability(this, "Observability", {
+      stateMachine: this.pipeline.stateMachine,
+      alarmEmail: config.alarmEmail,
+    });
+  }
+
+  private grantPipelineFunctions(): void {
+    const bucketArn = this.store.bucket.bucketArn;
+    for (const name of PIPELINE_HANDLERS) {
+      const fn = this.functions.fn(name);
+      if (name === "status") {
+        // status.json of the run; a stage's metrics.json read back, its shards.json written.
+        StageFunctions.allowObjects(fn, bucketArn, "runs/*/status.json", ["s3:GetObject", "s3:PutObject"]);
+        StageFunctions.allowObjects(fn, bucketArn, "runs/*/metrics.json", ["s3:GetObject"]);
+        StageFunctions.allowObjects(fn, bucketArn, "runs/*/shards.json", ["s3:PutObject"]);
+        continue;
+      }
+      StageFunctions.allowRuns(bucketArn, fn);
+      if (name === "ingest") StageFunctions.allowInputs(bucketArn, fn);
+    }
+  }
+}
