@@ -24,7 +24,7 @@ export const NAG_ACKNOWLEDGMENTS: NagAcknowledgment[] = [
       "Run data lives under per-run keys (runs/<runId>/…) made at run time, so object grants are prefix patterns in the one artifact bucket (runs/*, datasets/*, models/*, runs/*/status.json …), never the whole bucket or s3:*.",
   },
   {
-    finding: /^AwsSolutions-IAM5\[Resource::<StoreArtifacts[0-9A-F]+\.Arn>\/\*\]$/,
+    finding: /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:s3:::<StoreArtifacts[0-9A-F]+>\/\*\]$/,
     path: /^Pipeline\/StateMachine\//,
     reason:
       "The Distributed Map's ItemReader and ResultWriter (granted by CDK) read shards.json and write map-results/ under runs/; CDK scopes them to the bucket's objects, and the run id is only known at run time.",

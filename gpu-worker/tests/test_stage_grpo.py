@@ -74,14 +74,20 @@ def test_a_grpo_step_raises_positive_and_lowers_negative_completions(rollouts, m
 
 def test_micro_batch_split_does_not_change_the_update(rollouts, model_cache, tmp_path):  # noqa: F811
     uri = scored(rollouts, str(tmp_path))
-    weights = []
+    weights, metrics = [], []
     for name, budget in (("one", 4096), ("many", 64)):
         spec = grpo_spec(str(tmp_path), uri, out=name, tokenBudget=budget, lossAgg="token-mean", klCoef=0.04,
                          entropyCoef=0.01)
-        assert run_cli("grpo", spec, str(tmp_path))[0] == 0
+        code, summary = run_cli("grpo", spec, str(tmp_path))
+        assert code == 0
+        metrics.append(summary["metrics"])
         weights.append(load_causal_lm(os.path.join(spec["output"], "model"), model_cache).state_dict())
+    # Adam is blind to a gradient's scale; the gradient norm and the loss are not.
+    for key in ("grad_norm", "loss", "entropy"):
+        assert metrics[0][key] == pytest.approx(metrics[1][key], rel=1e-5)
+    # Adam's first step is lr × sign-like where gradients are ~0: allow float noise of 1% of a step.
     for key in weights[0]:
-        torch.testing.assert_close(weights[0][key], weights[1][key], atol=2e-6, rtol=1e-4)
+        torch.testing.assert_close(weights[0][key], weights[1][key], atol=2e-5, rtol=0)
 
 
 @pytest.mark.parametrize("settings", [

@@ -80,7 +80,7 @@ export class StageFunctions extends Construct {
     const fn = new NodejsFunction(this, name, {
       entry: join(this.handlersDir, `${name}.ts`),
       handler: "handler",
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: sizing.memoryMiB,
       timeout: sizing.timeout,
@@ -99,7 +99,7 @@ export class StageFunctions extends Construct {
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        target: "node22",
+        target: "node24",
         mainFields: ["module", "main"],
         // ESM bundles of CommonJS dependencies still call require().
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",

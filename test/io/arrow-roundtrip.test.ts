@@ -86,7 +86,7 @@ describe("ShardedWriter", () => {
     const back = await collect(readShardRows(prefix, TABLES.rollouts));
     expect(back.map((r) => r.id)).toEqual(rows.map((r) => (r as { id: string }).id));
     expect(back[599]!.completion_token_ids).toEqual(
-      (rows[599] as { completion_token_ids: number[] }).completion_token_ids,
+      (rows[599] as unknown as { completion_token_ids: number[] }).completion_token_ids,
     );
   });
 });

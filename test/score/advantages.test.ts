@@ -71,19 +71,17 @@ describe("processAdvantages", () => {
     ]);
   });
   it("matches a slow reference over random groups (property)", () => {
-    const sample = fc
-      .integer({ min: 1, max: 12 })
-      .chain((nTokens) =>
-        fc
-          .array(fc.tuple(fc.integer({ min: -2, max: 2 }), fc.integer({ min: 0, max: nTokens - 1 })), {
-            maxLength: 5,
-          })
-          .map((steps) => ({
-            stepRewards: steps.map((s) => s[0]),
-            stepEnds: steps.map((s) => s[1]),
-            nTokens,
-          })),
-      );
+    const sample = fc.integer({ min: 1, max: 12 }).chain((nTokens) =>
+      fc
+        .array(fc.tuple(fc.integer({ min: -2, max: 2 }), fc.integer({ min: 0, max: nTokens - 1 })), {
+          maxLength: 5,
+        })
+        .map((steps) => ({
+          stepRewards: steps.map((s) => s[0]),
+          stepEnds: steps.map((s) => s[1]),
+          nTokens,
+        })),
+    );
     fc.assert(
       fc.property(
         fc.array(sample, { minLength: 1, maxLength: 6 }),
