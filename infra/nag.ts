@@ -59,6 +59,12 @@ export const NAG_ACKNOWLEDGMENTS: NagAcknowledgment[] = [
     reason: "AWS Batch's service role for managed compute environments, as AWS Batch documents.",
   },
   {
+    finding: /^AwsSolutions-IAM4\[Policy::arn:<AWS::Partition>:iam::aws:policy\/service-role\/AWSLambdaBasicExecutionRole\]$/,
+    path: /^BucketNotificationsHandler[0-9a-f]+\//,
+    reason:
+      "CDK's own singleton that switches on the bucket's EventBridge notifications at deploy time (eventBridgeEnabled); it only writes its logs.",
+  },
+  {
     finding: /^AwsSolutions-S1$/,
     path: /^Store\/AccessLogs\//,
     reason: "This is the server access log bucket itself; logging it into itself would loop.",

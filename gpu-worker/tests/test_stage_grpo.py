@@ -108,3 +108,18 @@ def test_process_advantages_and_inner_epochs(rollouts, model_cache, tmp_path, se
 def test_missing_scored_rollouts_exit_3(model_cache, tmp_path):  # noqa: F811
     spec = grpo_spec(str(tmp_path), os.path.join(str(tmp_path), "absent", "part-00000.arrow"))
     assert run_cli("grpo", spec, str(tmp_path))[0] == 3
+
+
+def test_a_resumed_update_ends_where_an_uninterrupted_one_does(rollouts, model_cache, tmp_path):  # noqa: F811
+    """μ = 2 with a checkpoint after step 1; a rerun that finds it resumes at step 2."""
+    spec = grpo_spec(str(tmp_path), scored(rollouts, str(tmp_path)), innerEpochs=2)
+    spec["compute"] = {"checkpointEvery": 1}
+    assert run_cli("grpo", spec, str(tmp_path))[0] == 0
+    whole = load_causal_lm(os.path.join(spec["output"], "model"), model_cache).state_dict()
+    assert os.path.exists(os.path.join(spec["output"], "checkpoints", "step-00000001", "_COMPLETE"))
+    os.remove(os.path.join(spec["output"], "_SUCCESS"))  # as if the job had died during step 2
+    code, summary = run_cli("grpo", spec, str(tmp_path))
+    assert code == 0 and summary["metrics"]["steps"] == 1  # only step 2 ran
+    resumed = load_causal_lm(os.path.join(spec["output"], "model"), model_cache).state_dict()
+    for key in whole:
+        torch.testing.assert_close(whole[key], resumed[key], atol=1e-6, rtol=0)

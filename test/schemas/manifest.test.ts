@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { parseManifest } from "../../pipeline/manifest-io.ts";
 import { SchemaError } from "../../schemas/errors.ts";
 
-const minimal = { runId: "demo", model: { base: "builtin:tiny" }, datasets: [{ name: "a", source: "arithmetic" }] };
+const minimal = {
+  runId: "demo",
+  model: { base: "builtin:tiny" },
+  datasets: [{ name: "a", source: "arithmetic" }],
+};
 
 function problemsOf(text: string): string[] {
   try {
@@ -38,9 +42,9 @@ describe("manifest", () => {
     };
     const problems = problemsOf(JSON.stringify(bad));
     expect(problems).toContain("stages.grpo.groupSize: expected an integer ≥ 2 (GRPO needs a group), got 1");
-    expect(problems.some((p) => p.startsWith('stages.grpo.clipEps: expected number, received string, got "0.2"'))).toBe(
-      true,
-    );
+    expect(
+      problems.some((p) => p.startsWith('stages.grpo.clipEps: expected number, received string, got "0.2"')),
+    ).toBe(true);
     expect(problems).toContain('stages.sft: unknown key "epoch"');
     expect(problems).toContain('(root): unknown key "extra"');
     expect(problems.some((p) => p.startsWith("runId: expected lowercase letters"))).toBe(true);
@@ -50,7 +54,7 @@ describe("manifest", () => {
   it("names a missing required field", () => {
     const problems = problemsOf(JSON.stringify({ runId: "x", datasets: [] }));
     expect(problems).toContain("model: expected object, received undefined, got nothing (required)");
-    expect(problems).toContain('datasets: expected at least one data set, got []');
+    expect(problems).toContain("datasets: expected at least one data set, got []");
   });
 
   it("reports JSON syntax errors with line and column", () => {

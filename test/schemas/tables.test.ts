@@ -1,14 +1,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import type { z } from "zod";
 import { jsonSchemaDocuments, renderDocument } from "../../schemas/json-schema.ts";
 import { type ArrowTypeName, arrowTypeName, TABLES, tableByName } from "../../schemas/tables/index.ts";
 
 /** What each Arrow type name accepts, expressed as sample values a zod field must take or refuse. */
 function zodKind(schema: z.ZodType): string {
-  const def = (schema as z.ZodType & { _zod: { def: { type: string; innerType?: z.ZodType; element?: z.ZodType } } })
-    ._zod.def;
+  const def = (
+    schema as z.ZodType & { _zod: { def: { type: string; innerType?: z.ZodType; element?: z.ZodType } } }
+  )._zod.def;
   if (def.type === "nullable" && def.innerType) return `${zodKind(def.innerType)}?`;
   if (def.type === "array" && def.element) return `list<${zodKind(def.element)}>`;
   if (def.type === "number") {
@@ -68,7 +69,9 @@ describe("tables: zod and Arrow declared side by side stay in step", () => {
   });
 
   it("an unknown table name lists the valid ones", () => {
-    expect(() => tableByName("rollout")).toThrow(/unknown table "rollout"; valid tables: problems, sft_examples/);
+    expect(() => tableByName("rollout")).toThrow(
+      /unknown table "rollout"; valid tables: problems, sft_examples/,
+    );
   });
 });
 
@@ -79,5 +82,14 @@ describe("generated JSON Schema for the worker", () => {
       const onDisk = readFileSync(join(dir, file), "utf8");
       expect(onDisk, `schemas/generated/${file} is stale: run npm run schemas`).toBe(renderDocument(doc));
     }
+  });
+});
+
+describe("docs/manifest-defaults.md", () => {
+  it("is current with the schema's defaults (run `npm run schemas`)", async () => {
+    const { manifestDefaultsMarkdown } = await import("../../schemas/manifest-doc.ts");
+    const onDisk = readFileSync(join(import.meta.dirname, "../../docs/manifest-defaults.md"), "utf8");
+    expect(onDisk).toBe(manifestDefaultsMarkdown());
+    expect(onDisk).toContain("| `stages.grpo.groupSize` | `16` | R1: 16 outputs per question");
   });
 });

@@ -108,14 +108,26 @@ def train_step(model, batches: list[tuple[batching.Batch, float]], n_items: int,
     return total
 
 
-def save_final(model, tokenizer, env: distributed.DistEnv, output: str) -> str:
-    """The trained model and its tokenizer in HF layout under `<output>/model/` (rank 0 writes)."""
+def hf_saver(model, tokenizer):
+    """`save(full_state_dict, local_dir)`: HF layout + tokenizer. Tied copies (lm_head = embeddings)
+    are dropped: gathered from FSDP shards they no longer share storage, and HF ties them on load."""
+    tied = getattr(model, "all_tied_weights_keys", None) or {}
+
+    def save(state: dict[str, torch.Tensor], local_dir: str) -> None:
+        model.save_pretrained(local_dir, state_dict={k: v for k, v in state.items() if k not in tied},
+                              safe_serialization=True)
+        tokenizer.save_pretrained(local_dir)
+
+    return save
+
+
+def save_final(model, save, env: distributed.DistEnv, output: str) -> str:
+    """The trained model in HF layout under `<output>/model/` (every rank gathers, rank 0 writes)."""
     uri = store.join(output, "model")
     state = checkpoint.full_state_dict(model, env)
     if env.is_main:
         with tempfile.TemporaryDirectory(prefix="r1worker-model-") as tmp:
-            model.save_pretrained(tmp, state_dict=state, safe_serialization=True)
-            tokenizer.save_pretrained(tmp)
+            save(state, tmp)
             store.upload_dir(tmp, uri)
     distributed.barrier(env)
     return uri
@@ -146,9 +158,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     log.info("sft plan", extra={"examples": len(examples), "dropped": dropped, "micro_batches": len(plan),
                                 "steps": len(steps), "resume_step": start, "world_size": env.world_size})
 
-    def save_model(sd, d):
-        model.save_pretrained(d, state_dict=sd, safe_serialization=True)
-
+    save_model = hf_saver(model, tokenizer)
     meter = metrics.Throughput()
     n_params = metrics.count_parameters(model)
     with MetricsLog(cfg.output) as mlog, checkpoint.StopSignal() as stop:
@@ -190,7 +200,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             if stopping and not done:
                 raise checkpoint.Preempted(step + 1)
 
-    model_uri = save_final(model, tokenizer, env, cfg.output)
+    model_uri = save_final(model, save_model, env, cfg.output)
     seconds = totals["seconds"] + meter.total_seconds
     last = totals["losses"][-5:]
     distributed.shutdown(env)
