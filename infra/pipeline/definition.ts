@@ -97,6 +97,6 @@ export function buildDefinition(parts: PipelineParts, stateMachineName: string, 
   return new sfn.Choice(parts.scope, "new run or loop continuation", {
     comment: "an execution started by the GRPO loop itself carries loop.iteration and skips to the loop",
   })
-    .when(sfn.Condition.isPresent("$.loop.iteration"), resume)
-    .otherwise(next);
+    .when(sfn.Condition.not(sfn.Condition.isPresent("$.loop.iteration")), next)
+    .otherwise(resume);
 }

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import statistics
+import tempfile
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,6 @@ from r1worker.io.tables import read_shards
 from r1worker.model import load_causal_lm, load_tokenizer
 from r1worker.rollout.sequences import SequenceBatch, pack_sequences, token_budget_batches
 from r1worker.stages import cache_dir, start_runtime
-from r1worker.stages.sft import save_final
 from r1worker.train import checkpoint, distributed, schedule
 from r1worker.train.precision import Precision, autocast
 
@@ -124,6 +124,19 @@ def frozen_logprobs(ref: str, batches: list[SequenceBatch], env, precision: Prec
     out = [forward(model, b, precision, entropy_grad=False)[0].detach() for b in batches]
     del model
     return out
+
+
+def save_policy(model, tokenizer, env, output: str) -> str:
+    """The updated policy and its tokenizer in HF layout under `<output>/model/` (rank 0 writes)."""
+    uri = store.join(output, "model")
+    state = checkpoint.full_state_dict(model, env)
+    if env.is_main:
+        with tempfile.TemporaryDirectory(prefix="r1worker-policy-") as tmp:
+            model.save_pretrained(tmp, state_dict=state, safe_serialization=True)
+            tokenizer.save_pretrained(tmp)
+            store.upload_dir(tmp, uri)
+    distributed.barrier(env)
+    return uri
 
 
 def run(spec: dict[str, Any]) -> dict[str, Any]:
@@ -228,7 +241,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             if stopping and not done:
                 raise checkpoint.Preempted(epoch + 1)
 
-    model_uri = save_final(model, tokenizer, env, cfg.output)
+    model_uri = save_policy(model, tokenizer, env, cfg.output)
     distributed.shutdown(env)
     gap = distributed.all_reduce([gap_sum], env)[0] / max(total_tokens, 1e-9)
     first = history[0] if history else {}

@@ -1,0 +1,127 @@
+/**
+ * The rendered state machine: every recipe stage present, in recipe order; Choices on the manifest's
+ * switches; Batch stages with plan → skip → .sync job → summary; the GRPO loop and its hand-over to
+ * a new execution; Distributed Maps over shard lists; a Catch on every task; a valid ASL graph.
+ */
+import { describe, expect, it } from "vitest";
+import { RECIPE } from "../../pipeline/recipe.ts";
+import { type AslMachine, type AslState, aslProblems, reachable } from "./asl.ts";
+import { logicalId, renderJoin, synthesized } from "./fixture.ts";
+
+function definition(): AslMachine {
+  const { template } = synthesized();
+  const [sm] = Object.values(template.findResources("AWS::StepFunctions::StateMachine"));
+  return JSON.parse(renderJoin(sm!.Properties.DefinitionString)) as AslMachine;
+}
+
+const states = (): Record<string, AslState> => definition().States;
+
+describe("state machine definition", () => {
+  it("is a Standard state machine", () => {
+    synthesized().template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
+      StateMachineType: "STANDARD",
+    });
+  });
+
+  it("passes the structural ASL checks (targets exist, all reachable, terminals present)", () => {
+    expect(aslProblems(definition())).toEqual([]);
+  });
+
+  it("has every recipe stage, in recipe order along the console's main path", () => {
+    const ids = new Set(RECIPE.map((s) => s.id));
+    const order = reachable(definition()).filter((name) => ids.has(name));
+    expect(order).toEqual(RECIPE.map((s) => s.id));
+  });
+
+  it("guards each switchable stage with a Choice on $.plan.enabled.<flag>", () => {
+    const all = states();
+    for (const flag of new Set(RECIPE.flatMap((s) => (s.enabledBy ? [s.enabledBy] : [])))) {
+      const choice = all[`${flag} enabled`];
+      expect(choice?.Type, flag).toBe("Choice");
+      expect(JSON.stringify(choice?.Choices)).toContain(`$.plan.enabled.${flag}`);
+    }
+  });
+
+  it("runs each Batch stage as plan → skip Choice → .sync job on a named queue → summary", () => {
+    const all = states();
+    for (const stage of RECIPE.filter((s) => s.kind === "batch")) {
+      expect(all[stage.id]?.Resource, stage.id).toContain("Functionsplan");
+      expect(all[stage.id]?.Next).toBe(`${stage.id} already done`);
+      const skip = all[`${stage.id} already done`]!;
+      expect(skip.Choices?.[0]?.Next).toBe(`${stage.id} summary`);
+      const jobs = Object.entries(all).filter(([n]) => n.startsWith(`${stage.id} job `));
+      expect(jobs.length).toBeGreaterThanOrEqual(2);
+      for (const [name, job] of jobs) {
+        expect(job.Resource, name).toBe("arn:ref:AWS::Partition:states:::batch:submitJob.sync");
+        expect(job.Next).toBe(`${stage.id} summary`);
+        const params = job.Parameters as Record<string, unknown>;
+        expect(String(params.JobQueue)).toMatch(/^getatt:Compute(Spot|OnDemand)Queue/);
+      }
+      const spot = all[`${stage.id} job spot`]!.Parameters as Record<string, unknown>;
+      expect(spot.ContainerOverrides).toEqual({ "Command.$": "$.job.command" });
+    }
+  });
+
+  it("sends the multi-node job definition to the on-demand queue only", () => {
+    const { template } = synthesized();
+    const multiNode = logicalId(template, "AWS::Batch::JobDefinition", "Workermultinode");
+    const uses = Object.entries(states()).filter(([, s]) => JSON.stringify(s.Parameters ?? {}).includes(multiNode));
+    expect(uses.map(([n]) => n).sort()).toEqual(["grpo-update job multi-node", "reward job multi-node", "sft job multi-node", "sft2 job multi-node"]);
+    for (const [, s] of uses) expect(String((s.Parameters as Record<string, unknown>).JobQueue)).toMatch(/^getatt:ComputeOnDemandQueue/);
+    template.hasResourceProperties("AWS::Batch::JobDefinition", { Type: "multinode" });
+  });
+
+  it("fans per-shard stages out with an Express Distributed Map that reads shards.json and writes map-results/", () => {
+    const all = states();
+    for (const stage of RECIPE.filter((s) => s.kind === "lambda" && s.perShard)) {
+      const map = all[stage.id]!;
+      expect(map.Type).toBe("Map");
+      const processor = map.ItemProcessor as unknown as { ProcessorConfig: Record<string, string> };
+      expect(processor.ProcessorConfig).toEqual({ Mode: "DISTRIBUTED", ExecutionType: "EXPRESS" });
+      expect(JSON.stringify(map.ItemReader)).toContain("shards.key");
+      expect((map.ItemReader as { ReaderConfig: unknown }).ReaderConfig).toEqual({ InputType: "JSON" });
+      const writer = map.ResultWriter as { Resource: string; Parameters: Record<string, string> };
+      expect(writer.Resource).toContain(":states:::s3:putObject");
+      expect(writer.Parameters["Prefix.$"]).toContain(`map-results/${stage.id}`);
+    }
+  });
+
+  it("loops GRPO with an iteration counter and hands long loops to a new execution", () => {
+    const all = states();
+    const iterate = all["grpo loop iterate"]!;
+    expect(JSON.stringify(iterate.Choices)).toContain("$.plan.iterations");
+    expect(JSON.stringify(iterate.Choices)).toContain("$.loop.chunkEnd");
+    expect(all["grpo loop next"]?.Next).toBe("grpo loop iterate");
+    const handOver = all["grpo loop continue"]!;
+    expect(handOver.Resource).toContain(":states:::states:startExecution");
+    expect(JSON.stringify(handOver.Parameters)).toContain("stateMachine:R1flow-run");
+    expect(JSON.stringify(all["grpo loop chunk"]?.Parameters)).toContain("States.MathAdd($.loop.iteration, 25)");
+    expect(all["new run or loop continuation"]?.Default).toBe("grpo loop chunk");
+  });
+
+  it("catches every error of every task and map, and records the failed stage before failing", () => {
+    const check = (machine: Record<string, AslState>, top: boolean) => {
+      for (const [name, state] of Object.entries(machine)) {
+        if (state.Type !== "Task" && state.Type !== "Map") continue;
+        if (!top) continue; // shard invocations fail their Map, whose Catch records the stage
+        expect(state.Catch?.[0]?.ErrorEquals, name).toEqual(["States.ALL"]);
+        const target = state.Catch![0]!.Next;
+        expect(target === "run failed" || target.endsWith(" failed"), `${name} → ${target}`).toBe(true);
+      }
+    };
+    const all = states();
+    check(all, true);
+    expect(all["sft failed"]?.Next).toBe("record failure");
+    expect(all["record failure"]?.Next).toBe("run failed");
+    expect(all["run failed"]?.Type).toBe("Fail");
+  });
+
+  it("retries Lambda throttling and service errors with backoff", () => {
+    for (const [name, state] of Object.entries(states())) {
+      if (!state.Resource?.includes("getatt:Functions")) continue;
+      const retry = JSON.stringify(state.Retry);
+      expect(retry, name).toContain("Lambda.TooManyRequestsException");
+      expect(retry, name).toContain('"BackoffRate":2');
+    }
+  });
+});
