@@ -50,9 +50,11 @@ def run_case(case: str, threads: int) -> dict:
         elif case == "sft/trl":
             fn = steps.trl_sft_step(model, batch, out, device)
         elif case in ("grpo/ours", "grpo/trl"):
-            ref = load_causal_lm("builtin:tiny", cache).eval()
-            fn = (steps.ours_grpo_step(model, ref, batch, adv, precision) if case == "grpo/ours" else
-                  steps.trl_grpo_step(model, ref, prompts, completions, adv, out, device, tok.pad_token_id))
+            if case == "grpo/ours":
+                ref = load_causal_lm("builtin:tiny", cache).eval()
+                fn = steps.ours_grpo_step(model, ref, batch, adv, precision)
+            else:  # TRL builds its own reference copy
+                fn = steps.trl_grpo_step(model, prompts, completions, adv, out, device, tok.pad_token_id)
         elif case == "rollout/ours":
             model.eval()
             rollout_prompts = prompts[:ROLLOUT_PROMPTS]

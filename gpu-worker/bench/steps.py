@@ -116,12 +116,12 @@ def trl_sft_step(model, batch, out_dir: str, device: torch.device):
     return step
 
 
-def trl_grpo_step(model, ref_model, prompts, completions, advantages, out_dir: str, device: torch.device,
+def trl_grpo_step(model, prompts, completions, advantages, out_dir: str, device: torch.device,
                   pad_id: int, beta: float = 0.001):
     """TRL's GRPOTrainer.compute_loss (its `_compute_loss`) on the same rollouts, backward, step.
 
     TRL's own generation is not run: the update alone is compared, with the reference log-probs
-    computed by TRL's `_get_per_token_logps_and_entropies` on the reference model, as it does.
+    computed by TRL's `_get_per_token_logps_and_entropies` on the reference model TRL builds.
     """
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
@@ -135,6 +135,7 @@ def trl_grpo_step(model, ref_model, prompts, completions, advantages, out_dir: s
     trainer = GRPOTrainer(model=model, reward_funcs=[lambda completions, **kw: [0.0] * len(completions)],
                           args=args, train_dataset=data)
     trainer.create_optimizer_and_scheduler(num_training_steps=100)
+    trainer.current_gradient_accumulation_steps = 1  # set by Trainer's own loop, which is not run here
     prompt_ids = torch.tensor(prompts, device=device)
     completion_ids = torch.tensor(completions, device=device)
     ones_p, ones_c = torch.ones_like(prompt_ids), torch.ones_like(completion_ids)
@@ -142,7 +143,7 @@ def trl_grpo_step(model, ref_model, prompts, completions, advantages, out_dir: s
 
     def step() -> float:
         with torch.no_grad():
-            ref, _, _ = trainer._get_per_token_logps_and_entropies(ref_model, full, torch.ones_like(full),
+            ref, _, _ = trainer._get_per_token_logps_and_entropies(trainer.ref_model, full, torch.ones_like(full),
                                                                     completion_ids.shape[1])
         inputs = {"prompt_ids": prompt_ids, "prompt_mask": ones_p, "completion_ids": completion_ids,
                   "completion_mask": ones_c, "advantages": advantages.to(device), "ref_per_token_logps": ref,
