@@ -64,10 +64,10 @@ function dataBytes(data: arrow.Data): number {
 
 /** Child-process mode: stream-read every shard, summing the token ids; print JSON. */
 async function readBench(prefix: string): Promise<ReadResult> {
-  const baseRss = process.memoryUsage().rss;
+  const baseRss = process.memoryUsage.rss();
   let peakRss = baseRss;
   const timer = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 2);
   const t0 = performance.now();
   const out = { rows: 0, batches: 0, bytes: 0, batchBytes: 0, checksum: 0 };
@@ -81,7 +81,7 @@ async function readBench(prefix: string): Promise<ReadResult> {
       out.rows += batch.numRows;
       out.batches++;
       out.batchBytes = Math.max(out.batchBytes, dataBytes(batch.data));
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      peakRss = Math.max(peakRss, process.memoryUsage.rss());
     }
   }
   const seconds = (performance.now() - t0) / 1000;

@@ -7,7 +7,22 @@ import { z } from "zod";
 import { formatIssues } from "../schemas/errors.ts";
 
 /** EC2 families with NVIDIA GPUs that the ECS_AL2023_NVIDIA AMI supports. */
-export const GPU_FAMILIES = ["g4dn", "g5", "g6", "g6e", "gr6", "g6f", "p3", "p3dn", "p4d", "p4de", "p5", "p5e", "p5en", "p6-b200"];
+export const GPU_FAMILIES = [
+  "g4dn",
+  "g5",
+  "g6",
+  "g6e",
+  "gr6",
+  "g6f",
+  "p3",
+  "p3dn",
+  "p4d",
+  "p4de",
+  "p5",
+  "p5e",
+  "p5en",
+  "p6-b200",
+];
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -24,14 +39,21 @@ const LIST_KEYS = new Set(["gpuInstanceTypes", "onDemandInstanceTypes"]);
 function fromContext(key: string, value: unknown): unknown {
   if (typeof value !== "string") return value;
   const text = value.trim();
-  if (LIST_KEYS.has(key)) return text.split(",").map((s) => s.trim()).filter((s) => s);
+  if (LIST_KEYS.has(key))
+    return text
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s);
   return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
 }
 
 export const InfraConfig = z
   .strictObject({
     /** CloudFormation stack name; also prefixes the state machine and dashboard names. */
-    stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,60}$/, "expected letters, digits and '-', starting with a letter").default("R1flow"),
+    stackName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,60}$/, "expected letters, digits and '-', starting with a letter")
+      .default("R1flow"),
     /** Spot (and, unless `onDemandInstanceTypes` is set, on-demand) GPU instances. */
     gpuInstanceTypes: instanceTypes.default(["g6e.2xlarge"]),
     onDemandInstanceTypes: instanceTypes.optional(),
@@ -57,7 +79,9 @@ export const InfraConfig = z
     mapConcurrency: int(1, 1000).default(40),
     /** Secrets Manager secret holding the Hugging Face token (created outside the stack). */
     hfTokenSecretName: z.string().min(1).default("r1flow/hf-token"),
-    logRetentionDays: z.union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(365)]).default(30),
+    logRetentionDays: z
+      .union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(365)])
+      .default(30),
     /** Where the failed-execution alarm is e-mailed (optional). */
     alarmEmail: z.email().optional(),
   })
@@ -76,5 +100,7 @@ export function parseInfraConfig(lookup: (key: string) => unknown): InfraConfig 
   const parsed = InfraConfig.safeParse(raw);
   if (parsed.success) return parsed.data;
   const lines = formatIssues(parsed.error, raw).map((line) => `-c ${line}`);
-  throw new Error(`invalid CDK context (${lines.length} problem${lines.length > 1 ? "s" : ""}):\n  ${lines.join("\n  ")}`);
+  throw new Error(
+    `invalid CDK context (${lines.length} problem${lines.length > 1 ? "s" : ""}):\n  ${lines.join("\n  ")}`,
+  );
 }

@@ -4,7 +4,7 @@
  * per function, to the prefixes and actions each one uses.
  */
 import { Stack, type StackProps } from "aws-cdk-lib";
-import * as logs from "aws-cdk-lib/aws-logs";
+import type * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import type { InfraConfig } from "./config.ts";
 import { ArtifactStore } from "./constructs/artifact-store.ts";
@@ -19,6 +19,8 @@ export interface R1flowStackProps extends StackProps {
   readonly config: InfraConfig;
   /** Directory of `<handler>.ts` files; default `functions/handlers`. */
   readonly handlersDir?: string;
+  /** The worker's Docker build context; default `gpu-worker/`. */
+  readonly workerDir?: string;
 }
 
 export class R1flowStack extends Stack {
@@ -36,7 +38,11 @@ export class R1flowStack extends Stack {
     this.store = new ArtifactStore(this, "Store");
     const bucket = this.store.bucket;
     this.compute = new GpuCompute(this, "Compute", config);
-    this.jobs = new WorkerJobs(this, "Worker", { config, bucketArn: bucket.bucketArn });
+    this.jobs = new WorkerJobs(this, "Worker", {
+      config,
+      bucketArn: bucket.bucketArn,
+      workerDir: props.workerDir,
+    });
     this.functions = new StageFunctions(this, "Functions", {
       handlersDir: props.handlersDir,
       logRetention: config.logRetentionDays as logs.RetentionDays,

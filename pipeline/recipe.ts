@@ -84,7 +84,18 @@ export const RECIPE: readonly RecipeStage[] = [
     enabledBy: "rejection",
   }),
   batch({ id: "sft2", title: "SFT round 2 / distill", worker: "sft", enabledBy: "sft2" }),
-  batch({ id: "eval-rollout", title: "Evaluation samples", worker: "rollout", enabledBy: "eval" }),
+  batch({
+    id: "eval-base-rollout",
+    title: "Evaluation samples, base model",
+    worker: "rollout",
+    enabledBy: "eval",
+  }),
+  batch({
+    id: "eval-rollout",
+    title: "Evaluation samples, final model",
+    worker: "rollout",
+    enabledBy: "eval",
+  }),
   lambda({ id: "evaluate", title: "Evaluate", handler: "evaluate", enabledBy: "eval" }),
   lambda({ id: "report", title: "Report", handler: "report" }),
 ];

@@ -20,7 +20,8 @@ export const handler = instrumented("trigger", async (raw: unknown): Promise<Tri
     executions: sfnExecutions(sfn, env.STATE_MACHINE_ARN),
     now: () => new Date(),
   });
-  if (outcome.outcome === "invalid" || outcome.outcome === "refused") logger.warn(outcome.outcome, { outcome });
+  if (outcome.outcome === "invalid" || outcome.outcome === "refused")
+    logger.warn(outcome.outcome, { outcome });
   else logger.info(outcome.outcome, { outcome });
   return outcome;
 });

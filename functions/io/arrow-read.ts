@@ -3,59 +3,19 @@
  * batch at a time, so a table far larger than memory can be read.
  *
  * apache-arrow reads the *file* format from an async stream by buffering the whole object, so we
- * strip the leading magic and read the body as the IPC stream it is (schema, dictionaries,
- * batches, end-of-stream), ignoring the footer. Files whose body lacks the schema message (plain
- * arrow-js writers put it only in the footer) fall back to the footer with ranged reads.
+ * skip the leading magic and read the body as the IPC stream it is (schema, dictionaries,
+ * batches, end-of-stream), ignoring the footer, one message at a time with positional reads
+ * (`ipc-stream.ts`). Files whose body lacks the schema message (plain arrow-js writers put it
+ * only in the footer) fall back to the footer with ranged reads.
  */
 import * as arrow from "apache-arrow";
 import type { Row, TableDef } from "../../schemas/tables/define.ts";
 import { checkSchema } from "./arrow-check.ts";
 import { StoreError } from "./errors.ts";
-import { decodeStream } from "./ipc-stream.ts";
+import { decodeStream, type Framed, MessageFramer } from "./ipc-stream.ts";
 import { batchRows } from "./rows.ts";
-import { type ObjectStore, storeFor } from "./store.ts";
+import { type ObjectStore, type RandomReader, storeFor } from "./store.ts";
 import { basename, formatUri, parseUri } from "./uri.ts";
-
-const MAGIC = "ARROW1";
-
-/** The object's bytes after the file magic, and whether its first message is the schema. */
-async function openBody(
-  chunks: AsyncIterable<Uint8Array>,
-  uri: string,
-): Promise<{ isFile: boolean; schemaFirst: boolean; body: AsyncGenerator<Uint8Array> }> {
-  const it = chunks[Symbol.asyncIterator]();
-  let head = Buffer.alloc(0);
-  let ended = false;
-  const want = async (n: number): Promise<boolean> => {
-    while (head.byteLength < n && !ended) {
-      const next = await it.next();
-      if (next.done) ended = true;
-      else head = Buffer.concat([head, next.value]);
-    }
-    return head.byteLength >= n;
-  };
-  if (!(await want(8))) throw new StoreError(uri, `${uri}: not an Arrow IPC file (${head.byteLength} bytes)`);
-  const isFile = head.toString("latin1", 0, 6) === MAGIC;
-  const start = isFile ? 8 : 0;
-  // Message framing: 0xFFFFFFFF continuation, int32 metadata length, flatbuffer `Message`.
-  let schemaFirst = false;
-  if ((await want(start + 8)) && head.readInt32LE(start) === -1) {
-    const len = head.readInt32LE(start + 4);
-    if (len > 0 && (await want(start + 8 + len))) {
-      const message = arrow.Message.decode(head.subarray(start + 8, start + 8 + len));
-      schemaFirst = message.headerType === arrow.MessageHeader.Schema;
-    }
-  }
-  async function* body(): AsyncGenerator<Uint8Array> {
-    try {
-      if (head.byteLength > start) yield head.subarray(start);
-      for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
-    } finally {
-      await it.return?.();
-    }
-  }
-  return { isFile, schemaFirst, body: body() };
-}
 
 /** A stand-in for a Node FileHandle that apache-arrow's random-access file reader accepts. */
 function rangeHandle(store: ObjectStore, uri: string, size: number) {
@@ -71,51 +31,70 @@ function rangeHandle(store: ObjectStore, uri: string, size: number) {
   };
 }
 
-type Reader = arrow.AsyncRecordBatchStreamReader | arrow.AsyncRecordBatchFileReader;
-
-/** A reader for the object, and how to release the object's stream when done with it. */
-async function openReader(uri: string): Promise<{ reader: Reader; release: () => Promise<void> }> {
+/** apache-arrow's file reader over ranged reads, for files whose schema is only in the footer. */
+async function openFooterReader(uri: string): Promise<arrow.AsyncRecordBatchFileReader> {
   const store = storeFor(uri);
-  const { isFile, schemaFirst, body } = await openBody(store.readStream(uri), uri);
-  const release = async () => {
-    await body.return(undefined);
-  };
-  if (isFile && !schemaFirst) {
-    await release();
-    const handle = rangeHandle(store, uri, await store.size(uri));
-    const reader = (await arrow.RecordBatchReader.from(handle as never)) as arrow.AsyncRecordBatchFileReader;
-    return { reader, release: async () => {} };
+  const handle = rangeHandle(store, uri, await store.size(uri));
+  return (await arrow.RecordBatchReader.from(handle as never)) as arrow.AsyncRecordBatchFileReader;
+}
+
+/**
+ * The object opened for positional reads, framed from its first message; `first` is null for an
+ * empty stream. The caller closes `src`.
+ */
+async function openMessages(
+  uri: string,
+  reuse = false,
+): Promise<{ src: RandomReader; framer: MessageFramer; first: Framed | null }> {
+  const src = await storeFor(uri).openRead(uri);
+  try {
+    if (src.size < 8) throw new StoreError(uri, `${uri}: not an Arrow IPC file (${src.size} bytes)`);
+    const framer = await MessageFramer.open(src, uri, reuse);
+    return { src, framer, first: await framer.next() };
+  } catch (err) {
+    await src.close();
+    throw err;
   }
-  // The stream reader stops at the end-of-stream marker, before the footer; `release` closes the object.
-  return {
-    reader: (await arrow.RecordBatchReader.from(body)) as arrow.AsyncRecordBatchStreamReader,
-    release,
-  };
+}
+
+export interface ReadOptions {
+  /**
+   * Read every batch into the same memory, so a batch's columns are overwritten by the next one.
+   * For consumers that are done with each batch before asking for the next (they copy out what
+   * they keep), as `readRows` is: the read then holds one batch, and never waits on the garbage
+   * collector to free the ones before it. Default false: each batch owns its memory.
+   */
+  reuseBuffers?: boolean;
 }
 
 /**
  * The record batches of one Arrow file, in order. With a table, the schema is checked first
- * (`SchemaMismatchError`). Only about one batch is held in memory at a time.
+ * (`SchemaMismatchError`). The read streams: each message is read with positional reads into a
+ * buffer of its own size (the batch's columns are views of it), so only the batch being read is
+ * held by the reader; batches already yielded are freed by the garbage collector once dropped
+ * (or, with `reuseBuffers`, overwritten by the next).
  */
-export async function* readBatches(uri: string, def?: TableDef): AsyncGenerator<arrow.RecordBatch> {
-  const store = storeFor(uri);
-  const { isFile, schemaFirst, body } = await openBody(store.readStream(uri), uri);
-  if (!isFile || schemaFirst) {
-    try {
+export async function* readBatches(
+  uri: string,
+  def?: TableDef,
+  options: ReadOptions = {},
+): AsyncGenerator<arrow.RecordBatch> {
+  const { src, framer, first } = await openMessages(uri, options.reuseBuffers);
+  try {
+    if (!framer.isFile || first?.header === arrow.MessageHeader.Schema) {
       const check = (schema: arrow.Schema) => def && checkSchema(schema, def, uri);
-      for await (const batch of decodeStream(body, uri, check)) if (batch.numRows > 0) yield batch;
+      for await (const batch of decodeStream(framer, first, uri, check)) if (batch.numRows > 0) yield batch;
       return;
-    } finally {
-      await body.return(undefined);
     }
+  } finally {
+    await src.close();
   }
-  await body.return(undefined);
   yield* readByFooter(uri, def);
 }
 
 /** Files without a leading schema message: the footer, read with ranged reads. */
 async function* readByFooter(uri: string, def?: TableDef): AsyncGenerator<arrow.RecordBatch> {
-  const { reader, release } = await openReader(uri);
+  const reader = await openFooterReader(uri);
   try {
     await reader.open();
     if (def) checkSchema(reader.schema, def, uri);
@@ -125,24 +104,27 @@ async function* readByFooter(uri: string, def?: TableDef): AsyncGenerator<arrow.
     throw err;
   } finally {
     await reader.cancel();
-    await release();
   }
 }
 
 /** The schema of an Arrow file, read from its first message (or its footer). */
 export async function readSchema(uri: string): Promise<arrow.Schema> {
-  const { reader, release } = await openReader(uri);
+  const { src, framer, first } = await openMessages(uri);
+  await src.close();
+  if (first?.header === arrow.MessageHeader.Schema) return first.message.header() as arrow.Schema;
+  if (!framer.isFile) throw new Error(`${uri}: Arrow stream does not start with a schema`);
+  const reader = await openFooterReader(uri);
   try {
     return (await reader.open()).schema;
   } finally {
     await reader.cancel();
-    await release();
   }
 }
 
 /** The rows of one Arrow file as plain objects, batch by batch. */
 export async function* readRows<T extends TableDef>(uri: string, def: T): AsyncGenerator<Row<T>> {
-  for await (const batch of readBatches(uri, def)) yield* batchRows(batch, def);
+  // Rows copy everything out of their batch, so the batch's memory can be reused for the next one.
+  for await (const batch of readBatches(uri, def, { reuseBuffers: true })) yield* batchRows(batch, def);
 }
 
 /** The shards `part-NNNNN.arrow` directly under a prefix, in order. */

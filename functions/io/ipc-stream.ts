@@ -1,118 +1,182 @@
 /**
- * Async IPC stream decoding, one message at a time. apache-arrow's async stream reader spends
- * most of its time in async byte plumbing, while its sync reader decodes a batch in ~2 ms; so we
- * frame the messages ourselves (async), and hand each complete message to one sync reader.
+ * IPC stream decoding, one message at a time, from positional reads of the object.
+ *
+ * apache-arrow's async readers spend most of their time in async byte plumbing (and its file
+ * reader buffers the whole object), while its sync reader decodes a batch in ~2 ms. So we frame
+ * the messages ourselves: each message's prefix and metadata come from a small reusable window,
+ * and its body is read straight into a right-sized buffer of its own (the batch's columns are
+ * views into it, so a body is never copied and no read chunk outlives its message). Only the
+ * batch being decoded is held; nothing of a batch already yielded is kept by the reader.
  */
 import * as arrow from "apache-arrow";
+import type { RandomReader } from "./store.ts";
 
-/** Exact-size reads from a chunk stream; zero-copy when the bytes lie within one chunk. */
-class ByteReader {
-  private chunk: Uint8Array = new Uint8Array(0);
-  private at = 0;
-  constructor(private readonly it: AsyncIterator<Uint8Array>) {}
+const MAGIC = "ARROW1";
 
-  async read(n: number): Promise<Uint8Array | null> {
-    if (this.chunk.byteLength - this.at >= n) {
-      const out = this.chunk.subarray(this.at, this.at + n);
-      this.at += n;
-      return out;
+/** A fresh, 8-byte aligned buffer (a body's columns are typed-array views, which need the alignment). */
+function freshBuffer(n: number): Uint8Array {
+  // allocUnsafeSlow: not from Node's shared pool and not zero-filled; always at offset 0.
+  return n >= 4096 ? Buffer.allocUnsafeSlow(n) : new Uint8Array(n);
+}
+
+export interface Framed {
+  header: arrow.MessageHeader;
+  /** The decoded metadata. */
+  message: arrow.Message;
+  /** The body, in a fresh buffer of its own (empty for a schema). */
+  body: Uint8Array;
+}
+
+/**
+ * Frames the IPC messages of an object: continuation marker, int32 metadata length,
+ * flatbuffer `Message`, body. Small reads go through one reusable window; a body is read into a
+ * buffer of its own, directly from the object for all but what the window already holds of it.
+ */
+export class MessageFramer {
+  private readonly win: Uint8Array;
+  private winAt = 0;
+  private winLen = 0;
+
+  private pos = 0;
+  /** With `reuse`, the buffer every record batch body is read into (grown as needed). */
+  private shared: Uint8Array | null = null;
+  /** Whether the object is in the IPC file format (magic, stream, footer) rather than the stream format. */
+  isFile = false;
+
+  private constructor(
+    private readonly src: RandomReader,
+    private readonly uri: string,
+    private readonly reuse: boolean,
+  ) {
+    this.win = new Uint8Array(src.blockSize ?? 64 << 10);
+  }
+
+  /**
+   * Frames the object's messages, after the leading `ARROW1` magic of the file format if it has
+   * one. With `reuse`, every record batch body goes into one buffer, so a batch's columns are
+   * overwritten by the next batch (dictionary bodies, which later batches refer to, never are).
+   */
+  static async open(src: RandomReader, uri: string, reuse = false): Promise<MessageFramer> {
+    const f = new MessageFramer(src, uri, reuse);
+    const start = await f.view(0, 8);
+    f.isFile = start.byteLength >= 6 && Buffer.from(start.subarray(0, 6)).toString("latin1") === MAGIC;
+    f.pos = f.isFile ? 8 : 0;
+    return f;
+  }
+
+  /** Bytes [p, p + n) (fewer at the end of the object), valid until the next call. */
+  private async view(p: number, n: number): Promise<Uint8Array> {
+    if (p >= this.winAt && p + n <= this.winAt + this.winLen) {
+      return this.win.subarray(p - this.winAt, p - this.winAt + n);
     }
-    const out = new Uint8Array(n); // fresh and 8-byte aligned, so typed-array views need no copy
-    let filled = 0;
-    while (filled < n) {
-      if (this.at >= this.chunk.byteLength) {
-        const next = await this.it.next();
-        if (next.done) return filled === 0 ? null : out.subarray(0, filled);
-        this.chunk = next.value;
-        this.at = 0;
+    if (n > this.win.byteLength) {
+      const out = freshBuffer(n);
+      return out.subarray(0, await this.src.read(out, 0, n, p));
+    }
+    this.winAt = p;
+    const want = Math.max(0, Math.min(this.win.byteLength, this.src.size - p));
+    this.winLen = want > 0 ? await this.src.read(this.win, 0, want, p) : 0;
+    return this.win.subarray(0, Math.min(n, this.winLen));
+  }
+
+  /**
+   * Bytes [p, p + n) in a fresh buffer (or the shared one): what the window holds of them, then
+   * one direct read.
+   */
+  private async fresh(p: number, n: number, shared: boolean): Promise<Uint8Array> {
+    let out: Uint8Array;
+    if (shared) {
+      if (!this.shared || this.shared.byteLength < n) {
+        this.shared = null; // let the old one go before allocating the new one
+        this.shared = freshBuffer(n + (n >> 3)); // some headroom: batches vary a little in size
       }
-      const take = Math.min(n - filled, this.chunk.byteLength - this.at);
-      out.set(this.chunk.subarray(this.at, this.at + take), filled);
-      this.at += take;
-      filled += take;
+      out = this.shared.subarray(0, n);
+    } else {
+      out = freshBuffer(n);
     }
+    let have = 0;
+    if (p >= this.winAt && p < this.winAt + this.winLen) {
+      have = Math.min(n, this.winAt + this.winLen - p);
+      out.set(this.win.subarray(p - this.winAt, p - this.winAt + have));
+    }
+    if (have < n) have += await this.src.read(out, have, n - have, p + have);
+    if (have < n) throw new Error(`${this.uri}: truncated Arrow message`);
     return out;
+  }
+
+  /** The next message, or null at end-of-stream (or where the object ends). */
+  async next(): Promise<Framed | null> {
+    const at = this.pos;
+    const prefix = await this.view(at, 8);
+    if (prefix.byteLength < 4) return null;
+    const dv = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+    let len = dv.getInt32(0, true);
+    let skip = 4; // pre-0.15 streams have no continuation marker
+    if (len === -1) {
+      if (prefix.byteLength < 8) throw new Error(`${this.uri}: truncated Arrow message`);
+      len = dv.getInt32(4, true);
+      skip = 8;
+    }
+    if (len <= 0) return null; // end-of-stream marker
+    const meta = await this.view(at + skip, len);
+    if (meta.byteLength < len) throw new Error(`${this.uri}: truncated Arrow message`);
+    const message = arrow.Message.decode(meta.slice()); // the window is reused; the header may be read lazily
+    const bodyLength = Number(message.bodyLength);
+    const shared = this.reuse && message.headerType === arrow.MessageHeader.RecordBatch;
+    const body = bodyLength > 0 ? await this.fresh(at + skip + len, bodyLength, shared) : new Uint8Array(0);
+    this.pos = at + skip + len + bodyLength;
+    return { header: message.headerType, message, body };
   }
 }
 
-const aligned = (b: Uint8Array): Uint8Array => (b.byteOffset % 8 === 0 ? b : b.slice());
-const EOS = new Uint8Array([255, 255, 255, 255, 0, 0, 0, 0]);
+/** The parts of apache-arrow's reader that turn a message and its body into a batch (apache-arrow 21, pinned). */
+interface BatchLoader {
+  dictionaries: Map<number, arrow.Vector>;
+  reset(schema: arrow.Schema): BatchLoader;
+  _loadRecordBatch(header: unknown, body: Uint8Array, metadata: Map<string, string>): arrow.RecordBatch;
+  _loadDictionaryBatch(header: unknown, body: Uint8Array): arrow.Vector;
+}
 
-const int32 = (b: Uint8Array): number => new DataView(b.buffer, b.byteOffset, 4).getInt32(0, true);
-
-/**
- * The rest of the message whose first 4 bytes are `head` (framing, metadata, body), or null at
- * end of stream.
- */
-async function restOfMessage(
-  head: Uint8Array | null,
-  bytes: ByteReader,
-  uri: string,
-): Promise<{ header: arrow.MessageHeader; pieces: Uint8Array[] } | null> {
-  if (!head || head.byteLength < 4) return null;
-  const pieces: Uint8Array[] = [];
-  let len = int32(head);
-  if (len === -1) {
-    const second = await bytes.read(4);
-    if (!second || second.byteLength < 4) throw new Error(`${uri}: truncated Arrow message`);
-    pieces.push(second);
-    len = int32(second);
+function batchLoader(schema: arrow.Schema): BatchLoader {
+  const reader = arrow.RecordBatchReader.from([] as Uint8Array[]) as unknown as { _impl?: BatchLoader };
+  const impl = reader._impl;
+  if (typeof impl?._loadRecordBatch !== "function" || typeof impl._loadDictionaryBatch !== "function") {
+    throw new Error(
+      "apache-arrow's reader has changed: no _impl._loadRecordBatch (functions/io/ipc-stream.ts)",
+    );
   }
-  if (len === 0) return null;
-  const meta = await bytes.read(len);
-  if (!meta || meta.byteLength < len) throw new Error(`${uri}: truncated Arrow message`);
-  const message = arrow.Message.decode(meta);
-  pieces.push(meta);
-  const bodyLength = Number(message.bodyLength);
-  if (bodyLength > 0) {
-    const body = await bytes.read(bodyLength);
-    if (!body || body.byteLength < bodyLength) throw new Error(`${uri}: truncated Arrow record batch`);
-    pieces.push(aligned(body));
-  }
-  return { header: message.headerType, pieces };
+  return impl.reset(schema);
 }
 
 /**
  * Record batches of an IPC stream (schema, dictionaries, batches, end-of-stream), decoded one at
- * a time. `onSchema` sees the schema before any batch. Stops at end-of-stream (a file's footer follows).
+ * a time with apache-arrow's own batch loader, `first` being the stream's first message. `onSchema`
+ * sees the schema before any batch. Stops at end-of-stream (a file's footer follows).
  */
 export async function* decodeStream(
-  chunks: AsyncIterable<Uint8Array>,
+  messages: MessageFramer,
+  first: Framed | null,
   uri: string,
   onSchema: (schema: arrow.Schema) => void,
 ): AsyncGenerator<arrow.RecordBatch> {
-  const bytes = new ByteReader(chunks[Symbol.asyncIterator]());
-  // The sync reader pulls from this queue; we fill it with whole messages before each pull, so it
-  // never finds it empty mid-message (an empty queue would end its stream).
-  const queue: Uint8Array[] = [];
-  const source = {
-    [Symbol.iterator]: () => ({
-      next: (): IteratorResult<Uint8Array> =>
-        queue.length > 0 ? { done: false, value: queue.shift()! } : { done: true, value: undefined },
-    }),
-  };
-  // apache-arrow's sync byte source pulls one more chunk whenever a read ends exactly on what it
-  // holds, so the first 4 bytes of the next message are always queued ahead of the current one.
-  let head = await bytes.read(4);
-  queue.push(head ?? EOS);
-  let reader: arrow.RecordBatchStreamReader | null = null;
+  if (first?.header !== arrow.MessageHeader.Schema) {
+    throw new Error(`${uri}: Arrow stream does not start with a schema`);
+  }
+  const schema = first.message.header() as arrow.Schema;
+  onSchema(schema);
+  const loader = batchLoader(schema);
   for (;;) {
-    const message = await restOfMessage(head, bytes, uri);
-    head = message ? await bytes.read(4) : null;
-    if (message) queue.push(...message.pieces, head ?? EOS);
-    if (!reader) {
-      if (message?.header !== arrow.MessageHeader.Schema) {
-        throw new Error(`${uri}: Arrow stream does not start with a schema`);
-      }
-      reader = arrow.RecordBatchReader.from(source) as arrow.RecordBatchStreamReader;
-      reader.open();
-      onSchema(reader.schema);
-      continue;
+    let m = await messages.next();
+    if (!m) return;
+    const { header, message, body } = m;
+    m = null;
+    if (header === arrow.MessageHeader.RecordBatch) {
+      yield loader._loadRecordBatch(message.header(), body, message.metadata);
+    } else if (header === arrow.MessageHeader.DictionaryBatch) {
+      const dict = message.header() as unknown as { id: number };
+      loader.dictionaries.set(dict.id, loader._loadDictionaryBatch(dict, body));
+    } else {
+      throw new Error(`${uri}: unexpected ${arrow.MessageHeader[header]} message in an Arrow stream`);
     }
-    if (!message) return;
-    if (message.header !== arrow.MessageHeader.RecordBatch) continue; // dictionaries: decoded with the next batch
-    const next = reader.next();
-    if (next.done) return;
-    yield next.value;
   }
 }

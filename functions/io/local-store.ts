@@ -7,7 +7,7 @@ import { type FileHandle, mkdir, open, readdir, rename, rm, stat, unlink } from 
 import { dirname, basename as pathBase, join as pathJoin } from "node:path";
 import { type Bytes, pump, toBuffer } from "./bytes.ts";
 import { fsError, NotFoundError } from "./errors.ts";
-import type { ObjectSink, ObjectStore } from "./store.ts";
+import type { ObjectSink, ObjectStore, RandomReader } from "./store.ts";
 import { formatUri, parseUri } from "./uri.ts";
 
 /** Read size for streams: large enough for throughput, small next to a record batch. */
@@ -108,6 +108,34 @@ export class LocalStore implements ObjectStore {
     } finally {
       await handle.close();
     }
+  }
+
+  async openRead(uri: string): Promise<RandomReader> {
+    const handle = await openForRead(uri);
+    let size: number;
+    try {
+      size = (await handle.stat()).size;
+    } catch (err) {
+      await handle.close();
+      throw fsError(err, uri, "reading");
+    }
+    return {
+      size,
+      read: async (into, offset, length, position) => {
+        let done = 0;
+        try {
+          while (done < length && position + done < size) {
+            const { bytesRead } = await handle.read(into, offset + done, length - done, position + done);
+            if (bytesRead === 0) break;
+            done += bytesRead;
+          }
+        } catch (err) {
+          throw fsError(err, uri, "reading");
+        }
+        return done;
+      },
+      close: () => handle.close(),
+    };
   }
 
   async size(uri: string): Promise<number> {

@@ -15,7 +15,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { type Bytes, pump, toBuffer } from "./bytes.ts";
 import { NotFoundError, StoreError } from "./errors.ts";
-import type { ObjectSink, ObjectStore } from "./store.ts";
+import type { ObjectSink, ObjectStore, RandomReader } from "./store.ts";
 import { parseUri } from "./uri.ts";
 
 /** S3's minimum part is 5 MiB; 8 MiB parts keep a 10,000-part upload good for 80 GB. */
@@ -132,6 +132,35 @@ export class S3Store implements ObjectStore {
     } finally {
       body.destroy?.();
     }
+  }
+
+  /** Each read is one ranged GET, streamed straight into the caller's buffer. */
+  async openRead(uri: string): Promise<RandomReader> {
+    const size = await this.size(uri);
+    const read = async (into: Uint8Array, offset: number, length: number, position: number) => {
+      const end = Math.min(size, position + length);
+      if (end <= position) return 0;
+      let done = 0;
+      try {
+        const out = await this.client.send(
+          new GetObjectCommand({ ...location(uri), Range: `bytes=${position}-${end - 1}` }),
+        );
+        const body = out.Body as unknown as AsyncIterable<Uint8Array> & { destroy?: () => void };
+        try {
+          for await (const chunk of body) {
+            const take = Math.min(chunk.byteLength, end - position - done);
+            into.set(take === chunk.byteLength ? chunk : chunk.subarray(0, take), offset + done);
+            done += take;
+          }
+        } finally {
+          body.destroy?.();
+        }
+      } catch (err) {
+        throw s3Error(err, uri, "reading");
+      }
+      return done;
+    };
+    return { size, blockSize: 1 << 20, read, close: async () => {} };
   }
 
   async size(uri: string): Promise<number> {

@@ -20,12 +20,31 @@ export interface ObjectSink {
   abort(): Promise<void>;
 }
 
+/**
+ * Positional reads of one object (a local file handle; ranged GETs on S3), for readers that
+ * know where the bytes they want lie, such as the Arrow reader framing one message at a time.
+ */
+export interface RandomReader {
+  /** The object's size in bytes. */
+  readonly size: number;
+  /** Reads this small cost about as much as one of this many bytes (one S3 GET), so read-ahead this much. */
+  readonly blockSize?: number;
+  /**
+   * Reads bytes [position, position + length) into `into` at `offset`; returns how many were read,
+   * fewer only where the object ends.
+   */
+  read(into: Uint8Array, offset: number, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 export interface ObjectStore {
   read(uri: string): Promise<Buffer>;
   /** Bytes [start, end) of the object. */
   readRange(uri: string, start: number, end: number): Promise<Buffer>;
   /** The object in chunks, in order; never the whole object at once. */
   readStream(uri: string): AsyncIterable<Uint8Array>;
+  /** The object opened for positional reads; close it when done. */
+  openRead(uri: string): Promise<RandomReader>;
   size(uri: string): Promise<number>;
   write(uri: string, data: Bytes): Promise<void>;
   openWrite(uri: string): Promise<ObjectSink>;

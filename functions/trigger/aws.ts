@@ -16,7 +16,9 @@ export function s3RunObjects(client: S3Client, bucket: string): RunObjects {
   return {
     async get(key, versionId) {
       try {
-        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+        const out = await client.send(
+          new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }),
+        );
         return { text: (await out.Body?.transformToString("utf-8")) ?? "", etag: out.ETag ?? "" };
       } catch (err) {
         if ((err as Error).name === "NoSuchKey" || httpStatus(err) === 404) return null;

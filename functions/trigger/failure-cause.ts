@@ -15,7 +15,9 @@ const BatchJob = z.object({
   Status: z.string().optional(),
   StatusReason: z.string().optional(),
   Attempts: z
-    .array(z.object({ Container: z.object({ ExitCode: z.number().optional(), Reason: z.string().optional() }) }))
+    .array(
+      z.object({ Container: z.object({ ExitCode: z.number().optional(), Reason: z.string().optional() }) }),
+    )
     .optional(),
   Container: z.object({ LogStreamName: z.string().optional() }).optional(),
 });

@@ -31,7 +31,9 @@ export interface RunObjects {
   put(key: string, text: string, condition?: WriteCondition): Promise<void>;
 }
 
-export type StartResult = { readonly started: true; readonly executionArn: string } | { readonly started: false };
+export type StartResult =
+  | { readonly started: true; readonly executionArn: string }
+  | { readonly started: false };
 
 /** The pipeline's state machine. */
 export interface Executions {

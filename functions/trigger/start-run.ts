@@ -3,9 +3,10 @@
  * asked for; write `status.json` as `invalid` (with one line per problem) or claim the run and start
  * the state machine. A run that is already going is never started a second time.
  */
+
+import { runIdFromManifestKey } from "../../pipeline/layout.ts";
 import { formatIssues } from "../../schemas/errors.ts";
 import { Manifest } from "../../schemas/manifest.ts";
-import { runIdFromManifestKey } from "../../pipeline/layout.ts";
 import { executionNameFor, manifestVersionOf, type ObjectCreatedEvent } from "./object-created.ts";
 import { type Executions, type RunObjects, WriteConflictError } from "./ports.ts";
 import { type CurrentStatus, type RunStatus, readStatus, renderStatus, statusKey } from "./run-status.ts";

@@ -61,13 +61,25 @@ def run_case(case: str, threads: int) -> dict:
             gen = steps.rollout_batch(model, tok, rollout_prompts, ROLLOUT_G, ROLLOUT_NEW)
             produced = gen()
             seconds = steps.timed(gen, device, warmup=0, repeat=3)
-            return {"case": case, "tokens_per_s": produced / seconds, "seconds": seconds, "tokens": produced,
-                    "peak_rss_mib": peak_rss_mib(), "rss_before_mib": rss_before}
+            return {
+                "case": case,
+                "tokens_per_s": produced / seconds,
+                "seconds": seconds,
+                "tokens": produced,
+                "peak_rss_mib": peak_rss_mib(),
+                "rss_before_mib": rss_before,
+            }
         else:
             raise ValueError(f"unknown case {case!r}; valid: {', '.join(CASES)}")
         seconds = steps.timed(fn, device, warmup=2, repeat=5)
-    return {"case": case, "tokens_per_s": tokens / seconds, "seconds": seconds, "tokens": tokens,
-            "peak_rss_mib": peak_rss_mib(), "rss_before_mib": rss_before}
+    return {
+        "case": case,
+        "tokens_per_s": tokens / seconds,
+        "seconds": seconds,
+        "tokens": tokens,
+        "peak_rss_mib": peak_rss_mib(),
+        "rss_before_mib": rss_before,
+    }
 
 
 def trl_available() -> bool:
@@ -92,23 +104,32 @@ def main() -> None:
         if case.endswith("/trl") and not have_trl:
             continue
         cmd = [sys.executable, "-m", "bench.cpu_bench", "--case", case, "--threads", str(args.threads)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, cwd=os.path.dirname(os.path.dirname(__file__))
+        )
         lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
         if proc.returncode or not lines:
             print(f"{case}: failed ({proc.returncode}): {proc.stderr.strip().splitlines()[-1:]}")
             continue
         results[case] = json.loads(lines[-1])
-    print(f"\ntiny model (2 layers, hidden 64) on CPU, {args.threads} thread(s); update batch {ROWS} × "
-          f"({PROMPT} prompt + {COMPLETION} completion) tokens; rollout {ROLLOUT_PROMPTS} prompts × G={ROLLOUT_G} × "
-          f"{ROLLOUT_NEW} new tokens")
-    print(f"{'unit':10} {'r1worker tok/s':>15} {'peak RSS MiB':>13} {'TRL tok/s':>10} {'TRL RSS MiB':>12} {'ours/TRL':>9}")
+    print(
+        f"\ntiny model (2 layers, hidden 64) on CPU, {args.threads} thread(s); update batch {ROWS} × "
+        f"({PROMPT} prompt + {COMPLETION} completion) tokens; "
+        f"rollout {ROLLOUT_PROMPTS} prompts × G={ROLLOUT_G} × "
+        f"{ROLLOUT_NEW} new tokens"
+    )
+    print(
+        f"{'unit':10} {'r1worker tok/s':>15} {'peak RSS MiB':>13} "
+        f"{'TRL tok/s':>10} {'TRL RSS MiB':>12} {'ours/TRL':>9}"
+    )
     for unit in ("sft", "grpo", "rollout"):
         ours, trl = results.get(f"{unit}/ours"), results.get(f"{unit}/trl")
         if not ours:
             continue
         row = f"{unit:10} {ours['tokens_per_s']:15.0f} {ours['peak_rss_mib']:13.0f}"
         if trl:
-            row += f" {trl['tokens_per_s']:10.0f} {trl['peak_rss_mib']:12.0f} {ours['tokens_per_s'] / trl['tokens_per_s']:9.2f}"
+            ratio = ours["tokens_per_s"] / trl["tokens_per_s"]
+            row += f" {trl['tokens_per_s']:10.0f} {trl['peak_rss_mib']:12.0f} {ratio:9.2f}"
         else:
             row += f" {'-':>10} {'-':>12} {'-':>9}"
         print(row)

@@ -51,7 +51,9 @@ def ours_sft_step(model, batch, precision: Precision) -> Callable[[], float]:
 
     def step() -> float:
         with autocast(precision):
-            logits = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, use_cache=False).logits
+            logits = model(
+                input_ids=batch.input_ids, attention_mask=batch.attention_mask, use_cache=False
+            ).logits
         loss, _ = sft_loss(logits, labels)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -63,7 +65,8 @@ def ours_sft_step(model, batch, precision: Precision) -> Callable[[], float]:
 
 
 def ours_grpo_step(model, ref_model, batch, advantages, precision: Precision, beta: float = 0.001):
-    """Reference log-probs, policy forward, clipped surrogate + k3 KL, backward, AdamW step (as stages.grpo)."""
+    """Reference log-probs, policy forward, clipped surrogate + k3 KL, backward, AdamW step
+    (as stages.grpo)."""
     opt = build_optimizer(model, 1e-6, 0.0)
     adv = advantages.to(batch.input_ids.device)
 
@@ -71,8 +74,16 @@ def ours_grpo_step(model, ref_model, batch, advantages, precision: Precision, be
         with torch.no_grad():
             ref, _ = forward(ref_model, batch, precision, entropy_grad=False)
         logprobs, entropy = forward(model, batch, precision, entropy_grad=False)
-        loss, _ = grpo_objective(logprobs, logprobs.detach(), adv, batch.completion_mask, ref_logprobs=ref,
-                                 entropy=entropy, beta=beta, loss_agg_mode="seq-mean-token-mean")
+        loss, _ = grpo_objective(
+            logprobs,
+            logprobs.detach(),
+            adv,
+            batch.completion_mask,
+            ref_logprobs=ref,
+            entropy=entropy,
+            beta=beta,
+            loss_agg_mode="seq-mean-token-mean",
+        )
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
@@ -94,9 +105,17 @@ def trl_sft_step(model, batch, out_dir: str, device: torch.device):
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
-    args = SFTConfig(output_dir=out_dir, report_to=[], per_device_train_batch_size=batch.input_ids.shape[0],
-                     learning_rate=1e-5, max_grad_norm=1.0, use_cpu=device.type == "cpu",
-                     bf16=device.type == "cuda", completion_only_loss=True)
+    args = SFTConfig(
+        output_dir=out_dir,
+        report_to=[],
+        per_device_train_batch_size=batch.input_ids.shape[0],
+        learning_rate=1e-5,
+        max_grad_norm=1.0,
+        use_cpu=device.type == "cpu",
+        bf16=device.type == "cuda",
+        completion_only_loss=True,
+        gradient_checkpointing=False,
+    )
     data = Dataset.from_dict({"prompt": ["1 + 1"], "completion": ["2"]})
     trainer = SFTTrainer(model=model, args=args, train_dataset=data)
     trainer.create_optimizer_and_scheduler(num_training_steps=100)
@@ -116,8 +135,16 @@ def trl_sft_step(model, batch, out_dir: str, device: torch.device):
     return step
 
 
-def trl_grpo_step(model, prompts, completions, advantages, out_dir: str, device: torch.device,
-                  pad_id: int, beta: float = 0.001):
+def trl_grpo_step(
+    model,
+    prompts,
+    completions,
+    advantages,
+    out_dir: str,
+    device: torch.device,
+    pad_id: int,
+    beta: float = 0.001,
+):
     """TRL's GRPOTrainer.compute_loss (its `_compute_loss`) on the same rollouts, backward, step.
 
     TRL's own generation is not run: the update alone is compared, with the reference log-probs
@@ -127,13 +154,28 @@ def trl_grpo_step(model, prompts, completions, advantages, out_dir: str, device:
     from trl import GRPOConfig, GRPOTrainer
 
     rows = len(prompts)
-    args = GRPOConfig(output_dir=out_dir, report_to=[], per_device_train_batch_size=rows, num_generations=2,
-                      generation_batch_size=rows, max_completion_length=len(completions[0]), beta=beta,
-                      loss_type="grpo", learning_rate=1e-6, max_grad_norm=1.0, use_cpu=device.type == "cpu",
-                      bf16=device.type == "cuda")
+    args = GRPOConfig(
+        output_dir=out_dir,
+        report_to=[],
+        per_device_train_batch_size=rows,
+        num_generations=2,
+        generation_batch_size=rows,
+        max_completion_length=len(completions[0]),
+        beta=beta,
+        loss_type="grpo",
+        learning_rate=1e-6,
+        max_grad_norm=1.0,
+        use_cpu=device.type == "cpu",
+        gradient_checkpointing=False,
+        bf16=device.type == "cuda",
+    )
     data = Dataset.from_dict({"prompt": ["1 + 1"] * rows})
-    trainer = GRPOTrainer(model=model, reward_funcs=[lambda completions, **kw: [0.0] * len(completions)],
-                          args=args, train_dataset=data)
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=[lambda completions, **kw: [0.0] * len(completions)],
+        args=args,
+        train_dataset=data,
+    )
     trainer.create_optimizer_and_scheduler(num_training_steps=100)
     trainer.current_gradient_accumulation_steps = 1  # set by Trainer's own loop, which is not run here
     prompt_ids = torch.tensor(prompts, device=device)
@@ -143,11 +185,18 @@ def trl_grpo_step(model, prompts, completions, advantages, out_dir: str, device:
 
     def step() -> float:
         with torch.no_grad():
-            ref, _, _ = trainer._get_per_token_logps_and_entropies(trainer.ref_model, full, torch.ones_like(full),
-                                                                    completion_ids.shape[1])
-        inputs = {"prompt_ids": prompt_ids, "prompt_mask": ones_p, "completion_ids": completion_ids,
-                  "completion_mask": ones_c, "advantages": advantages.to(device), "ref_per_token_logps": ref,
-                  "num_items_in_batch": ones_c.sum()}
+            ref, _, _ = trainer._get_per_token_logps_and_entropies(
+                trainer.ref_model, full, torch.ones_like(full), completion_ids.shape[1]
+            )
+        inputs = {
+            "prompt_ids": prompt_ids,
+            "prompt_mask": ones_p,
+            "completion_ids": completion_ids,
+            "completion_mask": ones_c,
+            "advantages": advantages.to(device),
+            "ref_per_token_logps": ref,
+            "num_items_in_batch": ones_c.sum(),
+        }
         loss = trainer.compute_loss(trainer.model, inputs)
         trainer.accelerator.backward(loss)
         trainer.accelerator.clip_grad_norm_(trainer.model.parameters(), 1.0)
@@ -158,5 +207,13 @@ def trl_grpo_step(model, prompts, completions, advantages, out_dir: str, device:
     return step
 
 
-__all__ = ["ours_grpo_step", "ours_sft_step", "pack_sequences", "rollout_batch", "synthetic_batch", "timed",
-           "trl_grpo_step", "trl_sft_step"]
+__all__ = [
+    "ours_grpo_step",
+    "ours_sft_step",
+    "pack_sequences",
+    "rollout_batch",
+    "synthetic_batch",
+    "timed",
+    "trl_grpo_step",
+    "trl_sft_step",
+]

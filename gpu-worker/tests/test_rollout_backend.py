@@ -29,9 +29,15 @@ def _one_thread():
 def tiny():
     tok = build_tokenizer(arithmetic_corpus(n=300, seed=0), vocab_size=320)
     model = build_tiny_model(tok, None, n_layer=2, hidden=64, heads=4, max_pos=128, seed=0).eval()
-    prompts = [tok(tok.apply_chat_template([{"role": "user", "content": q}], add_generation_prompt=True,
-                                           tokenize=False), add_special_tokens=False)["input_ids"]
-               for q in ("Compute 2 + 3.", "What is (12 * 4) - 7?")]
+    prompts = [
+        tok(
+            tok.apply_chat_template(
+                [{"role": "user", "content": q}], add_generation_prompt=True, tokenize=False
+            ),
+            add_special_tokens=False,
+        )["input_ids"]
+        for q in ("Compute 2 + 3.", "What is (12 * 4) - 7?")
+    ]
     return model, tok, prompts
 
 
@@ -39,10 +45,10 @@ def recompute(model, prompt, completion, temperature, top_p):
     """log_softmax(top_p(logits / T)) of each completion token, from one forward pass."""
     ids = torch.tensor([prompt + completion])
     with torch.no_grad():
-        logits = model(ids).logits[0, len(prompt) - 1:-1] / temperature
+        logits = model(ids).logits[0, len(prompt) - 1 : -1] / temperature
     if top_p < 1:
         logits = TopPLogitsWarper(top_p)(None, logits)
-    return token_logprobs(logits[None], ids[:, len(prompt):])[0]
+    return token_logprobs(logits[None], ids[:, len(prompt) :])[0]
 
 
 @pytest.mark.parametrize("temperature,top_p", [(1.0, 1.0), (0.7, 1.0), (0.7, 0.9)])
@@ -51,7 +57,7 @@ def test_recorded_logprobs_match_a_recomputation(tiny, temperature, top_p):
     params = SamplingParams(n=3, temperature=temperature, top_p=top_p, max_new_tokens=12, seed=3)
     groups = HFBackend(model, tok).generate(prompts, params)
     assert [len(g) for g in groups] == [3, 3]
-    for prompt, group in zip(prompts, groups):
+    for prompt, group in zip(prompts, groups, strict=True):
         for c in group:
             assert len(c.logprobs) == len(c.token_ids) > 0
             expected = recompute(model, prompt, c.token_ids, temperature, top_p)
@@ -80,7 +86,9 @@ def eos_biased(model, tok, bias):
 def test_finish_reason_stop_at_eos_and_length_at_the_budget(tiny):
     model, tok, prompts = tiny
     backend = HFBackend(eos_biased(model, tok, bias=3.0), tok)
-    groups = backend.generate(prompts, SamplingParams(n=8, temperature=1.0, top_p=1.0, max_new_tokens=6, seed=0))
+    groups = backend.generate(
+        prompts, SamplingParams(n=8, temperature=1.0, top_p=1.0, max_new_tokens=6, seed=0)
+    )
     reasons = {c.finish_reason for g in groups for c in g}
     assert reasons == {"stop", "length"}
     for c in (c for g in groups for c in g):
@@ -93,9 +101,12 @@ def test_finish_reason_stop_at_eos_and_length_at_the_budget(tiny):
 def test_stop_string_ends_the_completion(tiny):
     model, tok, prompts = tiny
     stop = ("e",)  # frequent in the corpus' words
-    groups = HFBackend(model, tok).generate(prompts, SamplingParams(n=6, temperature=1.0, top_p=1.0,
-                                                                    max_new_tokens=24, stop=stop, seed=1))
-    stopped = [c for g in groups for c in g if c.finish_reason == "stop" and c.token_ids[-1] != tok.eos_token_id]
+    groups = HFBackend(model, tok).generate(
+        prompts, SamplingParams(n=6, temperature=1.0, top_p=1.0, max_new_tokens=24, stop=stop, seed=1)
+    )
+    stopped = [
+        c for g in groups for c in g if c.finish_reason == "stop" and c.token_ids[-1] != tok.eos_token_id
+    ]
     assert stopped, "no completion hit the stop string"
     for c in stopped:
         assert "e" in tok.decode(c.token_ids) and "e" not in tok.decode(c.token_ids[:-1])
@@ -105,8 +116,9 @@ def test_stop_string_ends_the_completion(tiny):
 
 def test_greedy_samples_are_identical_and_logprobs_unwarped(tiny):
     model, tok, prompts = tiny
-    group = HFBackend(model, tok).generate(prompts[:1], SamplingParams(n=2, temperature=0.0, top_p=1.0,
-                                                                       max_new_tokens=5))[0]
+    group = HFBackend(model, tok).generate(
+        prompts[:1], SamplingParams(n=2, temperature=0.0, top_p=1.0, max_new_tokens=5)
+    )[0]
     assert group[0] == group[1]
     expected = recompute(model, prompts[0], group[0].token_ids, 1.0, 1.0)
     torch.testing.assert_close(torch.tensor(group[0].logprobs), expected, atol=1e-4, rtol=0)
@@ -149,9 +161,17 @@ def test_vllm_backend_maps_outputs(monkeypatch):
         def generate(self, prompts, sampling, use_tqdm):
             seen["prompts"], seen["sampling"] = prompts, sampling
             lp = types.SimpleNamespace
-            outs = [types.SimpleNamespace(index=1, token_ids=[5, 6], logprobs=[{5: lp(logprob=-0.5)}, {6: lp(logprob=-1.0)}],
-                                          finish_reason="length"),
-                    types.SimpleNamespace(index=0, token_ids=[7], logprobs=[{7: lp(logprob=-0.25)}], finish_reason="stop")]
+            outs = [
+                types.SimpleNamespace(
+                    index=1,
+                    token_ids=[5, 6],
+                    logprobs=[{5: lp(logprob=-0.5)}, {6: lp(logprob=-1.0)}],
+                    finish_reason="length",
+                ),
+                types.SimpleNamespace(
+                    index=0, token_ids=[7], logprobs=[{7: lp(logprob=-0.25)}], finish_reason="stop"
+                ),
+            ]
             return [types.SimpleNamespace(outputs=outs) for _ in prompts]
 
     fake = types.ModuleType("vllm")
@@ -161,20 +181,31 @@ def test_vllm_backend_maps_outputs(monkeypatch):
     monkeypatch.setitem(sys.modules, "vllm", fake)
     monkeypatch.setitem(sys.modules, "vllm.inputs", inputs)
     backend = get_backend("vllm", cuda=True, has_vllm=True)("/models/p", tensor_parallel=2, seed=3)
-    groups = backend.generate([[1, 2]], SamplingParams(n=2, temperature=1.0, top_p=0.95, max_new_tokens=9,
-                                                       stop=("</answer>",), seed=4))
+    groups = backend.generate(
+        [[1, 2]],
+        SamplingParams(n=2, temperature=1.0, top_p=0.95, max_new_tokens=9, stop=("</answer>",), seed=4),
+    )
     assert seen["llm"]["tensor_parallel_size"] == 2 and seen["llm"]["model"] == "/models/p"
-    assert seen["sampling"] == {"n": 2, "temperature": 1.0, "top_p": 0.95, "max_tokens": 9, "stop": ["</answer>"],
-                                "logprobs": 0, "seed": 4}
+    assert seen["sampling"] == {
+        "n": 2,
+        "temperature": 1.0,
+        "top_p": 0.95,
+        "max_tokens": 9,
+        "stop": ["</answer>"],
+        "logprobs": 0,
+        "seed": 4,
+    }
     assert seen["prompts"] == [{"prompt_token_ids": [1, 2]}]
-    (first, second), = groups
+    ((first, second),) = groups
     assert (first.token_ids, first.logprobs, first.finish_reason) == ([7], [-0.25], "stop")
     assert (second.token_ids, second.logprobs, second.finish_reason) == ([5, 6], [-0.5, -1.0], "length")
 
 
 def test_importing_the_worker_never_imports_vllm():
-    code = ("import sys, r1worker.cli, r1worker.rollout, r1worker.rollout.hf, r1worker.rollout.vllm_backend, "
-            "r1worker.stages.rollout, r1worker.stages.score_rm, r1worker.stages.grpo; "
-            "r1worker.rollout.get_backend('auto', cuda=False); "
-            "assert 'vllm' not in sys.modules, 'vllm was imported'")
+    code = (
+        "import sys, r1worker.cli, r1worker.rollout, r1worker.rollout.hf, r1worker.rollout.vllm_backend, "
+        "r1worker.stages.rollout, r1worker.stages.score_rm, r1worker.stages.grpo; "
+        "r1worker.rollout.get_backend('auto', cuda=False); "
+        "assert 'vllm' not in sys.modules, 'vllm was imported'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

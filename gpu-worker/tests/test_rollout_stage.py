@@ -32,9 +32,21 @@ def model_cache(tmp_path_factory):
 
 
 def write_problems(path, questions=QUESTIONS):
-    rows = [{"id": f"arith/train/{i}", "source": "jsonl", "split": "train", "question": q, "answer": str(i),
-             "answer_type": "numeric", "choices": [], "level": 1 + i % 5, "reasoning": None, "subject": None}
-            for i, q in enumerate(questions)]
+    rows = [
+        {
+            "id": f"arith/train/{i}",
+            "source": "jsonl",
+            "split": "train",
+            "question": q,
+            "answer": str(i),
+            "answer_type": "numeric",
+            "choices": [],
+            "level": 1 + i % 5,
+            "reasoning": None,
+            "subject": None,
+        }
+        for i, q in enumerate(questions)
+    ]
     uri = os.path.join(path, "problems", "part-00000.arrow")
     write_table(uri, "problems", rows)
     return uri
@@ -51,9 +63,16 @@ def run_cli(stage, spec, folder):
 
 
 def rollout_spec(tmp, problems, out="rollouts", **settings):
-    return {"output": os.path.join(tmp, out), "maxSeqLen": 64, "prompts": [problems], "model": "builtin:tiny",
-            "samplesPerPrompt": 4, "policyVersion": 2, "seed": 5,
-            "settings": {"maxNewTokens": 12, "batchSize": 3, **settings}}
+    return {
+        "output": os.path.join(tmp, out),
+        "maxSeqLen": 64,
+        "prompts": [problems],
+        "model": "builtin:tiny",
+        "samplesPerPrompt": 4,
+        "policyVersion": 2,
+        "seed": 5,
+        "settings": {"maxNewTokens": 12, "batchSize": 3, **settings},
+    }
 
 
 def test_rollout_stage_writes_valid_groups_with_matching_logprobs(model_cache, tmp_path):
@@ -72,7 +91,9 @@ def test_rollout_stage_writes_valid_groups_with_matching_logprobs(model_cache, t
         assert [r["sample_index"] for r in group] == [0, 1, 2, 3]
         assert {r["group_id"] for r in group} == {f"arith/train/{i}@v2"}
         assert [r["id"] for r in group] == [f"arith/train/{i}@v2/{k}" for k in range(4)]
-        assert all(r["policy_version"] == 2 and r["level"] == 1 + i % 5 and r["answer"] == str(i) for r in group)
+        assert all(
+            r["policy_version"] == 2 and r["level"] == 1 + i % 5 and r["answer"] == str(i) for r in group
+        )
         assert group[0]["prompt"] == f"<|bos|>User: {q}\nAssistant: "
     m = summary["metrics"]
     assert {"tokens_per_s", "mean_completion_len", "truncated_share"} <= set(m)
@@ -84,7 +105,7 @@ def test_rollout_stage_writes_valid_groups_with_matching_logprobs(model_cache, t
         ids = torch.tensor([r["prompt_token_ids"] + r["completion_token_ids"]])
         n = len(r["prompt_token_ids"])
         with torch.no_grad():
-            logits = model(ids).logits[:, n - 1:-1] / 0.7
+            logits = model(ids).logits[:, n - 1 : -1] / 0.7
         expected = token_logprobs(logits, ids[:, n:])[0]
         torch.testing.assert_close(torch.tensor(r["logprobs"]), expected, atol=1e-4, rtol=0)
         assert len(r["completion_token_ids"]) == 12 or r["finish_reason"] == "stop"
@@ -100,8 +121,9 @@ def test_rollout_is_deterministic_and_scores_with_a_reward_model(model_cache, tm
     rows_a = read_shards(a["output"], "rollouts").to_pylist()
     rows_b = read_shards(b["output"], "rollouts").to_pylist()
     strip = ("rm_score", "rm_step_scores")
-    assert [{k: v for k, v in r.items() if k not in strip} for r in rows_a] == \
-           [{k: v for k, v in r.items() if k not in strip} for r in rows_b]
+    assert [{k: v for k, v in r.items() if k not in strip} for r in rows_a] == [
+        {k: v for k, v in r.items() if k not in strip} for r in rows_b
+    ]
     rm = RewardModel.from_pretrained(resolve_model_ref("builtin:tiny", model_cache)).eval()
     for r in rows_b:
         assert len(r["rm_step_scores"]) == len(r["step_token_ends"])

@@ -26,26 +26,47 @@ def scored(rows, folder, process=False):
     for r in rows:
         sign = 1.0 if r["sample_index"] % 2 == 0 else -1.0
         n = len(r["completion_token_ids"])
-        out.append({**r, "extracted_answer": None, "correct": sign > 0, "reward_accuracy": max(sign, 0.0),
-                    "reward_format": 0.0, "reward_language": 1.0, "reward_length": 0.0, "reward_repetition": 0.0,
-                    "reward_model": 0.0, "reward_total": max(sign, 0.0), "step_rewards": [], "advantage": sign,
-                    # process: the same sign, fading over the completion
-                    "token_advantages": [sign * (1.0 - t / (2 * n)) for t in range(n)] if process else None})
+        out.append(
+            {
+                **r,
+                "extracted_answer": None,
+                "correct": sign > 0,
+                "reward_accuracy": max(sign, 0.0),
+                "reward_format": 0.0,
+                "reward_language": 1.0,
+                "reward_length": 0.0,
+                "reward_repetition": 0.0,
+                "reward_model": 0.0,
+                "reward_total": max(sign, 0.0),
+                "step_rewards": [],
+                "advantage": sign,
+                # process: the same sign, fading over the completion
+                "token_advantages": [sign * (1.0 - t / (2 * n)) for t in range(n)] if process else None,
+            }
+        )
     uri = os.path.join(folder, "scored", "part-00000.arrow")
     write_table(uri, "scored_rollouts", out)
     return uri
 
 
 def grpo_spec(folder, scored_uri, out="grpo", **settings):
-    return {"output": os.path.join(folder, out), "maxSeqLen": 64, "scored": [scored_uri], "policy": "builtin:tiny",
-            "reference": "builtin:tiny", "iteration": 0,
-            "settings": {"learningRate": 2e-3, "iterations": 1, "groupSize": 4, **settings}}
+    return {
+        "output": os.path.join(folder, out),
+        "maxSeqLen": 64,
+        "scored": [scored_uri],
+        "policy": "builtin:tiny",
+        "reference": "builtin:tiny",
+        "iteration": 0,
+        "settings": {"learningRate": 2e-3, "iterations": 1, "groupSize": 4, **settings},
+    }
 
 
 def sequence_logprobs(model_ref, rows, cache):
     """Sum of completion-token log-probs of each row under the model at `model_ref`."""
     model = load_causal_lm(model_ref, cache).eval()
-    batch = pack_sequences([r["prompt_token_ids"] for r in rows], [r["completion_token_ids"] for r in rows], 2)
+    batch = pack_sequences(
+        [r["prompt_token_ids"] for r in rows], [r["completion_token_ids"] for r in rows], 2
+    )
     with torch.no_grad():
         logits = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits[:, :-1]
     lp = torch.log_softmax(logits, -1).gather(-1, batch.targets.unsqueeze(-1)).squeeze(-1)
@@ -76,8 +97,15 @@ def test_micro_batch_split_does_not_change_the_update(rollouts, model_cache, tmp
     uri = scored(rollouts, str(tmp_path))
     weights, metrics = [], []
     for name, budget in (("one", 4096), ("many", 64)):
-        spec = grpo_spec(str(tmp_path), uri, out=name, tokenBudget=budget, lossAgg="token-mean", klCoef=0.04,
-                         entropyCoef=0.01)
+        spec = grpo_spec(
+            str(tmp_path),
+            uri,
+            out=name,
+            tokenBudget=budget,
+            lossAgg="token-mean",
+            klCoef=0.04,
+            entropyCoef=0.01,
+        )
         code, summary = run_cli("grpo", spec, str(tmp_path))
         assert code == 0
         metrics.append(summary["metrics"])
@@ -90,10 +118,13 @@ def test_micro_batch_split_does_not_change_the_update(rollouts, model_cache, tmp
         torch.testing.assert_close(weights[0][key], weights[1][key], atol=2e-5, rtol=0)
 
 
-@pytest.mark.parametrize("settings", [
-    {"advantage": "process", "lossAgg": "seq-mean-token-sum-norm"},
-    {"innerEpochs": 2, "clipEpsHigh": 0.28, "lossAgg": "token-mean"},
-])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"advantage": "process", "lossAgg": "seq-mean-token-sum-norm"},
+        {"innerEpochs": 2, "clipEpsHigh": 0.28, "lossAgg": "token-mean"},
+    ],
+)
 def test_process_advantages_and_inner_epochs(rollouts, model_cache, tmp_path, settings):  # noqa: F811
     spec = grpo_spec(str(tmp_path), scored(rollouts, str(tmp_path), process=True), **settings)
     code, summary = run_cli("grpo", spec, str(tmp_path))

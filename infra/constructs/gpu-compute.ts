@@ -54,7 +54,8 @@ export class GpuCompute extends Construct {
         EcsTelemetry: ec2.InterfaceVpcEndpointAwsService.ECS_TELEMETRY,
         Sts: ec2.InterfaceVpcEndpointAwsService.STS,
       };
-      for (const [name, service] of Object.entries(services)) this.vpc.addInterfaceEndpoint(name, { service });
+      for (const [name, service] of Object.entries(services))
+        this.vpc.addInterfaceEndpoint(name, { service });
     }
 
     const securityGroup = new ec2.SecurityGroup(this, "Jobs", {
@@ -96,7 +97,11 @@ export class GpuCompute extends Construct {
         updateToLatestImageVersion: true,
       });
     const spotEnv = environment("Spot", true, config.gpuInstanceTypes);
-    const onDemandEnv = environment("OnDemand", false, config.onDemandInstanceTypes ?? config.gpuInstanceTypes);
+    const onDemandEnv = environment(
+      "OnDemand",
+      false,
+      config.onDemandInstanceTypes ?? config.gpuInstanceTypes,
+    );
     this.spotQueue = new batch.JobQueue(this, "SpotQueue", {
       computeEnvironments: [{ computeEnvironment: spotEnv, order: 1 }],
     });

@@ -35,9 +35,11 @@ export class Observability extends Construct {
     super(scope, id);
     const sm = props.stateMachine;
     this.alarmTopic = new sns.Topic(this, "Alarms", { enforceSSL: true });
-    if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    if (props.alarmEmail)
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     this.failedAlarm = new cloudwatch.Alarm(this, "FailedRuns", {
-      alarmDescription: "An r1flow execution failed: see status.json of the run and the execution's failed step",
+      alarmDescription:
+        "An r1flow execution failed: see status.json of the run and the execution's failed step",
       metric: sm.metricFailed({ period: Duration.minutes(5), statistic: "Sum" }),
       threshold: 1,
       evaluationPeriods: 1,

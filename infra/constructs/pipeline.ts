@@ -35,7 +35,10 @@ export class Pipeline extends Construct {
     const failures = new Map<string, sfn.State>();
     const parts: PipelineParts = { scope: this, ...props, failureFor: (stageId) => failureFor(stageId) };
 
-    const runFailed = new sfn.Fail(this, "run failed", { errorPath: "$.error.Error", causePath: "$.error.Cause" });
+    const runFailed = new sfn.Fail(this, "run failed", {
+      errorPath: "$.error.Error",
+      causePath: "$.error.Cause",
+    });
     const recordFailure = invoke(
       parts,
       "record failure",
@@ -67,7 +70,11 @@ export class Pipeline extends Construct {
       parts,
       "record success",
       "status",
-      sfn.TaskInput.fromObject({ action: "run", runUri: sfn.JsonPath.stringAt("$.runUri"), status: "succeeded" }),
+      sfn.TaskInput.fromObject({
+        action: "run",
+        runUri: sfn.JsonPath.stringAt("$.runUri"),
+        status: "succeeded",
+      }),
       { resultPath: null, comment: "status.json: succeeded" },
     );
     recordSuccess.addCatch(failureFor("report"), { resultPath: "$.error" });

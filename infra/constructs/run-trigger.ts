@@ -41,7 +41,10 @@ export class RunTrigger extends Construct {
     const fn = props.functions.fn("trigger", { STATE_MACHINE_ARN: props.stateMachine.stateMachineArn });
     const bucketArn = props.bucket.bucketArn;
     // Reads the manifest version named in the event; reads and writes only status.json.
-    StageFunctions.allowObjects(fn, bucketArn, "runs/*/manifest.json", ["s3:GetObject", "s3:GetObjectVersion"]);
+    StageFunctions.allowObjects(fn, bucketArn, "runs/*/manifest.json", [
+      "s3:GetObject",
+      "s3:GetObjectVersion",
+    ]);
     StageFunctions.allowObjects(fn, bucketArn, "runs/*/status.json", ["s3:GetObject", "s3:PutObject"]);
     props.stateMachine.grantStartExecution(fn);
     fn.addToRolePolicy(

@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Annotations, Duration, RemovalPolicy, Size } from "aws-cdk-lib";
 import * as batch from "aws-cdk-lib/aws-batch";
-import * as ecs from "aws-cdk-lib/aws-ecs";
 import { DockerImageAsset, Platform } from "aws-cdk-lib/aws-ecr-assets";
+import * as ecs from "aws-cdk-lib/aws-ecs";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as secrets from "aws-cdk-lib/aws-secretsmanager";
@@ -32,6 +32,8 @@ export const TRAINING_WORKERS: readonly WorkerStage[] = ["sft", "reward", "grpo"
 export interface WorkerJobsProps {
   readonly config: InfraConfig;
   readonly bucketArn: string;
+  /** The worker's build context; default `gpu-worker/`. */
+  readonly workerDir?: string;
 }
 
 export class WorkerJobs extends Construct {
@@ -42,7 +44,7 @@ export class WorkerJobs extends Construct {
   constructor(scope: Construct, id: string, props: WorkerJobsProps) {
     super(scope, id);
     const { config } = props;
-    const image = this.image();
+    const image = this.image(props.workerDir ?? WORKER_DIR);
     const hfToken = secrets.Secret.fromSecretNameV2(this, "HfToken", config.hfTokenSecretName);
     this.logGroup = new logs.LogGroup(this, "Logs", {
       retention: config.logRetentionDays,
@@ -96,7 +98,14 @@ export class WorkerJobs extends Construct {
         {
           startNode: 0,
           endNode: config.multiNodeNodes - 1,
-          container: container("multi-node", ["python", "-m", "r1worker", "Ref::stage", "--spec", "Ref::spec"]),
+          container: container("multi-node", [
+            "python",
+            "-m",
+            "r1worker",
+            "Ref::stage",
+            "--spec",
+            "Ref::spec",
+          ]),
         },
       ],
       parameters: { stage: "sft", spec: "unset" },
@@ -110,8 +119,8 @@ export class WorkerJobs extends Construct {
   }
 
   /** The worker image, or a loud warning while `gpu-worker/Dockerfile` does not exist yet. */
-  private image(): ecs.ContainerImage {
-    if (!existsSync(join(WORKER_DIR, "Dockerfile"))) {
+  private image(workerDir: string): ecs.ContainerImage {
+    if (!existsSync(join(workerDir, "Dockerfile"))) {
       Annotations.of(this).addWarningV2(
         "r1flow:no-worker-dockerfile",
         `gpu-worker/Dockerfile is missing: the job definitions point at a placeholder image`,
@@ -119,7 +128,7 @@ export class WorkerJobs extends Construct {
       return ecs.ContainerImage.fromRegistry("r1flow-gpu-worker:missing-dockerfile");
     }
     const asset = new DockerImageAsset(this, "Image", {
-      directory: WORKER_DIR,
+      directory: workerDir,
       platform: Platform.LINUX_AMD64,
       exclude: [".venv", "**/__pycache__", "*.egg-info", ".pytest_cache", "tests"],
     });

@@ -14,7 +14,11 @@ import { TRAINING_WORKERS } from "../constructs/worker-jobs.ts";
 import { catchInto, invoke, type PipelineParts, stagePayload, summaryPath } from "./parts.ts";
 
 /** Submitting (not running) a job: Batch API throttling and server errors are worth a retry. */
-const BATCH_TRANSIENT = ["Batch.AWSBatchException", "Batch.ServerException", "Batch.TooManyRequestsException"];
+const BATCH_TRANSIENT = [
+  "Batch.AWSBatchException",
+  "Batch.ServerException",
+  "Batch.TooManyRequestsException",
+];
 
 export function batchStage(parts: PipelineParts, stage: BatchStage, next: sfn.IChainable): sfn.State {
   const plan = invoke(parts, stage.id, "plan", stagePayload(stage), {
@@ -22,13 +26,10 @@ export function batchStage(parts: PipelineParts, stage: BatchStage, next: sfn.IC
     resultPath: "$.job",
     comment: `${stage.title}: write the worker spec; skip when _SUCCESS matches`,
   });
-  const summary = invoke(
-    parts,
-    `${stage.id} summary`,
-    "status",
-    stagePayload(stage, { action: "stage" }),
-    { resultPath: summaryPath(stage), comment: `${stage.title}: read metrics.json back` },
-  );
+  const summary = invoke(parts, `${stage.id} summary`, "status", stagePayload(stage, { action: "stage" }), {
+    resultPath: summaryPath(stage),
+    comment: `${stage.title}: read metrics.json back`,
+  });
   const submit = (suffix: string, queueArn: string, jobDefinitionArn: string, multiNode: boolean) => {
     const job = new tasks.BatchSubmitJob(parts.scope, `${stage.id} job ${suffix}`, {
       comment: `${stage.title} (${suffix})`,

@@ -57,7 +57,10 @@ function stageStates(parts: PipelineParts, stage: RecipeStage, next: sfn.IChaina
   });
   const checkNodes = new sfn.Choice(parts.scope, "node count supported")
     .when(
-      sfn.Condition.or(sfn.Condition.numberEquals("$.plan.nodes", 1), sfn.Condition.numberEquals("$.plan.nodes", nodes)),
+      sfn.Condition.or(
+        sfn.Condition.numberEquals("$.plan.nodes", 1),
+        sfn.Condition.numberEquals("$.plan.nodes", nodes),
+      ),
       next,
     )
     .otherwise(badNodes.next(parts.failureFor(stage.id)));
@@ -72,7 +75,11 @@ function chain(parts: PipelineParts, stages: RecipeStage[], next: sfn.IChainable
 }
 
 /** The whole run; `finish` follows the last stage (records success). */
-export function buildDefinition(parts: PipelineParts, stateMachineName: string, finish: sfn.IChainable): sfn.State {
+export function buildDefinition(
+  parts: PipelineParts,
+  stateMachineName: string,
+  finish: sfn.IChainable,
+): sfn.State {
   let next: sfn.IChainable = finish;
   let resume: sfn.State | undefined;
   for (const segment of segmentsOf(RECIPE).reverse()) {

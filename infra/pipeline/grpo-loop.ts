@@ -69,7 +69,11 @@ export function grpoLoop(
     resultSelector: { "executionArn.$": "$.ExecutionArn" },
     resultPath: "$.continuation",
   });
-  continueRun.addRetry({ errors: ["StepFunctions.SdkClientException", "StepFunctions.AWSStepFunctionsException"], backoffRate: 2, maxAttempts: 4 });
+  continueRun.addRetry({
+    errors: ["StepFunctions.SdkClientException", "StepFunctions.AWSStepFunctionsException"],
+    backoffRate: 2,
+    maxAttempts: 4,
+  });
   const handedOver = invoke(
     parts,
     "grpo loop handed over",
@@ -100,4 +104,3 @@ export function grpoLoop(
   start.next(chunk).next(iterate);
   return { start, resume: chunk };
 }
-

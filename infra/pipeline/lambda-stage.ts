@@ -49,7 +49,10 @@ function perShardStage(
     );
   }
   const iterationArg = stage.inLoop ? "/iter-{}" : "";
-  const prefixArgs = [sfn.JsonPath.stringAt("$.runId"), ...(stage.inLoop ? [sfn.JsonPath.stringAt("$.loop.iteration")] : [])];
+  const prefixArgs = [
+    sfn.JsonPath.stringAt("$.runId"),
+    ...(stage.inLoop ? [sfn.JsonPath.stringAt("$.loop.iteration")] : []),
+  ];
   const map = new sfn.DistributedMap(parts.scope, stage.id, {
     comment: `${stage.title}: one invocation per shard`,
     label: stateKey(stage.id),

@@ -96,6 +96,10 @@ export const SUMMARY_SELECTOR = {
 };
 
 /** Catch everything on a stage's state and route it to the stage's failure path. */
-export function catchInto(state: sfn.TaskStateBase | sfn.Map | sfn.DistributedMap, parts: PipelineParts, stageId: string): void {
+export function catchInto(
+  state: sfn.TaskStateBase | sfn.Map | sfn.DistributedMap,
+  parts: PipelineParts,
+  stageId: string,
+): void {
   state.addCatch(parts.failureFor(stageId), { errors: [sfn.Errors.ALL], resultPath: "$.error" });
 }

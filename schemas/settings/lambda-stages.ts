@@ -70,6 +70,4 @@ export const EvalSettings = z.strictObject({
   passK: z.array(z.number().int().min(1)).default([1, 4, 16]),
   /** Problems per benchmark (0 = all). */
   limit: z.number().int().min(0).default(0),
-  /** Also evaluate the starting model, so the report compares against it. */
-  compareBase: z.boolean().default(true),
 });

@@ -58,6 +58,7 @@ export function renderJoin(value: Json): string {
 /** The logical id of the first resource of `type` whose id starts with `prefix`. */
 export function logicalId(template: Template, type: string, prefix: string): string {
   const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
-  if (ids.length !== 1) throw new Error(`expected one ${type} "${prefix}…", found ${ids.join(", ") || "none"}`);
+  if (ids.length !== 1)
+    throw new Error(`expected one ${type} "${prefix}…", found ${ids.join(", ") || "none"}`);
   return ids[0]!;
 }

@@ -22,15 +22,26 @@ function statements(): { policy: string; statement: Statement }[] {
 const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
 /** Actions that AWS does not scope to a resource; the only ones allowed `Resource: "*"` (see infra/nag.ts). */
-const UNSCOPABLE = [/^xray:/, /^logs:(CreateLogDelivery|DeleteLogDelivery|DescribeLogGroups|DescribeResourcePolicies|GetLogDelivery|ListLogDeliveries|PutResourcePolicy|UpdateLogDelivery)$/];
+const UNSCOPABLE = [
+  /^ecr:GetAuthorizationToken$/,
+  /^xray:/,
+  /^logs:(CreateLogDelivery|DeleteLogDelivery|DescribeLogGroups|DescribeResourcePolicies|GetLogDelivery|ListLogDeliveries|PutResourcePolicy|UpdateLogDelivery)$/,
+];
 
 describe("artifact bucket", () => {
   it("is versioned, encrypted, private, TLS-only, with EventBridge notifications, lifecycle rules and access logs", () => {
     const { template } = synthesized();
     template.hasResourceProperties("AWS::S3::Bucket", {
       VersioningConfiguration: { Status: "Enabled" },
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: "artifacts/" },
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
@@ -102,7 +113,12 @@ describe("Batch compute", () => {
     const { template } = synthesized();
     const defs = Object.entries(template.findResources("AWS::Batch::JobDefinition"));
     const single = defs.filter(([, d]) => d.Properties.Type === "container").map(([id]) => id);
-    expect(single.map((id) => id.replace(/^Worker|[0-9A-F]{8}$/g, "")).sort()).toEqual(["grpo", "reward", "rollout", "sft"]);
+    expect(single.map((id) => id.replace(/^Worker|[0-9A-F]{8}$/g, "")).sort()).toEqual([
+      "grpo",
+      "reward",
+      "rollout",
+      "sft",
+    ]);
     for (const [id, def] of defs) {
       const p = def.Properties;
       expect(p.RetryStrategy, id).toEqual({
@@ -116,7 +132,10 @@ describe("Batch compute", () => {
       expect(container.ResourceRequirements, id).toContainEqual({ Type: "GPU", Value: "1" });
       expect(container.LinuxParameters.SharedMemorySize, id).toBe(16384);
       expect(container.LogConfiguration.LogDriver, id).toBe("awslogs");
-      expect(container.Secrets.map((s: { Name: string }) => s.Name), id).toEqual(["HF_TOKEN"]);
+      expect(
+        container.Secrets.map((s: { Name: string }) => s.Name),
+        id,
+      ).toEqual(["HF_TOKEN"]);
       expect(JSON.stringify(container.Environment ?? []), id).not.toMatch(/TOKEN|SECRET/);
       expect(p.Timeout.AttemptDurationSeconds, id).toBe(86_400);
     }
@@ -124,7 +143,9 @@ describe("Batch compute", () => {
 
   it("builds the worker image from gpu-worker/Dockerfile as a deploy-time asset", () => {
     if (!existsSync(join(WORKER_DIR, "Dockerfile"))) {
-      throw new Error("gpu-worker/Dockerfile does not exist yet: the job definitions use a placeholder image");
+      throw new Error(
+        "gpu-worker/Dockerfile does not exist yet: the job definitions use a placeholder image",
+      );
     }
     const images = JSON.stringify(synthesized().template.findResources("AWS::Batch::JobDefinition"));
     expect(images).toContain("cdk-hnb659fds-container-assets");
@@ -134,14 +155,19 @@ describe("Batch compute", () => {
 describe("permissions", () => {
   it("gives every function its own role", () => {
     const { template } = synthesized();
-    const roles = Object.values(template.findResources("AWS::Lambda::Function")).map((f) => JSON.stringify(f.Properties.Role));
+    const roles = Object.values(template.findResources("AWS::Lambda::Function")).map((f) =>
+      JSON.stringify(f.Properties.Role),
+    );
     expect(new Set(roles).size).toBe(roles.length);
   });
 
   it("never grants s3:* or *, and never an unscoped resource except for actions AWS cannot scope", () => {
     for (const { policy, statement } of statements()) {
       const actions = list(statement.Action);
-      expect(actions.filter((a) => a === "*" || a === "s3:*"), policy).toEqual([]);
+      expect(
+        actions.filter((a) => a === "*" || a === "s3:*"),
+        policy,
+      ).toEqual([]);
       if (list(statement.Resource).includes("*")) {
         const unscoped = actions.filter((a) => !UNSCOPABLE.some((re) => re.test(a)));
         expect(unscoped, `${policy} grants ${unscoped.join(", ")} on *`).toEqual([]);
@@ -155,7 +181,9 @@ describe("permissions", () => {
     expect(rendered).toContain("/runs/*");
     expect(rendered).toContain("/datasets/*");
     const listing = ingest.find(({ statement }) => list(statement.Action).includes("s3:ListBucket"));
-    expect(listing?.statement.Condition).toEqual({ StringLike: { "s3:prefix": expect.arrayContaining(["runs/*"]) } });
+    expect(listing?.statement.Condition).toEqual({
+      StringLike: { "s3:prefix": expect.arrayContaining(["runs/*"]) },
+    });
   });
 });
 
@@ -163,15 +191,21 @@ describe("observability", () => {
   it("has a dashboard over the r1flow metrics and an alarm on failed executions", () => {
     const { template } = synthesized();
     const body = JSON.stringify(template.findResources("AWS::CloudWatch::Dashboard"));
-    for (const metric of ["StageDurationSeconds", "RewardMean", "Accuracy", "KL", "GpuHours"]) expect(body).toContain(metric);
-    template.hasResourceProperties("AWS::CloudWatch::Alarm", { MetricName: "ExecutionsFailed", Threshold: 1 });
+    for (const metric of ["StageDurationSeconds", "RewardMean", "Accuracy", "KL", "GpuHours"])
+      expect(body).toContain(metric);
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      MetricName: "ExecutionsFailed",
+      Threshold: 1,
+    });
   });
 });
 
 describe("cdk-nag AwsSolutions", () => {
   it("reports no unacknowledged findings", () => {
     const report = nagChecks().validateScope(synthesized().stack);
-    const found = report.violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(", ")}`);
+    const found = report.violations.map(
+      (v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(", ")}`,
+    );
     expect(found).toEqual([]);
   });
 

@@ -16,6 +16,13 @@ function definition(): AslMachine {
 
 const states = (): Record<string, AslState> => definition().States;
 
+type AslValidator = (definition: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
+/** `asl-validator` from npm, when the project has it as a devDependency. */
+const ASL_VALIDATOR = "asl-validator";
+const aslValidator = await import(ASL_VALIDATOR)
+  .then((m: { default: AslValidator }) => m.default)
+  .catch(() => null);
+
 describe("state machine definition", () => {
   it("is a Standard state machine", () => {
     synthesized().template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
@@ -26,6 +33,15 @@ describe("state machine definition", () => {
   it("passes the structural ASL checks (targets exist, all reachable, terminals present)", () => {
     expect(aslProblems(definition())).toEqual([]);
   });
+
+  it.skipIf(aslValidator === null)(
+    "is accepted by asl-validator (skipped until it is a devDependency)",
+    () => {
+      const result = aslValidator!(definition());
+      expect(result.errorsText("\n")).toBe("");
+      expect(result.isValid).toBe(true);
+    },
+  );
 
   it("has every recipe stage, in recipe order along the console's main path", () => {
     const ids = new Set(RECIPE.map((s) => s.id));
@@ -65,9 +81,19 @@ describe("state machine definition", () => {
   it("sends the multi-node job definition to the on-demand queue only", () => {
     const { template } = synthesized();
     const multiNode = logicalId(template, "AWS::Batch::JobDefinition", "Workermultinode");
-    const uses = Object.entries(states()).filter(([, s]) => JSON.stringify(s.Parameters ?? {}).includes(multiNode));
-    expect(uses.map(([n]) => n).sort()).toEqual(["grpo-update job multi-node", "reward job multi-node", "sft job multi-node", "sft2 job multi-node"]);
-    for (const [, s] of uses) expect(String((s.Parameters as Record<string, unknown>).JobQueue)).toMatch(/^getatt:ComputeOnDemandQueue/);
+    const uses = Object.entries(states()).filter(([, s]) =>
+      JSON.stringify(s.Parameters ?? {}).includes(multiNode),
+    );
+    expect(uses.map(([n]) => n).sort()).toEqual([
+      "grpo-update job multi-node",
+      "reward job multi-node",
+      "sft job multi-node",
+      "sft2 job multi-node",
+    ]);
+    for (const [, s] of uses)
+      expect(String((s.Parameters as Record<string, unknown>).JobQueue)).toMatch(
+        /^getatt:ComputeOnDemandQueue/,
+      );
     template.hasResourceProperties("AWS::Batch::JobDefinition", { Type: "multinode" });
   });
 
@@ -95,7 +121,9 @@ describe("state machine definition", () => {
     const handOver = all["grpo loop continue"]!;
     expect(handOver.Resource).toContain(":states:::states:startExecution");
     expect(JSON.stringify(handOver.Parameters)).toContain("stateMachine:R1flow-run");
-    expect(JSON.stringify(all["grpo loop chunk"]?.Parameters)).toContain("States.MathAdd($.loop.iteration, 25)");
+    expect(JSON.stringify(all["grpo loop chunk"]?.Parameters)).toContain(
+      "States.MathAdd($.loop.iteration, 25)",
+    );
     expect(all["new run or loop continuation"]?.Default).toBe("grpo loop chunk");
   });
 

@@ -5,14 +5,19 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { executionNameFor, type ObjectCreatedEvent } from "../../functions/trigger/object-created.ts";
-import { type Executions, type RunObjects, type StartResult, WriteConflictError } from "../../functions/trigger/ports.ts";
+import {
+  type Executions,
+  type RunObjects,
+  type StartResult,
+  WriteConflictError,
+} from "../../functions/trigger/ports.ts";
 import { startRun, type TriggerDeps } from "../../functions/trigger/start-run.ts";
 
 /** An in-memory bucket with ETags and S3's conditional-write semantics. */
 class FakeRunObjects implements RunObjects {
   readonly objects = new Map<string, { text: string; etag: string }>();
   private n = 0;
-  async get(key: string) {
+  async get(key: string, _versionId?: string) {
     return this.objects.get(key) ?? null;
   }
   async put(key: string, text: string, condition?: { ifMatch?: string; ifNoneMatch?: "*" }) {
@@ -42,7 +47,11 @@ class FakeExecutions implements Executions {
   }
 }
 
-const MANIFEST = { runId: "demo-1", model: { base: "builtin:tiny" }, datasets: [{ name: "arith", source: "arithmetic" }] };
+const MANIFEST = {
+  runId: "demo-1",
+  model: { base: "builtin:tiny" },
+  datasets: [{ name: "arith", source: "arithmetic" }],
+};
 
 function event(key: string, version: string): ObjectCreatedEvent {
   return {
@@ -61,7 +70,10 @@ beforeEach(() => {
   deps = { objects, executions, now: () => new Date("2026-01-01T00:00:00Z") };
 });
 const upload = (manifest: unknown, runId = "demo-1") =>
-  objects.put(`runs/${runId}/manifest.json`, typeof manifest === "string" ? manifest : JSON.stringify(manifest));
+  objects.put(
+    `runs/${runId}/manifest.json`,
+    typeof manifest === "string" ? manifest : JSON.stringify(manifest),
+  );
 
 describe("startRun", () => {
   it("starts one execution named from the run id and the manifest version, with URIs as input", async () => {
@@ -79,7 +91,10 @@ describe("startRun", () => {
         },
       },
     ]);
-    expect(objects.json("runs/demo-1/status.json")).toMatchObject({ status: "running", manifestVersion: "v1" });
+    expect(objects.json("runs/demo-1/status.json")).toMatchObject({
+      status: "running",
+      manifestVersion: "v1",
+    });
   });
 
   it("writes status invalid with one line per problem and starts nothing", async () => {
@@ -101,10 +116,16 @@ describe("startRun", () => {
   it("reports JSON syntax errors and a run id that disagrees with the folder", async () => {
     await upload("{not json");
     const bad = await startRun(event("runs/demo-1/manifest.json", "v1"), deps);
-    expect(bad).toMatchObject({ outcome: "invalid", errors: [expect.stringMatching(/^\(root\): expected JSON/)] });
+    expect(bad).toMatchObject({
+      outcome: "invalid",
+      errors: [expect.stringMatching(/^\(root\): expected JSON/)],
+    });
     await upload({ ...MANIFEST, runId: "other" });
     const moved = await startRun(event("runs/demo-1/manifest.json", "v2"), deps);
-    expect(moved).toMatchObject({ outcome: "invalid", errors: ['runId: expected "demo-1" (the folder the manifest is in), got "other"'] });
+    expect(moved).toMatchObject({
+      outcome: "invalid",
+      errors: ['runId: expected "demo-1" (the folder the manifest is in), got "other"'],
+    });
   });
 
   it("treats the same event delivered twice as one run", async () => {
@@ -131,7 +152,10 @@ describe("startRun", () => {
     await upload(MANIFEST);
     const racing = { ...deps, objects: new RacingObjects(objects) };
     const outcome = await startRun(event("runs/demo-1/manifest.json", "v2"), racing);
-    expect(outcome).toMatchObject({ outcome: "refused", reason: expect.stringContaining("claimed it first") });
+    expect(outcome).toMatchObject({
+      outcome: "refused",
+      reason: expect.stringContaining("claimed it first"),
+    });
     expect(executions.started).toEqual([]);
   });
 
@@ -153,7 +177,12 @@ class RacingObjects implements RunObjects {
   async put(key: string, text: string, condition?: { ifMatch?: string; ifNoneMatch?: "*" }) {
     if (!this.raced && key.endsWith("status.json")) {
       this.raced = true;
-      const claim = { runId: "demo-1", status: "starting", updatedAt: "2026-01-01T00:00:00Z", executionName: "other" };
+      const claim = {
+        runId: "demo-1",
+        status: "starting",
+        updatedAt: "2026-01-01T00:00:00Z",
+        executionName: "other",
+      };
       await this.inner.put(key, JSON.stringify(claim));
     }
     return this.inner.put(key, text, condition);

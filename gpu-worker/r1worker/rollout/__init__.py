@@ -19,8 +19,19 @@ from .steps import split_steps, step_spans
 BACKENDS = ("auto", "hf", "vllm")
 
 __all__ = [
-    "BACKENDS", "FINISH_REASONS", "Backend", "Completion", "SamplingParams", "SequenceBatch", "get_backend",
-    "pack_sequences", "resolve_backend", "split_steps", "step_spans", "token_budget_batches", "vllm_available",
+    "BACKENDS",
+    "FINISH_REASONS",
+    "Backend",
+    "Completion",
+    "SamplingParams",
+    "SequenceBatch",
+    "get_backend",
+    "pack_sequences",
+    "resolve_backend",
+    "split_steps",
+    "step_spans",
+    "token_budget_batches",
+    "vllm_available",
 ]
 
 
@@ -30,7 +41,7 @@ def vllm_available() -> bool:
 
 
 def resolve_backend(name: str, cuda: bool | None = None, has_vllm: bool | None = None) -> str:
-    """"hf" or "vllm" for a `RolloutSettings.backend` value; auto = vllm on CUDA when installed."""
+    """ "hf" or "vllm" for a `RolloutSettings.backend` value; auto = vllm on CUDA when installed."""
     if name not in BACKENDS:
         raise ValueError(f"unknown rollout backend {name!r}; valid: {', '.join(BACKENDS)}")
     if name != "auto":
@@ -47,7 +58,9 @@ def get_backend(name: str, cuda: bool | None = None, has_vllm: bool | None = Non
     resolved = resolve_backend(name, cuda, has_vllm)
     if resolved == "vllm":
         if not (vllm_available() if has_vllm is None else has_vllm):
-            raise RuntimeError("rollout backend vllm was asked for but vllm is not installed (pip install vllm)")
+            raise RuntimeError(
+                "rollout backend vllm was asked for but vllm is not installed (pip install vllm)"
+            )
         from .vllm_backend import VLLMBackend
 
         return VLLMBackend

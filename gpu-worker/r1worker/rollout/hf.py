@@ -56,7 +56,7 @@ class WarpAndRecord(LogitsProcessor):
         """[B, L] log-probs of the `new_tokens` [B, L] that `generate` returned."""
         length = new_tokens.shape[1]
         if len(self.steps) < length and self._prev is not None:
-            self.steps.append(self._prev.gather(1, new_tokens[:, length - 1:length]).squeeze(1))
+            self.steps.append(self._prev.gather(1, new_tokens[:, length - 1 : length]).squeeze(1))
         self._prev = None
         if not length:
             return new_tokens.new_zeros(new_tokens.shape, dtype=torch.float32)
@@ -69,8 +69,14 @@ class StopTracker(StoppingCriteria):
     `ends[b]` is the index (in the completion) of row b's last token, -1 while it runs.
     """
 
-    def __init__(self, prompt_len: int, batch: int, eos_ids: Sequence[int], stop: Sequence[str],
-                 tokenizer: PreTrainedTokenizerBase) -> None:
+    def __init__(
+        self,
+        prompt_len: int,
+        batch: int,
+        eos_ids: Sequence[int],
+        stop: Sequence[str],
+        tokenizer: PreTrainedTokenizerBase,
+    ) -> None:
         self.prompt_len = prompt_len
         self.eos = torch.tensor(sorted(set(eos_ids)), dtype=torch.long)
         self.stop = [s for s in stop if s]
@@ -81,13 +87,13 @@ class StopTracker(StoppingCriteria):
         self.ends = torch.full((batch,), -1, dtype=torch.long)
 
     def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor | None, **kwargs) -> torch.Tensor:
-        new = input_ids[:, self.prompt_len:].cpu()
+        new = input_ids[:, self.prompt_len :].cpu()
         t = new.shape[1] - 1
         running = self.ends < 0
         hit = running & torch.isin(new[:, -1], self.eos)
         if self.stop:
             for b in torch.nonzero(running & ~hit).flatten().tolist():
-                tail = self.tokenizer.decode(new[b, max(0, t + 1 - self.window):].tolist())
+                tail = self.tokenizer.decode(new[b, max(0, t + 1 - self.window) :].tolist())
                 hit[b] = any(s in tail for s in self.stop)
         self.ends[hit] = t
         return (self.ends >= 0).to(input_ids.device)
@@ -104,7 +110,9 @@ class HFBackend:
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         eos = model.generation_config.eos_token_id
         eos = [eos] if isinstance(eos, int) else list(eos or [])
-        self.eos_ids = sorted({*eos, *([tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else [])})
+        self.eos_ids = sorted(
+            {*eos, *([tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else [])}
+        )
         if not self.eos_ids:
             raise ValueError("the tokenizer and the model's generation config name no EOS token")
 
@@ -120,16 +128,24 @@ class HFBackend:
         # A fresh config: the checkpoint's own sampling defaults (top_k, repetition penalty …) must not
         # change the distribution behind the recorded log-probs. HF's warpers are off; ours do it.
         config = GenerationConfig(
-            do_sample=params.temperature > 0, temperature=1.0, top_p=1.0, top_k=0,
-            max_new_tokens=params.max_new_tokens, pad_token_id=self.pad_id, eos_token_id=self.eos_ids,
+            do_sample=params.temperature > 0,
+            temperature=1.0,
+            top_p=1.0,
+            top_k=0,
+            max_new_tokens=params.max_new_tokens,
+            pad_token_id=self.pad_id,
+            eos_token_id=self.eos_ids,
             bos_token_id=self.tokenizer.bos_token_id,
         )
         recorder = WarpAndRecord(params.temperature, params.top_p)
         tracker = StopTracker(width, len(rows), self.eos_ids, params.stop, self.tokenizer)
         torch.manual_seed(params.seed)
         out = self.model.generate(
-            input_ids=ids, attention_mask=mask, generation_config=config,
-            logits_processor=LogitsProcessorList([recorder]), stopping_criteria=StoppingCriteriaList([tracker]),
+            input_ids=ids,
+            attention_mask=mask,
+            generation_config=config,
+            logits_processor=LogitsProcessorList([recorder]),
+            stopping_criteria=StoppingCriteriaList([tracker]),
         )
         new = out[:, width:]
         logprobs = recorder.finish(new).float().cpu()
@@ -138,9 +154,11 @@ class HFBackend:
         for b in range(len(rows)):
             end = int(tracker.ends[b])
             length = end + 1 if end >= 0 else new.shape[1]
-            completions.append(Completion(
-                token_ids=new[b, :length].tolist(),
-                logprobs=logprobs[b, :length].tolist(),
-                finish_reason="stop" if end >= 0 else "length",
-            ))
-        return [completions[i * params.n:(i + 1) * params.n] for i in range(len(prompts))]
+            completions.append(
+                Completion(
+                    token_ids=new[b, :length].tolist(),
+                    logprobs=logprobs[b, :length].tolist(),
+                    finish_reason="stop" if end >= 0 else "length",
+                )
+            )
+        return [completions[i * params.n : (i + 1) * params.n] for i in range(len(prompts))]

@@ -32,7 +32,7 @@ def score_rollouts(
     """
     device = next(model.parameters()).device
     out: list[tuple[float, list[float]]] = [(0.0, [])] * len(prompts)
-    lengths = [len(p) + len(c) for p, c in zip(prompts, completions)]
+    lengths = [len(p) + len(c) for p, c in zip(prompts, completions, strict=True)]
     for rows in token_budget_batches(lengths, token_budget):
         batch = pack_sequences([prompts[i] for i in rows], [completions[i] for i in rows], pad_id, max_len)
         result = model(batch.input_ids.to(device), batch.attention_mask.to(device))

@@ -49,7 +49,7 @@ def _line_spans(text: str, start: int, end: int, tail: int) -> list[tuple[int, i
     while pos < end:
         nl = text.find("\n", pos, end)
         stop = tail if nl < 0 else nl + 1
-        if text[pos:min(stop, end)].strip():
+        if text[pos : min(stop, end)].strip():
             spans.append((pos, stop))
         pos = end if nl < 0 else nl + 1
     return spans

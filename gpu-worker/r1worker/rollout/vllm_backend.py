@@ -18,30 +18,53 @@ class VLLMBackend:
 
     name = "vllm"
 
-    def __init__(self, model_path: str, tensor_parallel: int = 1, dtype: str = "bfloat16", seed: int = 0,
-                 max_model_len: int | None = None, gpu_memory_utilization: float = 0.85) -> None:
+    def __init__(
+        self,
+        model_path: str,
+        tensor_parallel: int = 1,
+        dtype: str = "bfloat16",
+        seed: int = 0,
+        max_model_len: int | None = None,
+        gpu_memory_utilization: float = 0.85,
+        **engine_args,
+    ) -> None:
         from vllm import LLM
 
-        self.llm = LLM(model=model_path, tensor_parallel_size=tensor_parallel, dtype=dtype, seed=seed,
-                       max_model_len=max_model_len, gpu_memory_utilization=gpu_memory_utilization,
-                       logprobs_mode="processed_logprobs")
+        self.llm = LLM(
+            model=model_path,
+            tensor_parallel_size=tensor_parallel,
+            dtype=dtype,
+            seed=seed,
+            max_model_len=max_model_len,
+            gpu_memory_utilization=gpu_memory_utilization,
+            logprobs_mode="processed_logprobs",
+            **engine_args,
+        )
 
     def generate(self, prompts: Sequence[Sequence[int]], params: SamplingParams) -> list[list[Completion]]:
         from vllm import SamplingParams as VllmSamplingParams
         from vllm.inputs import TokensPrompt
 
         sampling = VllmSamplingParams(
-            n=params.n, temperature=params.temperature, top_p=params.top_p, max_tokens=params.max_new_tokens,
-            stop=list(params.stop) or None, logprobs=0, seed=params.seed,
+            n=params.n,
+            temperature=params.temperature,
+            top_p=params.top_p,
+            max_tokens=params.max_new_tokens,
+            stop=list(params.stop) or None,
+            logprobs=0,
+            seed=params.seed,
         )
-        outputs = self.llm.generate([TokensPrompt(prompt_token_ids=list(p)) for p in prompts], sampling,
-                                    use_tqdm=False)
+        outputs = self.llm.generate(
+            [TokensPrompt(prompt_token_ids=list(p)) for p in prompts], sampling, use_tqdm=False
+        )
         result = []
         for out in outputs:
             group = []
             for c in sorted(out.outputs, key=lambda c: c.index):
                 ids = list(c.token_ids)
-                logprobs = [float(step[token].logprob) for step, token in zip(c.logprobs or [], ids)]
+                logprobs = [
+                    float(step[token].logprob) for step, token in zip(c.logprobs or [], ids, strict=False)
+                ]
                 if len(logprobs) != len(ids):
                     raise RuntimeError(f"vLLM returned {len(logprobs)} log-probs for {len(ids)} tokens")
                 group.append(Completion(ids, logprobs, "length" if c.finish_reason == "length" else "stop"))

@@ -68,11 +68,12 @@ class GrpoConfig:
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> GrpoConfig:
         s = spec["settings"]
-        return cls(spec["policy"], spec["reference"], tuple(spec["scored"]), spec["output"], spec["maxSeqLen"],
-                   spec["seed"], spec["iteration"], s["iterations"], s["learningRate"], s["warmupRatio"],
-                   s["minLrRatio"], s["weightDecay"], s["gradClip"], s["tokenBudget"], s["clipEps"],
-                   s.get("clipEpsHigh") or s["clipEps"], s["klCoef"], s["entropyCoef"], s["innerEpochs"],
-                   s["advantage"], s["lossAgg"], s["gradAccumulation"], spec["compute"]["checkpointEvery"])
+        return cls(spec["policy"], spec["reference"], tuple(spec["scored"]), spec["output"],
+                   spec["maxSeqLen"], spec["seed"], spec["iteration"], s["iterations"], s["learningRate"],
+                   s["warmupRatio"], s["minLrRatio"], s["weightDecay"], s["gradClip"], s["tokenBudget"],
+                   s["clipEps"], s.get("clipEpsHigh") or s["clipEps"], s["klCoef"], s["entropyCoef"],
+                   s["innerEpochs"], s["advantage"], s["lossAgg"], s["gradAccumulation"],
+                   spec["compute"]["checkpointEvery"])
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,9 @@ def load_rollouts(cfg: GrpoConfig) -> Rollouts:
         else:
             fallback += cfg.advantage == "process"
             advantages.append([r["advantage"]] * n)
-    return Rollouts([r["prompt_token_ids"] for r in keep], [r["completion_token_ids"] for r in keep], advantages,
-                    [r["logprobs"] for r in keep], [r["reward_total"] for r in rows], [r["correct"] for r in rows],
-                    fallback)
+    return Rollouts([r["prompt_token_ids"] for r in keep], [r["completion_token_ids"] for r in keep],
+                    advantages, [r["logprobs"] for r in keep], [r["reward_total"] for r in rows],
+                    [r["correct"] for r in rows], fallback)
 
 
 def forward(model, batch: SequenceBatch, precision: Precision, entropy_grad: bool):
@@ -151,23 +152,26 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
 
     # Micro-batches: planned over all rows, dealt to the ranks; a rank short of one runs a
     # zero-weight pass on its first so every rank makes the same FSDP collectives.
-    lengths = [min(len(p) + len(c), cfg.max_seq_len) for p, c in zip(data.prompts, data.completions)]
+    pairs = list(zip(data.prompts, data.completions, strict=True))
+    lengths = [min(len(p) + len(c), cfg.max_seq_len) for p, c in pairs]
     plan = token_budget_batches(lengths, cfg.token_budget)
     passes = math.ceil(len(plan) / env.world_size)
-    mine = plan[env.rank::env.world_size]
+    mine = plan[env.rank :: env.world_size]
     slots = [(rows, 1.0) for rows in mine] + [(mine[0] if mine else plan[0], 0.0)] * (passes - len(mine))
     batches = []
     for rows, _ in slots:
-        b = pack_sequences([data.prompts[i] for i in rows], [data.completions[i] for i in rows], pad_id, cfg.max_seq_len)
+        b = pack_sequences([data.prompts[i] for i in rows], [data.completions[i] for i in rows], pad_id,
+                           cfg.max_seq_len)
         batches.append((b.to(device), b.scatter([data.advantages[i] for i in rows]).to(device), rows))
-    cut = sum(len(p) + len(c) > cfg.max_seq_len for p, c in zip(data.prompts, data.completions))
+    cut = sum(len(p) + len(c) > cfg.max_seq_len for p, c in pairs)
     # The loss is an average over tokens (token-mean) or sequences (the other modes): each
     # micro-batch's own average is weighted by its share of the whole batch over all ranks.
     per_token = cfg.loss_agg == "token-mean"
     units = [float(b.completion_mask.sum()) if per_token else float(len(rows)) for b, _, rows in batches]
-    units = [u * w for u, (_, w) in zip(units, slots)]
-    total_units, total_tokens = distributed.all_reduce(
-        [sum(units), sum(float(b.completion_mask.sum()) * w for (b, _, _), (_, w) in zip(batches, slots))], env)
+    units = [u * w for u, (_, w) in zip(units, slots, strict=True)]
+    tokens_here = sum(float(b.completion_mask.sum()) * w
+                      for (b, _, _), (_, w) in zip(batches, slots, strict=True))
+    total_units, total_tokens = distributed.all_reduce([sum(units), tokens_here], env)
     seqs = [b for b, _, _ in batches]
 
     resume = checkpoint.latest_checkpoint(cfg.output)
@@ -188,18 +192,20 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     start = checkpoint.load_checkpoint(resume, model, optimizer, env)["step"] if resume else 0
     total_steps = cfg.iterations * cfg.inner_epochs
     warmup = schedule.warmup_steps_for(total_steps, cfg.warmup_ratio)
-    log.info("grpo plan", extra={"rows": len(data.completions), "micro_batches": len(plan), "epochs": cfg.inner_epochs,
-                                 "resume_step": start, "world_size": env.world_size})
+    log.info("grpo plan", extra={"rows": len(data.completions), "micro_batches": len(plan),
+                                 "resume_step": start, "epochs": cfg.inner_epochs,
+                                 "world_size": env.world_size})
 
     history: list[dict[str, float]] = []
     gap_sum = 0.0
     with MetricsLog(cfg.output) as mlog, checkpoint.StopSignal() as stop:
         for epoch in range(start, cfg.inner_epochs):
             t0 = time.perf_counter()
-            lr = schedule.lr_at(cfg.iteration * cfg.inner_epochs + epoch, cfg.lr, warmup, total_steps, cfg.min_lr_ratio)
+            step = cfg.iteration * cfg.inner_epochs + epoch  # on the schedule of the whole RL run
+            lr = schedule.lr_at(step, cfg.lr, warmup, total_steps, cfg.min_lr_ratio)
             schedule.set_lr(optimizer, lr)
             sums: dict[str, float] = {}
-            for k, ((batch, adv, rows), (_, weight)) in enumerate(zip(batches, slots)):
+            for k, ((batch, adv, rows), (_, weight)) in enumerate(zip(batches, slots, strict=True)):
                 if hasattr(model, "set_requires_gradient_sync"):  # FSDP2: reduce on the last pass only
                     model.set_requires_gradient_sync(k == len(batches) - 1)
                 logprobs, entropy = forward(model, batch, rt.precision, entropy_grad=cfg.entropy_coef > 0)
@@ -209,8 +215,8 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
                         sampler = batch.scatter([data.sampler_logprobs[i] for i in rows])
                         gap_sum += float(((sampler - old_lps[k]) * batch.completion_mask).sum())
                 loss, m = grpo_objective(
-                    logprobs, old_lps[k], adv, batch.completion_mask,
-                    ref_logprobs=ref_lps[k] if ref_lps else None, entropy=entropy, beta=cfg.kl_coef,
+                    logprobs, old_lps[k], adv, batch.completion_mask, entropy=entropy,
+                    ref_logprobs=ref_lps[k] if ref_lps else None, beta=cfg.kl_coef,
                     entropy_coef=cfg.entropy_coef, clip_eps_low=cfg.clip_eps, clip_eps_high=cfg.clip_eps_high,
                     loss_agg_mode=cfg.loss_agg, max_len=cfg.max_seq_len,
                 )
@@ -227,23 +233,25 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             optimizer.zero_grad(set_to_none=True)
 
             names = sorted(sums)
-            reduced = dict(zip(names, distributed.all_reduce([sums[n] for n in names], env)))
+            reduced = dict(zip(names, distributed.all_reduce([sums[n] for n in names], env), strict=True))
             seconds = time.perf_counter() - t0
-            step_metrics = {**reduced, "grad_norm": grad_norm, "lr": lr, "tokens_per_s": total_tokens / seconds}
+            step_metrics = {**reduced, "grad_norm": grad_norm, "lr": lr,
+                            "tokens_per_s": total_tokens / seconds}
             history.append(step_metrics)
             if env.is_main:
                 mlog.log(step=epoch + 1, iteration=cfg.iteration, **step_metrics)
             stopping = distributed.any_rank(stop.requested, env)
             done = epoch + 1 == cfg.inner_epochs
             if stopping or (not done and (epoch + 1) % cfg.checkpoint_every == 0):
-                checkpoint.save_checkpoint(cfg.output, epoch + 1, model, optimizer, env, {"iteration": cfg.iteration},
-                                           lambda sd, d: model.save_pretrained(d, state_dict=sd, safe_serialization=True))
+                save = lambda sd, d: model.save_pretrained(d, state_dict=sd, safe_serialization=True)  # noqa: E731
+                checkpoint.save_checkpoint(cfg.output, epoch + 1, model, optimizer, env,
+                                           {"iteration": cfg.iteration}, save)
             if stopping and not done:
                 raise checkpoint.Preempted(epoch + 1)
 
     model_uri = save_policy(model, tokenizer, env, cfg.output)
-    distributed.shutdown(env)
     gap = distributed.all_reduce([gap_sum], env)[0] / max(total_tokens, 1e-9)
+    distributed.shutdown(env)
     first = history[0] if history else {}
     last = history[-1] if history else {}
     metrics = {k: v for k, v in last.items() if k != "lr"}
@@ -256,7 +264,16 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     if cut:
         warnings.append(f"{cut} rollouts cut to maxSeqLen ({cfg.max_seq_len}) tokens")
     if data.fallback_rows:
-        warnings.append(f"{data.fallback_rows} rows had no token_advantages; trained on their outcome advantage")
+        warnings.append(
+            f"{data.fallback_rows} rows had no token_advantages; trained on their outcome advantage"
+        )
     if cfg.grad_accumulation != 1:
-        warnings.append("gradAccumulation is not used by grpo: one optimizer step per epoch over all micro-batches")
-    return {"rowsIn": len(data.rewards), "outputs": {"model": model_uri}, "metrics": metrics, "warnings": warnings}
+        warnings.append(
+            "gradAccumulation is not used by grpo: one optimizer step per epoch over all micro-batches"
+        )
+    return {
+        "rowsIn": len(data.rewards),
+        "outputs": {"model": model_uri},
+        "metrics": metrics,
+        "warnings": warnings,
+    }

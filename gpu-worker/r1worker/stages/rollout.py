@@ -54,10 +54,23 @@ class RolloutConfig:
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> RolloutConfig:
         s = spec["settings"]
-        return cls(spec["model"], tuple(spec["prompts"]), spec["output"], spec.get("rewardModel"),
-                   spec["samplesPerPrompt"], spec["policyVersion"], spec["maxSeqLen"], spec["seed"], s["backend"],
-                   s["temperature"], s["topP"], s["maxNewTokens"], tuple(s["stop"]), s["batchSize"],
-                   s["tensorParallel"])
+        return cls(
+            spec["model"],
+            tuple(spec["prompts"]),
+            spec["output"],
+            spec.get("rewardModel"),
+            spec["samplesPerPrompt"],
+            spec["policyVersion"],
+            spec["maxSeqLen"],
+            spec["seed"],
+            s["backend"],
+            s["temperature"],
+            s["topP"],
+            s["maxNewTokens"],
+            tuple(s["stop"]),
+            s["batchSize"],
+            s["tensorParallel"],
+        )
 
 
 def batch_seed(seed: int, policy_version: int, batch: int) -> int:
@@ -70,29 +83,50 @@ def build_backend(cfg: RolloutConfig, tokenizer, device: torch.device, bf16: boo
     cls = get_backend(name, cuda=device.type == "cuda")
     if name == "vllm":
         # vLLM owns most of the GPU memory; leave room for the reward model when there is one.
-        return cls(resolve_model_ref(cfg.model, cache_dir()), tensor_parallel=cfg.tensor_parallel,
-                   dtype="bfloat16" if bf16 else "float32", seed=cfg.seed, max_model_len=cfg.max_seq_len,
-                   gpu_memory_utilization=0.6 if cfg.reward_model else 0.85)
-    model = load_causal_lm(cfg.model, cache_dir(), dtype=torch.bfloat16 if bf16 else torch.float32, device=device)
+        return cls(
+            resolve_model_ref(cfg.model, cache_dir()),
+            tensor_parallel=cfg.tensor_parallel,
+            dtype="bfloat16" if bf16 else "float32",
+            seed=cfg.seed,
+            max_model_len=cfg.max_seq_len,
+            gpu_memory_utilization=0.6 if cfg.reward_model else 0.85,
+        )
+    model = load_causal_lm(
+        cfg.model, cache_dir(), dtype=torch.bfloat16 if bf16 else torch.float32, device=device
+    )
     model.eval()
     return cls(model, tokenizer)
 
 
-def rollout_rows(problem: dict[str, Any], prompt: str, prompt_ids: list[int], completions, tokenizer,
-                 policy_version: int) -> list[dict[str, Any]]:
+def rollout_rows(
+    problem: dict[str, Any], prompt: str, prompt_ids: list[int], completions, tokenizer, policy_version: int
+) -> list[dict[str, Any]]:
     """The `rollouts` rows of one problem's group (rm columns left null)."""
     group_id = f"{problem['id']}@v{policy_version}"
     rows = []
     for k, c in enumerate(completions):
-        rows.append({
-            "id": f"{group_id}/{k}", "problem_id": problem["id"], "group_id": group_id, "sample_index": k,
-            "policy_version": policy_version, "level": problem["level"], "answer": problem["answer"],
-            "answer_type": problem["answer_type"], "choices": problem["choices"], "prompt": prompt,
-            "completion": tokenizer.decode(c.token_ids, skip_special_tokens=True),
-            "prompt_token_ids": prompt_ids, "completion_token_ids": c.token_ids, "logprobs": c.logprobs,
-            "finish_reason": c.finish_reason, "rm_score": None, "rm_step_scores": None,
-            "step_token_ends": split_steps(c.token_ids, tokenizer),
-        })
+        rows.append(
+            {
+                "id": f"{group_id}/{k}",
+                "problem_id": problem["id"],
+                "group_id": group_id,
+                "sample_index": k,
+                "policy_version": policy_version,
+                "level": problem["level"],
+                "answer": problem["answer"],
+                "answer_type": problem["answer_type"],
+                "choices": problem["choices"],
+                "prompt": prompt,
+                "completion": tokenizer.decode(c.token_ids, skip_special_tokens=True),
+                "prompt_token_ids": prompt_ids,
+                "completion_token_ids": c.token_ids,
+                "logprobs": c.logprobs,
+                "finish_reason": c.finish_reason,
+                "rm_score": None,
+                "rm_step_scores": None,
+                "step_token_ends": split_steps(c.token_ids, tokenizer),
+            }
+        )
     return rows
 
 
@@ -116,53 +150,97 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     backend = build_backend(cfg, tokenizer, device, bf16)
     reward_model = None
     if cfg.reward_model:
-        reward_model = RewardModel.from_pretrained(resolve_model_ref(cfg.reward_model, cache_dir()),
-                                                   dtype=torch.bfloat16 if bf16 else torch.float32, device=device)
+        reward_model = RewardModel.from_pretrained(
+            resolve_model_ref(cfg.reward_model, cache_dir()),
+            dtype=torch.bfloat16 if bf16 else torch.float32,
+            device=device,
+        )
         reward_model.eval()
-    log.info("rollout plan", extra={"problems": len(problems), "skipped": skipped, "backend": backend.name,
-                                    "samples_per_prompt": cfg.samples_per_prompt})
+    log.info(
+        "rollout plan",
+        extra={
+            "problems": len(problems),
+            "skipped": skipped,
+            "backend": backend.name,
+            "samples_per_prompt": cfg.samples_per_prompt,
+        },
+    )
 
     tokens = truncated = rows_out = 0
     gen_seconds, rm_sum = 0.0, 0.0
     with MetricsLog(cfg.output) as mlog, ShardedWriter(cfg.output, "rollouts", max_rows=SHARD_ROWS) as writer:
         for b, start in enumerate(range(0, len(todo), cfg.batch_size)):
-            chunk = todo[start:start + cfg.batch_size]
+            chunk = todo[start : start + cfg.batch_size]
             longest = max(len(ids) for _, _, ids in chunk)
             params = SamplingParams(
-                n=cfg.samples_per_prompt, temperature=cfg.temperature, top_p=cfg.top_p,
-                max_new_tokens=min(cfg.max_new_tokens, cfg.max_seq_len - longest), stop=cfg.stop,
+                n=cfg.samples_per_prompt,
+                temperature=cfg.temperature,
+                top_p=cfg.top_p,
+                max_new_tokens=min(cfg.max_new_tokens, cfg.max_seq_len - longest),
+                stop=cfg.stop,
                 seed=batch_seed(cfg.seed, cfg.policy_version, b),
             )
             t0 = time.perf_counter()
             groups = backend.generate([ids for _, _, ids in chunk], params)
             seconds = time.perf_counter() - t0
-            rows = [row for (problem, text, ids), group in zip(chunk, groups)
-                    for row in rollout_rows(problem, text, ids, group, tokenizer, cfg.policy_version)]
+            rows = [
+                row
+                for (problem, text, ids), group in zip(chunk, groups, strict=True)
+                for row in rollout_rows(problem, text, ids, group, tokenizer, cfg.policy_version)
+            ]
             if reward_model is not None:
-                scores = score_rollouts(reward_model, [r["prompt_token_ids"] for r in rows],
-                                        [r["completion_token_ids"] for r in rows],
-                                        [r["step_token_ends"] for r in rows], pad_id, max_len=cfg.max_seq_len)
-                for row, (score, steps) in zip(rows, scores):
+                scores = score_rollouts(
+                    reward_model,
+                    [r["prompt_token_ids"] for r in rows],
+                    [r["completion_token_ids"] for r in rows],
+                    [r["step_token_ends"] for r in rows],
+                    pad_id,
+                    max_len=cfg.max_seq_len,
+                )
+                for row, (score, steps) in zip(rows, scores, strict=True):
                     row["rm_score"], row["rm_step_scores"] = score, steps
                     rm_sum += score
             writer.write(rows)
 
             new = sum(len(r["completion_token_ids"]) for r in rows)
             cut = sum(r["finish_reason"] == "length" for r in rows)
-            tokens, truncated, rows_out, gen_seconds = tokens + new, truncated + cut, rows_out + len(rows), \
-                gen_seconds + seconds
-            mlog.log(batch=b, prompts=len(chunk), rows=len(rows), tokens=new, tokens_per_s=new / max(seconds, 1e-9),
-                     mean_completion_len=new / max(len(rows), 1), truncated_share=cut / max(len(rows), 1))
+            tokens, truncated, rows_out, gen_seconds = (
+                tokens + new,
+                truncated + cut,
+                rows_out + len(rows),
+                gen_seconds + seconds,
+            )
+            mlog.log(
+                batch=b,
+                prompts=len(chunk),
+                rows=len(rows),
+                tokens=new,
+                tokens_per_s=new / max(seconds, 1e-9),
+                mean_completion_len=new / max(len(rows), 1),
+                truncated_share=cut / max(len(rows), 1),
+            )
     shards = writer.uris
 
     metrics = {
-        "tokens": tokens, "tokens_per_s": tokens / gen_seconds if gen_seconds else 0.0,
+        "tokens": tokens,
+        "tokens_per_s": tokens / gen_seconds if gen_seconds else 0.0,
         "mean_completion_len": tokens / rows_out if rows_out else 0.0,
         "truncated_share": truncated / rows_out if rows_out else 0.0,
-        "prompts": len(todo), "skipped_prompts": skipped, "generate_seconds": gen_seconds,
+        "prompts": len(todo),
+        "skipped_prompts": skipped,
+        "generate_seconds": gen_seconds,
     }
     if reward_model is not None and rows_out:
         metrics["rm_score_mean"] = rm_sum / rows_out
-    warnings = [f"{skipped} problems skipped: prompt of maxSeqLen ({cfg.max_seq_len}) tokens or more"] if skipped else []
-    return {"rowsIn": len(problems), "rowsOut": rows_out, "outputs": {"rollouts": shards}, "metrics": metrics,
-            "warnings": warnings}
+    warnings = (
+        [f"{skipped} problems skipped: prompt of maxSeqLen ({cfg.max_seq_len}) tokens or more"]
+        if skipped
+        else []
+    )
+    return {
+        "rowsIn": len(problems),
+        "rowsOut": rows_out,
+        "outputs": {"rollouts": shards},
+        "metrics": metrics,
+        "warnings": warnings,
+    }

@@ -46,8 +46,11 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     device, bf16 = rt.precision.device, rt.precision.autocast_dtype == torch.bfloat16
     tokenizer = load_tokenizer(cfg.reward_model, cache_dir())
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    model = RewardModel.from_pretrained(resolve_model_ref(cfg.reward_model, cache_dir()),
-                                        dtype=torch.bfloat16 if bf16 else torch.float32, device=device)
+    model = RewardModel.from_pretrained(
+        resolve_model_ref(cfg.reward_model, cache_dir()),
+        dtype=torch.bfloat16 if bf16 else torch.float32,
+        device=device,
+    )
     model.eval()
 
     rows_in, score_sum, t0 = 0, 0.0, time.perf_counter()
@@ -58,11 +61,16 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
                 for row in rows:
                     if row["step_token_ends"] is None:
                         row["step_token_ends"] = split_steps(row["completion_token_ids"], tokenizer)
-                scores = score_rollouts(model, [r["prompt_token_ids"] for r in rows],
-                                        [r["completion_token_ids"] for r in rows],
-                                        [r["step_token_ends"] for r in rows], pad_id,
-                                        token_budget=cfg.token_budget, max_len=cfg.max_seq_len)
-                for row, (score, steps) in zip(rows, scores):
+                scores = score_rollouts(
+                    model,
+                    [r["prompt_token_ids"] for r in rows],
+                    [r["completion_token_ids"] for r in rows],
+                    [r["step_token_ends"] for r in rows],
+                    pad_id,
+                    token_budget=cfg.token_budget,
+                    max_len=cfg.max_seq_len,
+                )
+                for row, (score, steps) in zip(rows, scores, strict=True):
                     row["rm_score"], row["rm_step_scores"] = score, steps
                     score_sum += score
                 writer.write(rows)
@@ -70,6 +78,12 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
                 mlog.log(shard=uri, rows=rows_in, rows_per_s=rows_in / max(time.perf_counter() - t0, 1e-9))
     seconds = time.perf_counter() - t0
     log.info("scored rollouts", extra={"rows": rows_in, "seconds": seconds})
-    return {"rowsIn": rows_in, "rowsOut": rows_in, "outputs": {"rollouts": writer.uris},
-            "metrics": {"rm_score_mean": score_sum / rows_in if rows_in else 0.0, "rows_per_s": rows_in / seconds
-                        if seconds else 0.0}}
+    return {
+        "rowsIn": rows_in,
+        "rowsOut": rows_in,
+        "outputs": {"rollouts": writer.uris},
+        "metrics": {
+            "rm_score_mean": score_sum / rows_in if rows_in else 0.0,
+            "rows_per_s": rows_in / seconds if seconds else 0.0,
+        },
+    }

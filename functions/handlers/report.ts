@@ -1,0 +1,4 @@
+/** The `report` stage as a Lambda function (logic in functions/stages/report.ts). */
+import { stageHandler } from "./shared/stage-handler.ts";
+
+export const handler = stageHandler("report");

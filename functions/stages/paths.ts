@@ -1,0 +1,64 @@
+/**
+ * Where each stage's inputs and outputs live in a run, as functions of the layout: the one place
+ * that knows that GRPO iteration i samples from the curriculum batch of iteration i−1, and so on.
+ */
+
+import type { RunLayout } from "../../pipeline/layout.ts";
+import { joinUri } from "../../pipeline/layout.ts";
+import type { Manifest } from "../../schemas/manifest.ts";
+
+export interface RunPaths {
+  /** Train problems of one data set: `ingest/train/<name>/`. */
+  trainProblems(dataset: string): string;
+  /** Eval problems of one benchmark: `ingest/eval/<name>/`. */
+  evalProblems(dataset: string): string;
+  /** Reference reasoning paths as `sft_examples`. */
+  referenceSft: string;
+  /** The problems GRPO iteration `i` samples (made by the curriculum stage before it). */
+  curriculumBatch(iteration: number): string;
+  /** The curriculum state GRPO iteration `i` starts from. */
+  curriculumState(iteration: number): string;
+  /** A model a batch stage wrote. */
+  model(stageId: string, iteration?: number): string;
+  /** The policy GRPO iteration `i` starts from. */
+  policyBefore(iteration: number): string;
+  /** The model after SFT (or the base model when SFT is off). */
+  sftModel: string;
+  /** The policy after GRPO (or the SFT model when GRPO is off). */
+  rlModel: string;
+  /** The model evaluated as "final". */
+  finalModel: string;
+  /** The KL reference. */
+  reference: string;
+}
+
+export function runPaths(manifest: Manifest, layout: RunLayout): RunPaths {
+  const { stages, model } = manifest;
+  const batchModel = (id: string, iteration?: number) => joinUri(layout.stage(id, iteration), "model");
+  const sftModel = stages.sft.enabled ? batchModel("sft") : model.base;
+  const policyBefore = (i: number) => (i === 0 ? sftModel : batchModel("grpo-update", i - 1));
+  const rlModel = stages.grpo.enabled ? policyBefore(stages.grpo.iterations) : sftModel;
+  const curriculumDir = (i: number) =>
+    i === 0 ? layout.stage("curriculum") : layout.stage("grpo-curriculum", i - 1);
+  return {
+    trainProblems: (name) => joinUri(layout.stage("ingest"), "train", name),
+    evalProblems: (name) => joinUri(layout.stage("ingest"), "eval", name),
+    referenceSft: joinUri(layout.stage("ingest"), "sft"),
+    curriculumBatch: (i) => joinUri(curriculumDir(i), "batch"),
+    curriculumState: (i) => joinUri(curriculumDir(i), "state.json"),
+    model: batchModel,
+    policyBefore,
+    sftModel,
+    rlModel,
+    finalModel: stages.sft2.enabled ? batchModel("sft2") : rlModel,
+    reference: model.reference ?? sftModel,
+  };
+}
+
+/** Data sets that feed training, and those that are benchmarks. */
+export function trainDatasets(manifest: Manifest) {
+  return manifest.datasets.filter((d) => d.role !== "eval");
+}
+export function evalDatasets(manifest: Manifest) {
+  return manifest.datasets.filter((d) => d.role !== "train");
+}

@@ -1,0 +1,177 @@
+/**
+ * Prepares a Batch (GPU worker) stage: builds its spec from the manifest and the run layout, writes
+ * `spec.json` into the stage's directory, and says whether the stage may be skipped (its `_SUCCESS`
+ * holds the hash the worker computes over this same spec). Shared by the local runner and the
+ * `plan` Lambda, so both hand the worker identical specs.
+ */
+import { joinUri } from "../../pipeline/layout.ts";
+import { stageById } from "../../pipeline/recipe.ts";
+import { parseOrThrow } from "../../schemas/errors.ts";
+import { type WorkerSpec, WorkerSpec as WorkerSpecSchema } from "../../schemas/stage-spec.ts";
+import type { Row } from "../../schemas/tables/define.ts";
+import { problems } from "../../schemas/tables/problems.ts";
+import { mulberry32 } from "../ingest/arithmetic.ts";
+import { readShardRows, readShards } from "../io/arrow-read.ts";
+import { writeTable } from "../io/arrow-write.ts";
+import { isComplete, stageHash } from "../io/commit.ts";
+import { writeJson } from "../io/objects.ts";
+import type { StageContext } from "./context.ts";
+import { evalDatasets, trainDatasets } from "./paths.ts";
+
+export interface PlannedStage {
+  spec: WorkerSpec;
+  specUri: string;
+  /** True when the stage already completed with this spec. */
+  skip: boolean;
+  /** The worker's command line, after `python -m r1worker`. */
+  command: string[];
+}
+
+/** A seeded sample of at most `limit` rows (0 = all), in input order; reservoir, so any size streams. */
+async function sample(rows: AsyncIterable<Row<typeof problems>>, limit: number, seed: number) {
+  const kept: Row<typeof problems>[] = [];
+  const rand = mulberry32(seed);
+  let seen = 0;
+  for await (const row of rows) {
+    seen++;
+    if (limit === 0 || kept.length < limit) kept.push(row);
+    else {
+      const j = Math.floor(rand() * seen);
+      if (j < limit) kept[j] = row;
+    }
+  }
+  return kept;
+}
+
+/** Writes the prompts a rollout stage samples from into `<dir>/prompts/` and returns its shards. */
+async function promptTable(ctx: StageContext, prefixes: string[], limit: number): Promise<string[]> {
+  const rows: Row<typeof problems>[] = [];
+  for (const prefix of prefixes) {
+    rows.push(...(await sample(readShardRows(prefix, problems), limit, ctx.manifest.seed)));
+  }
+  const uri = joinUri(ctx.dir, "prompts", "part-00000.arrow");
+  await writeTable(uri, problems, rows);
+  return [uri];
+}
+
+async function buildSpec(ctx: StageContext, stageId: string): Promise<WorkerSpec> {
+  const { manifest, paths, layout, dir } = ctx;
+  const { stages } = manifest;
+  const common = {
+    runId: manifest.runId,
+    output: dir,
+    compute: manifest.compute,
+    maxSeqLen: manifest.model.maxSeqLen,
+    seed: manifest.seed,
+  };
+  const settings = <T extends { enabled?: boolean }>(s: T) => {
+    const { enabled: _enabled, ...rest } = s;
+    return rest;
+  };
+  const i = ctx.iteration ?? 0;
+  const evalPrompts = () =>
+    promptTable(
+      ctx,
+      evalDatasets(manifest).map((d) => paths.evalProblems(d.name)),
+      stages.eval.limit,
+    );
+  const evalRollout = { ...stages.rollout, temperature: stages.eval.temperature, topP: stages.eval.topP };
+  evalRollout.maxNewTokens = Math.min(stages.eval.maxNewTokens, stages.rollout.maxNewTokens);
+  switch (stageId) {
+    case "sft":
+      return {
+        ...common,
+        stage: "sft",
+        examples: await readShards(paths.referenceSft),
+        model: manifest.model.base,
+        settings: settings(stages.sft),
+      };
+    case "sft2":
+      return {
+        ...common,
+        stage: "sft",
+        examples: await readShards(joinUri(layout.stage("rejection"), "sft")),
+        model: manifest.model.student ?? manifest.model.base,
+        settings: settings(stages.sft2),
+      };
+    case "reward-rollout":
+      return {
+        ...common,
+        stage: "rollout",
+        prompts: await promptTable(ctx, [paths.curriculumBatch(0)], stages.reward.prompts),
+        model: paths.sftModel,
+        samplesPerPrompt: stages.reward.samplesPerPrompt,
+        policyVersion: 0,
+        settings: stages.rollout,
+      };
+    case "reward":
+      return {
+        ...common,
+        stage: "reward",
+        pairs: await readShards(joinUri(layout.stage("reward-pairs"), "pairs")),
+        stepLabels: await readShards(joinUri(layout.stage("reward-pairs"), "steps")),
+        model: paths.sftModel,
+        settings: settings(stages.reward),
+      };
+    case "grpo-rollout": {
+      const useRm = stages.reward.enabled && manifest.rewards.rewardModel > 0;
+      return {
+        ...common,
+        stage: "rollout",
+        prompts: await readShards(paths.curriculumBatch(i)),
+        model: paths.policyBefore(i),
+        ...(useRm ? { rewardModel: paths.model("reward") } : {}),
+        samplesPerPrompt: stages.grpo.groupSize,
+        policyVersion: i,
+        settings: stages.rollout,
+      };
+    }
+    case "grpo-update":
+      return {
+        ...common,
+        stage: "grpo",
+        scored: await readShards(layout.stage("grpo-score", i)),
+        policy: paths.policyBefore(i),
+        reference: paths.reference,
+        iteration: i,
+        settings: settings(stages.grpo),
+      };
+    case "rejection-rollout":
+      return {
+        ...common,
+        stage: "rollout",
+        prompts: await promptTable(
+          ctx,
+          trainDatasets(manifest).map((d) => paths.trainProblems(d.name)),
+          stages.rejection.prompts,
+        ),
+        model: paths.rlModel,
+        samplesPerPrompt: stages.rejection.samplesPerPrompt,
+        policyVersion: stages.grpo.enabled ? stages.grpo.iterations : 0,
+        settings: stages.rollout,
+      };
+    case "eval-base-rollout":
+    case "eval-rollout":
+      return {
+        ...common,
+        stage: "rollout",
+        prompts: await evalPrompts(),
+        model: stageId === "eval-rollout" ? paths.finalModel : manifest.model.base,
+        samplesPerPrompt: stages.eval.samples,
+        policyVersion: 0,
+        settings: evalRollout,
+      };
+    default:
+      throw new Error(`stage "${stageId}" is not a GPU worker stage`);
+  }
+}
+
+export async function planBatchStage(ctx: StageContext, stageId: string): Promise<PlannedStage> {
+  const stage = stageById(stageId);
+  if (stage.kind !== "batch") throw new Error(`stage "${stageId}" runs as a Lambda, not on the worker`);
+  const specUri = joinUri(ctx.dir, "spec.json");
+  const spec = parseOrThrow(WorkerSpecSchema, await buildSpec(ctx, stageId), specUri);
+  const skip = await isComplete(ctx.dir, stageHash([spec]));
+  if (!skip) await writeJson(specUri, spec);
+  return { spec, specUri, skip, command: [stage.worker, "--spec", specUri] };
+}
