@@ -16,10 +16,10 @@ import { fileURLToPath } from "node:url";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import type * as arrow from "apache-arrow";
 import { readBatches, readShards } from "../functions/io/arrow-read.ts";
-import { ShardedWriter } from "../functions/io/arrow-write.ts";
+import { ShardedWriter, type WriteRow } from "../functions/io/arrow-write.ts";
 import type { S3Store } from "../functions/io/s3-store.ts";
 import { storeFor } from "../functions/io/store.ts";
-import { type Row, rollouts } from "../schemas/tables/index.ts";
+import { rollouts } from "../schemas/tables/index.ts";
 
 const SHARD_ROWS = 250_000;
 const MB = 1e6;
@@ -35,26 +35,60 @@ interface ReadResult {
   checksum: number;
 }
 
-function row(i: number): Row<typeof rollouts> {
-  const ids = Array.from({ length: 256 }, (_, j) => (i + j) % 50_000);
+/**
+ * One row as a producer holding token ids in typed arrays (a tokenizer's or sampler's output)
+ * builds it; plain loops, no per-element closures.
+ */
+function row(i: number): WriteRow<typeof rollouts> {
+  const ids = new Int32Array(256);
+  const logprobs = new Float32Array(256);
+  for (let j = 0; j < 256; j++) {
+    const x = (i + j) % 50_000;
+    ids[j] = x;
+    logprobs[j] = -(x % 7) / 8;
+  }
+  // One object literal (object spreads would make each row a slow dictionary-mode object).
   return {
-    ...{ id: `g${i}`, problem_id: `p${i}`, group_id: `g${i}`, sample_index: i & 7, policy_version: 1 },
-    ...{ level: 1 + (i % 5), answer: "42", answer_type: "numeric", choices: [], prompt: "What is 6*7?" },
+    id: `g${i}`,
+    problem_id: `p${i}`,
+    group_id: `g${i}`,
+    sample_index: i & 7,
+    policy_version: 1,
+    level: 1 + (i % 5),
+    answer: "42",
+    answer_type: "numeric",
+    choices: [],
+    prompt: "What is 6*7?",
     completion: "<think>6*7=42</think> 42",
     prompt_token_ids: [1, 2, 3, 4, 5, 6, 7, 8],
     completion_token_ids: ids,
-    logprobs: ids.map((x) => -(x % 7) / 8),
+    logprobs,
     finish_reason: i % 10 === 0 ? "length" : "stop",
-    ...{ rm_score: null, rm_step_scores: null, step_token_ends: null },
+    rm_score: null,
+    rm_step_scores: null,
+    step_token_ends: null,
   };
 }
 
-async function writeBench(prefix: string, rows: number): Promise<{ seconds: number; bytes: number }> {
+async function writeBench(
+  prefix: string,
+  rows: number,
+): Promise<{ seconds: number; bytes: number; buildSeconds: number }> {
+  let build = 0;
+  for (let i = 0; i < Math.min(rows, 50_000); i++) {
+    const t = performance.now();
+    row(i);
+    build += performance.now() - t;
+  }
   const t0 = performance.now();
   const w = new ShardedWriter(prefix, rollouts, { maxRows: SHARD_ROWS });
   for (let i = 0; i < rows; i++) await w.write(row(i)); // rows are built as a producer would build them
   const shards = await w.close();
-  return { seconds: (performance.now() - t0) / 1000, bytes: shards.reduce((n, s) => n + s.bytes, 0) };
+  return {
+    seconds: (performance.now() - t0) / 1000,
+    bytes: shards.reduce((n, s) => n + s.bytes, 0),
+    buildSeconds: ((build / Math.min(rows, 50_000)) * rows) / 1000,
+  };
 }
 
 function dataBytes(data: arrow.Data): number {
@@ -62,8 +96,12 @@ function dataBytes(data: arrow.Data): number {
   return own + data.children.reduce((n, c) => n + dataBytes(c), 0);
 }
 
-/** Child-process mode: stream-read every shard, summing the token ids; print JSON. */
-async function readBench(prefix: string): Promise<ReadResult> {
+/**
+ * Child-process mode: stream-read every shard, summing the token ids; print JSON. `reuse`: the
+ * batches share one buffer (`reuseBuffers`), as suits a consumer that is done with each batch
+ * before the next, as this one is.
+ */
+async function readBench(prefix: string, reuse: boolean): Promise<ReadResult> {
   const baseRss = process.memoryUsage.rss();
   let peakRss = baseRss;
   const timer = setInterval(() => {
@@ -73,7 +111,7 @@ async function readBench(prefix: string): Promise<ReadResult> {
   const out = { rows: 0, batches: 0, bytes: 0, batchBytes: 0, checksum: 0 };
   for (const uri of await readShards(prefix)) {
     out.bytes += await storeFor(uri).size(uri);
-    for await (const batch of readBatches(uri, rollouts)) {
+    for await (const batch of readBatches(uri, rollouts, { reuseBuffers: reuse })) {
       const ids = batch.getChild("completion_token_ids")!.data[0]!.children[0]!.values as Int32Array;
       let sum = 0;
       for (let i = 0; i < ids.length; i++) sum += ids[i]!;
@@ -116,22 +154,34 @@ function reportRead(label: string, r: ReadResult): void {
   );
 }
 
-async function benchTs(prefix: string, rows: number, where: string): Promise<ReadResult> {
+async function benchTs(
+  prefix: string,
+  rows: number,
+  where: string,
+): Promise<{ writeSeconds: number; reads: ReadResult[] }> {
   const w = await writeBench(prefix, rows);
   report(`TS write (${where})`, rows, w.bytes, w.seconds);
+  console.log(`${"".padEnd(28)} of which building the rows ~${fmt(w.buildSeconds, 2)} s (measured apart)`);
   const self = fileURLToPath(import.meta.url);
-  const r = JSON.parse(
-    runChild(process.execPath, [...process.execArgv, self, "--read", prefix]),
-  ) as ReadResult;
-  reportRead(`TS stream read (${where})`, r);
-  return r;
+  const out: ReadResult[] = [];
+  for (const [mode, label] of [
+    ["owned", "TS stream read"],
+    ["reuse", "TS read, reuseBuffers"],
+  ] as const) {
+    const r = JSON.parse(
+      runChild(process.execPath, [...process.execArgv, self, "--read", prefix, mode]),
+    ) as ReadResult;
+    reportRead(`${label} (${where})`, r);
+    out.push(r);
+  }
+  return { writeSeconds: w.seconds, reads: out };
 }
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const readAt = args.indexOf("--read");
   if (readAt >= 0) {
-    console.log(JSON.stringify(await readBench(args[readAt + 1]!)));
+    console.log(JSON.stringify(await readBench(args[readAt + 1]!, args[readAt + 2] === "reuse")));
     return;
   }
   const rowsAt = args.indexOf("--rows");
@@ -144,7 +194,8 @@ async function main(): Promise<void> {
   );
   console.log("read = iterate record batches and sum the completion token ids (no JS row objects)\n");
   try {
-    const ts = await benchTs(join(dir, "ts"), rows, "local");
+    const local = await benchTs(join(dir, "ts"), rows, "local");
+    const [ts, tsReuse] = local.reads as [ReadResult, ReadResult];
     if (process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3) {
       const bucket = `r1flow-bench-${Date.now()}`;
       await (storeFor(`s3://${bucket}`) as S3Store).client.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -160,12 +211,21 @@ async function main(): Promise<void> {
       .map((l) => JSON.parse(l));
     report("pyarrow write (local)", pw.rows, pw.bytes, pw.seconds);
     reportRead("pyarrow stream read (local)", pr as ReadResult);
-    const ratio = ts.rows / ts.seconds / (pr.rows / pr.seconds);
-    console.log(`\nread throughput TS / pyarrow = ${fmt(ratio, 2)} (target ≥ 0.5, i.e. within 2×)`);
-    const over = (ts.peakRss - ts.baseRss) / ts.batchBytes;
-    console.log(`TS read memory above base = ${fmt(over, 1)}× one record batch (target < 3×)`);
-    if (ts.checksum !== pr.checksum)
-      console.log(`checksum differs: TS ${ts.checksum}, pyarrow ${pr.checksum}`);
+    console.log(
+      `\nwrite throughput TS / pyarrow = ${fmt(rows / local.writeSeconds / (pw.rows / pw.seconds), 2)}`,
+    );
+    for (const [name, r] of [
+      ["owned batches", ts],
+      ["reuseBuffers", tsReuse],
+    ] as const) {
+      const ratio = r.rows / r.seconds / (pr.rows / pr.seconds);
+      const over = (r.peakRss - r.baseRss) / r.batchBytes;
+      console.log(
+        `TS read (${name}): throughput TS / pyarrow = ${fmt(ratio, 2)} (target ≥ 0.5); memory above base = ${fmt(over, 1)}× one record batch (target < 3×)`,
+      );
+      if (r.checksum !== pr.checksum)
+        console.log(`checksum differs: TS ${r.checksum}, pyarrow ${pr.checksum}`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -10,8 +10,8 @@ import { R1flowStack } from "./stack.ts";
 export interface BuildOptions {
   /** Directory of `<handler>.ts` files; default `functions/handlers`. */
   readonly handlersDir?: string;
-  /** The worker's Docker build context; default `gpu-worker/`. */
-  readonly workerDir?: string;
+  /** The worker image's build context; default the repository root. */
+  readonly imageContext?: string;
 }
 
 export function buildR1flow(app: App, options: BuildOptions = {}): R1flowStack {
@@ -20,7 +20,7 @@ export function buildR1flow(app: App, options: BuildOptions = {}): R1flowStack {
   const stack = new R1flowStack(app, config.stackName, {
     config,
     handlersDir: options.handlersDir,
-    workerDir: options.workerDir,
+    imageContext: options.imageContext,
     description: "r1flow: DeepSeek-R1-style reasoning training as a serverless pipeline",
   });
   acknowledgeNagFindings(stack);

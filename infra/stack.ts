@@ -19,8 +19,8 @@ export interface R1flowStackProps extends StackProps {
   readonly config: InfraConfig;
   /** Directory of `<handler>.ts` files; default `functions/handlers`. */
   readonly handlersDir?: string;
-  /** The worker's Docker build context; default `gpu-worker/`. */
-  readonly workerDir?: string;
+  /** The worker image's build context; default the repository root. */
+  readonly imageContext?: string;
 }
 
 export class R1flowStack extends Stack {
@@ -41,7 +41,7 @@ export class R1flowStack extends Stack {
     this.jobs = new WorkerJobs(this, "Worker", {
       config,
       bucketArn: bucket.bucketArn,
-      workerDir: props.workerDir,
+      imageContext: props.imageContext,
     });
     this.functions = new StageFunctions(this, "Functions", {
       handlersDir: props.handlersDir,

@@ -37,6 +37,8 @@ export const DatasetRef = z.strictObject({
   split: z.string().min(1).optional(),
   /** Rows to generate (arithmetic) or to keep at most (others). */
   count: z.number().int().min(1).optional(),
+  /** Keep only these difficulty levels (e.g. MATH levels 1–3); absent keeps all. */
+  levels: z.array(z.number().int().min(1).max(5)).min(1).optional(),
   seed: z.number().int().default(0),
 });
 

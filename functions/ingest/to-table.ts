@@ -28,6 +28,8 @@ export interface IngestRequest {
   seed?: number;
   /** Rows per shard (default 50,000). */
   shardRows?: number;
+  /** Keep only these levels; the others are read and not written. */
+  levels?: readonly number[];
 }
 
 export interface IngestResult {
@@ -76,8 +78,11 @@ export async function ingestToTable(
   await remove(`${req.out.replace(/\/+$/, "")}/${SUCCESS}`);
   const writer = new ShardedWriter(req.out, problems, { maxRows: req.shardRows ?? 50_000 });
   let shards: ShardInfo[];
+  let written = 0;
   try {
     for await (const row of rows) {
+      if (req.levels && !req.levels.includes(row.level)) continue;
+      written++;
       await writer.write(row);
       if (onProgress && rows.report.rows % 1000 === 0) onProgress(rows.report.rows);
     }
@@ -87,15 +92,15 @@ export async function ingestToTable(
     for (const shard of await writer.close()) await remove(shard.uri);
     throw error;
   }
-  const written = new Set(shards.map((s) => s.uri));
+  const current = new Set(shards.map((s) => s.uri));
   for (const uri of await list(req.out)) {
-    if (/\/part-\d{5}\.arrow$/.test(uri) && !written.has(uri)) await remove(uri);
+    if (/\/part-\d{5}\.arrow$/.test(uri) && !current.has(uri)) await remove(uri);
   }
   const { out: _out, ...identity } = req;
   await commitStage(req.out, {
     stage: "ingest",
-    hash: stageHash([identity, rows.report.rows]),
+    hash: stageHash([identity, written]),
     files: shards.map((s) => s.uri),
   });
-  return { report: rows.report, shards };
+  return { report: req.levels ? { ...rows.report, rows: written } : rows.report, shards };
 }

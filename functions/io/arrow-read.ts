@@ -59,7 +59,9 @@ async function openMessages(
 
 export interface ReadOptions {
   /**
-   * Read every batch into the same memory, so a batch's columns are overwritten by the next one.
+   * Read every batch into the same memory, so a batch's columns are overwritten by the next one
+   * (a batch is valid until the consumer resumes the iteration, including the resumption that
+   * ends it: the memory then goes to the next read that reuses buffers).
    * For consumers that are done with each batch before asking for the next (they copy out what
    * they keep), as `readRows` is: the read then holds one batch, and never waits on the garbage
    * collector to free the ones before it. Default false: each batch owns its memory.
@@ -87,6 +89,7 @@ export async function* readBatches(
       return;
     }
   } finally {
+    framer.release();
     await src.close();
   }
   yield* readByFooter(uri, def);

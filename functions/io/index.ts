@@ -1,7 +1,14 @@
 /** The object store and Arrow I/O layer: every stage reads and writes through here. */
 
 export { checkSchema } from "./arrow-check.ts";
-export { readBatches, readRows, readSchema, readShardRows, readShards } from "./arrow-read.ts";
+export {
+  type ReadOptions,
+  readBatches,
+  readRows,
+  readSchema,
+  readShardRows,
+  readShards,
+} from "./arrow-read.ts";
 export { ArrowFileWriter } from "./arrow-sink.ts";
 export {
   DEFAULT_BATCH_ROWS,
@@ -10,6 +17,7 @@ export {
   type ShardOptions,
   shardName,
   type WriteOptions,
+  type WriteRow,
   writeTable,
 } from "./arrow-write.ts";
 export {
@@ -37,5 +45,5 @@ export {
 } from "./objects.ts";
 export { BatchEncoder } from "./record-batch.ts";
 export { batchRows } from "./rows.ts";
-export { type Bytes, type ObjectSink, type ObjectStore, storeFor } from "./store.ts";
+export { type Bytes, type ObjectSink, type ObjectStore, type RandomReader, storeFor } from "./store.ts";
 export { basename, join, parseUri } from "./uri.ts";

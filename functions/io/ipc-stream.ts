@@ -19,6 +19,12 @@ function freshBuffer(n: number): Uint8Array {
   return n >= 4096 ? Buffer.allocUnsafeSlow(n) : new Uint8Array(n);
 }
 
+/**
+ * The shared body buffer of the last `reuse` framer to finish, for the next one: a reader of many
+ * shards in turn then holds one buffer throughout, instead of leaving one per shard to the GC.
+ */
+let spare: Uint8Array | null = null;
+
 export interface Framed {
   header: arrow.MessageHeader;
   /** The decoded metadata. */
@@ -86,6 +92,10 @@ export class MessageFramer {
   private async fresh(p: number, n: number, shared: boolean): Promise<Uint8Array> {
     let out: Uint8Array;
     if (shared) {
+      if (!this.shared && spare) {
+        this.shared = spare;
+        spare = null;
+      }
       if (!this.shared || this.shared.byteLength < n) {
         this.shared = null; // let the old one go before allocating the new one
         this.shared = freshBuffer(n + (n >> 3)); // some headroom: batches vary a little in size
@@ -102,6 +112,12 @@ export class MessageFramer {
     if (have < n) have += await this.src.read(out, have, n - have, p + have);
     if (have < n) throw new Error(`${this.uri}: truncated Arrow message`);
     return out;
+  }
+
+  /** Done with the object: hands the shared body buffer on to the next `reuse` framer. */
+  release(): void {
+    if (this.shared && (!spare || spare.byteLength < this.shared.byteLength)) spare = this.shared;
+    this.shared = null;
   }
 
   /** The next message, or null at end-of-stream (or where the object ends). */

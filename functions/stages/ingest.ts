@@ -31,6 +31,7 @@ export const ingestStage: StageFn = async (ctx) => {
       limit: d.source === "arithmetic" ? undefined : d.count,
       count: d.count,
       seed: d.seed,
+      levels: d.levels,
     });
     outputs[`${role}/${d.name}`] = shards.map((s) => s.uri);
     metrics[`${role}.${d.name}.rows`] = report.rows;

@@ -90,7 +90,11 @@ async function buildSpec(ctx: StageContext, stageId: string): Promise<WorkerSpec
       return {
         ...common,
         stage: "sft",
-        examples: await readShards(joinUri(layout.stage("rejection"), "sft")),
+        // R1 stage 3 mixes its sampled reasoning with other SFT data: here, the reference paths.
+        examples: [
+          ...(await readShards(joinUri(layout.stage("rejection"), "sft"))),
+          ...(await readShards(paths.referenceSft)),
+        ],
         model: manifest.model.student ?? manifest.model.base,
         settings: settings(stages.sft2),
       };

@@ -41,6 +41,9 @@ const SIZING: Partial<Record<HandlerName, Sizing>> = {
   status: SMALL,
   trigger: SMALL,
   validate: SMALL,
+  // Per-shard stages run inside Express child executions of a Distributed Map, which end at 5 minutes.
+  score: { memoryMiB: 3008, timeout: Duration.minutes(4) },
+  rejection: { memoryMiB: 3008, timeout: Duration.minutes(4) },
 };
 
 export class StageFunctions extends Construct {

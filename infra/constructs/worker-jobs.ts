@@ -4,10 +4,10 @@
  * training across nodes. Every job has its own role, a log group, the Hugging Face token as a
  * secret, and retries only on host loss (spot reclaim), never on the application's own errors.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Annotations, Duration, RemovalPolicy, Size } from "aws-cdk-lib";
+import { Annotations, Duration, IgnoreMode, RemovalPolicy, Size } from "aws-cdk-lib";
 import * as batch from "aws-cdk-lib/aws-batch";
 import { DockerImageAsset, Platform } from "aws-cdk-lib/aws-ecr-assets";
 import * as ecs from "aws-cdk-lib/aws-ecs";
@@ -20,7 +20,9 @@ import type { WorkerStage } from "../../schemas/stage-spec.ts";
 import type { InfraConfig } from "../config.ts";
 import { StageFunctions } from "./stage-functions.ts";
 
-export const WORKER_DIR = fileURLToPath(new URL("../../gpu-worker", import.meta.url));
+/** The image's build context is the repository root (it needs `schemas/generated` too). */
+export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const DOCKERFILE = "gpu-worker/Dockerfile";
 
 /** The worker stages the recipe runs on Batch, in recipe order. */
 export const RECIPE_WORKERS: WorkerStage[] = [
@@ -32,8 +34,8 @@ export const TRAINING_WORKERS: readonly WorkerStage[] = ["sft", "reward", "grpo"
 export interface WorkerJobsProps {
   readonly config: InfraConfig;
   readonly bucketArn: string;
-  /** The worker's build context; default `gpu-worker/`. */
-  readonly workerDir?: string;
+  /** The worker image's build context (holding `gpu-worker/Dockerfile`); default the repository root. */
+  readonly imageContext?: string;
 }
 
 export class WorkerJobs extends Construct {
@@ -44,7 +46,7 @@ export class WorkerJobs extends Construct {
   constructor(scope: Construct, id: string, props: WorkerJobsProps) {
     super(scope, id);
     const { config } = props;
-    const image = this.image(props.workerDir ?? WORKER_DIR);
+    const image = this.image(props.imageContext ?? REPO_ROOT);
     const hfToken = secrets.Secret.fromSecretNameV2(this, "HfToken", config.hfTokenSecretName);
     this.logGroup = new logs.LogGroup(this, "Logs", {
       retention: config.logRetentionDays,
@@ -85,10 +87,11 @@ export class WorkerJobs extends Construct {
         worker,
         new batch.EcsJobDefinition(this, worker, {
           ...common,
-          container: container(worker, ["python", "-m", "r1worker", worker, "--spec", "Ref::spec"]),
+          container: container(worker, [worker, "--spec", "Ref::spec"]),
         }),
       );
     }
+    // Commands are the arguments of the image's ENTRYPOINT (`python -m r1worker`), as plan returns them.
     // Nodes find each other from AWS_BATCH_JOB_MAIN_NODE_* and launch torchrun; the stage and spec
     // come in as job parameters because the submit has no per-node command override.
     this.multiNode = new batch.MultiNodeJobDefinition(this, "multi-node", {
@@ -98,14 +101,7 @@ export class WorkerJobs extends Construct {
         {
           startNode: 0,
           endNode: config.multiNodeNodes - 1,
-          container: container("multi-node", [
-            "python",
-            "-m",
-            "r1worker",
-            "Ref::stage",
-            "--spec",
-            "Ref::spec",
-          ]),
+          container: container("multi-node", ["Ref::stage", "--spec", "Ref::spec"]),
         },
       ],
       parameters: { stage: "sft", spec: "unset" },
@@ -119,21 +115,34 @@ export class WorkerJobs extends Construct {
   }
 
   /** The worker image, or a loud warning while `gpu-worker/Dockerfile` does not exist yet. */
-  private image(workerDir: string): ecs.ContainerImage {
-    if (!existsSync(join(workerDir, "Dockerfile"))) {
+  private image(context: string): ecs.ContainerImage {
+    if (!existsSync(join(context, DOCKERFILE))) {
       Annotations.of(this).addWarningV2(
         "r1flow:no-worker-dockerfile",
-        `gpu-worker/Dockerfile is missing: the job definitions point at a placeholder image`,
+        `${DOCKERFILE} is missing: the job definitions point at a placeholder image`,
       );
       return ecs.ContainerImage.fromRegistry("r1flow-gpu-worker:missing-dockerfile");
     }
     const asset = new DockerImageAsset(this, "Image", {
-      directory: workerDir,
+      directory: context,
+      file: DOCKERFILE,
       platform: Platform.LINUX_AMD64,
-      exclude: [".venv", "**/__pycache__", "*.egg-info", ".pytest_cache", "tests"],
+      // The context is the repository: stage (and hash) only what the Dockerfile's ignore file lets in.
+      ignoreMode: IgnoreMode.DOCKER,
+      exclude: [...dockerIgnore(context), `!${DOCKERFILE}`, `!${DOCKERFILE}.dockerignore`],
     });
     return ecs.ContainerImage.fromDockerImageAsset(asset);
   }
+}
+
+/** `gpu-worker/Dockerfile.dockerignore` (BuildKit's per-Dockerfile ignore file), or nothing but the worker. */
+function dockerIgnore(context: string): string[] {
+  const file = join(context, `${DOCKERFILE}.dockerignore`);
+  if (!existsSync(file)) return ["*", "!gpu-worker", "!schemas/generated"];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith("#"));
 }
 
 /**

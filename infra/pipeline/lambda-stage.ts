@@ -3,7 +3,6 @@
  * Distributed Map of Express child executions over the shard list the previous stage left in S3
  * (`shards.json`), one invocation per Arrow shard, with the results written to `map-results/`.
  */
-import { Duration } from "aws-cdk-lib";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import type { LambdaStage, RecipeStage } from "../../pipeline/recipe.ts";
 import {
@@ -15,9 +14,6 @@ import {
   stateKey,
   summaryPath,
 } from "./parts.ts";
-
-/** Express child executions end at 5 minutes; a shard's invocation must finish well inside that. */
-export const SHARD_TIMEOUT = Duration.minutes(4);
 
 export function lambdaStage(
   parts: PipelineParts,

@@ -1,6 +1,7 @@
 /** The `r1flow` command line. Each command lives in its own module; this file only wires them. */
 import { Command } from "commander";
 import { registerIngest } from "./ingest.ts";
+import { registerRun } from "./run.ts";
 import { registerValidate } from "./validate.ts";
 import { registerVerify } from "./verify.ts";
 
@@ -10,6 +11,7 @@ const program = new Command()
   .version("0.1.0")
   .showHelpAfterError();
 
+registerRun(program);
 registerValidate(program);
 registerIngest(program);
 registerVerify(program);

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { WORKER_DIR } from "../../infra/constructs/worker-jobs.ts";
+import { DOCKERFILE, REPO_ROOT } from "../../infra/constructs/worker-jobs.ts";
 import { NAG_ACKNOWLEDGMENTS, nagChecks } from "../../infra/nag.ts";
 import { synthesized } from "./fixture.ts";
 
@@ -138,11 +138,13 @@ describe("Batch compute", () => {
       ).toEqual(["HF_TOKEN"]);
       expect(JSON.stringify(container.Environment ?? []), id).not.toMatch(/TOKEN|SECRET/);
       expect(p.Timeout.AttemptDurationSeconds, id).toBe(86_400);
+      // Arguments of the image's ENTRYPOINT (python -m r1worker); the state machine overrides them with plan's command.
+      expect(container.Command.slice(1), id).toEqual(["--spec", "Ref::spec"]);
     }
   });
 
   it("builds the worker image from gpu-worker/Dockerfile as a deploy-time asset", () => {
-    if (!existsSync(join(WORKER_DIR, "Dockerfile"))) {
+    if (!existsSync(join(REPO_ROOT, DOCKERFILE))) {
       throw new Error(
         "gpu-worker/Dockerfile does not exist yet: the job definitions use a placeholder image",
       );

@@ -57,6 +57,42 @@ describe("Arrow write → read round trip", () => {
   });
 });
 
+describe("typed-array rows", () => {
+  it("list columns take Int32Array/Float32Array/Int8Array values, validated as number arrays", async () => {
+    const rows = makeRows(TABLES.rollouts, 9);
+    const typed = rows.map((r) => ({
+      ...r,
+      completion_token_ids: Int32Array.from(r.completion_token_ids),
+      logprobs: Float32Array.from(r.logprobs),
+    }));
+    const uri = join(dir, "typed.arrow");
+    await writeTable(uri, TABLES.rollouts, typed, { batchRows: 4, validate: true });
+    expect(await collect(readRows(uri, TABLES.rollouts))).toEqual(rows);
+    const labels = makeRows(TABLES.step_labels, 5).map((r) => ({ ...r, labels: Int8Array.from(r.labels) }));
+    const w = new ShardedWriter(join(dir, "typed-shards"), TABLES.step_labels, {
+      maxRows: 2,
+      validate: true,
+    });
+    await w.writeBatch(labels);
+    expect((await w.close()).map((s) => s.rows)).toEqual([2, 2, 1]);
+    expect(await collect(readShardRows(join(dir, "typed-shards"), TABLES.step_labels))).toEqual(
+      makeRows(TABLES.step_labels, 5),
+    );
+  });
+
+  it("a bad list value names the row and column, and the writer stays usable", async () => {
+    const rows = makeRows(TABLES.rollouts, 6);
+    const w = new ShardedWriter(join(dir, "bad-list"), TABLES.rollouts, { batchRows: 4 });
+    await w.write(rows[0]!);
+    await expect(w.write({ ...rows[1]!, logprobs: 7 as never })).rejects.toThrow(
+      "rollouts row 1: logprobs: expected list<float32>, got 7",
+    );
+    for (const r of rows.slice(1)) await w.write(r);
+    await w.close();
+    expect(await collect(readShardRows(join(dir, "bad-list"), TABLES.rollouts))).toEqual(rows);
+  });
+});
+
 describe("ShardedWriter", () => {
   it("cuts shards at the row cap, exactly", async () => {
     const prefix = join(dir, "by-rows");

@@ -1,0 +1,116 @@
+/**
+ * The local backend: the recipe's stages in order on this machine — Lambda stages in-process, GPU
+ * stages as worker subprocesses — over a local directory or any `s3://` store. A stage whose
+ * `_SUCCESS` matches is skipped, so running again resumes from the first stage not complete.
+ */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readJson, writeJson } from "../functions/io/objects.ts";
+import { parseUri } from "../functions/io/uri.ts";
+import { runStage } from "../functions/stages/context.ts";
+import { LAMBDA_STAGES, planBatchStage, stageContext } from "../functions/stages/index.ts";
+import type { Manifest } from "../schemas/manifest.ts";
+import type { StageSummary } from "../schemas/stage-spec.ts";
+import { joinUri, type RunLayout, runLayout } from "./layout.ts";
+import { plannedVisits, type StageVisit } from "./recipe.ts";
+import { runWorker } from "./worker-process.ts";
+
+export type RunEvent =
+  | { type: "plan"; visits: StageVisit[]; runUri: string }
+  | { type: "start"; visit: StageVisit; index: number }
+  | { type: "progress"; visit: StageVisit; metrics: Record<string, unknown> }
+  | { type: "done"; visit: StageVisit; summary: StageSummary }
+  | { type: "failed"; visit: StageVisit; error: Error; logFile?: string };
+
+export interface RunOptions {
+  /** `s3://bucket` or a directory; the run lives at `<store>/runs/<runId>`. */
+  store: string;
+  onEvent?: (event: RunEvent) => void;
+  signal?: AbortSignal;
+}
+
+export class StageFailed extends Error {
+  constructor(
+    readonly stageId: string,
+    readonly iteration: number | undefined,
+    override readonly cause: Error,
+    readonly logFile?: string,
+  ) {
+    const where = iteration === undefined ? stageId : `${stageId} (iteration ${iteration})`;
+    super(`stage ${where} failed: ${cause.message}${logFile ? `\n  log: ${logFile}` : ""}`);
+    this.name = "StageFailed";
+  }
+}
+
+/** Where a worker's log goes: beside its outputs for a local run, under the temp dir for S3. */
+function logFileFor(layout: RunLayout, visit: StageVisit): string {
+  const dir = layout.stage(visit.stage.id, visit.iteration);
+  if (parseUri(dir).scheme === "file") return join(dir, "worker.log");
+  return join(tmpdir(), "r1flow-logs", dir.replace(/^s3:\/\//, "").replace(/\//g, "_"), "worker.log");
+}
+
+async function runVisit(manifest: Manifest, layout: RunLayout, visit: StageVisit, opts: RunOptions) {
+  const { stage, iteration } = visit;
+  const onProgress = (metrics: Record<string, unknown>) =>
+    opts.onEvent?.({ type: "progress", visit, metrics });
+  const ctx = stageContext(manifest, layout, stage.id, iteration, onProgress);
+  if (stage.kind === "lambda") return runStage(stage.id, ctx, LAMBDA_STAGES[stage.handler]);
+  const planned = await planBatchStage(ctx, stage.id);
+  const metricsUri = joinUri(ctx.dir, "metrics.json");
+  if (!planned.skip) {
+    const local = parseUri(ctx.dir).scheme === "file";
+    await runWorker({
+      command: planned.command,
+      logFile: logFileFor(layout, visit),
+      metricsFile: local ? join(ctx.dir, "metrics.jsonl") : undefined,
+      onMetrics: onProgress,
+      signal: opts.signal,
+    });
+  }
+  const summary = (await readJson(metricsUri)) as StageSummary;
+  return planned.skip ? { ...summary, status: "skipped" as const } : summary;
+}
+
+async function writeStatus(layout: RunLayout, status: Record<string, unknown>): Promise<void> {
+  await writeJson(layout.status, { ...status, updatedAt: new Date().toISOString(), backend: "local" });
+}
+
+/** Runs (or resumes) the whole recipe; throws StageFailed naming the stage, the cause and the log. */
+export async function runLocal(manifest: Manifest, opts: RunOptions): Promise<StageSummary[]> {
+  const layout = runLayout(opts.store, manifest.runId);
+  await writeJson(layout.manifest, manifest);
+  const visits = plannedVisits(manifest);
+  opts.onEvent?.({ type: "plan", visits, runUri: layout.root });
+  await writeStatus(layout, { runId: manifest.runId, status: "running" });
+  const summaries: StageSummary[] = [];
+  for (const [index, visit] of visits.entries()) {
+    if (opts.signal?.aborted) {
+      await writeStatus(layout, { runId: manifest.runId, status: "interrupted", stage: visit.stage.id });
+      throw new StageFailed(
+        visit.stage.id,
+        visit.iteration,
+        new Error("interrupted before the stage started"),
+      );
+    }
+    opts.onEvent?.({ type: "start", visit, index });
+    try {
+      const summary = await runVisit(manifest, layout, visit, opts);
+      summaries.push(summary);
+      opts.onEvent?.({ type: "done", visit, summary });
+    } catch (error) {
+      const cause = error instanceof Error ? error : new Error(String(error));
+      const logFile = visit.stage.kind === "batch" ? logFileFor(layout, visit) : undefined;
+      const status = opts.signal?.aborted ? "interrupted" : "failed";
+      await writeStatus(layout, {
+        runId: manifest.runId,
+        status,
+        stage: visit.stage.id,
+        cause: cause.message,
+      });
+      opts.onEvent?.({ type: "failed", visit, error: cause, logFile });
+      throw new StageFailed(visit.stage.id, visit.iteration, cause, logFile);
+    }
+  }
+  await writeStatus(layout, { runId: manifest.runId, status: "succeeded" });
+  return summaries;
+}
