@@ -1,4 +1,25 @@
-/** The `validate` stage as a Lambda function (logic in functions/stages/validate.ts). */
-import { stageHandler } from "./shared/stage-handler.ts";
+/**
+ * The `validate` stage as a Lambda function. Besides the stage summary it returns the run's plan —
+ * which stages are on, the GRPO iteration count and the GPU placement — for the state machine's
+ * Choice states (`$.plan`).
+ */
+import { runStage } from "../stages/context.ts";
+import { validateStage } from "../stages/validate.ts";
+import { instrumented } from "./shared/powertools.ts";
+import { contextOf } from "./shared/stage-event.ts";
 
-export const handler = stageHandler("validate");
+export const handler = instrumented("validate", async (raw: unknown) => {
+  const { event, ctx } = await contextOf(raw, "validate");
+  const summary = await runStage(event.stageId, ctx, validateStage);
+  const { stages, compute } = ctx.manifest;
+  const enabled = Object.fromEntries(
+    (["sft", "reward", "grpo", "rejection", "sft2", "eval"] as const).map((flag) => [flag, stages[flag].enabled]),
+  );
+  return {
+    ...summary,
+    enabled,
+    iterations: stages.grpo.enabled ? stages.grpo.iterations : 0,
+    spot: compute.spot,
+    nodes: compute.nodes,
+  };
+});
