@@ -13,7 +13,10 @@ export const handler = instrumented("validate", async (raw: unknown) => {
   const summary = await runStage(event.stageId, ctx, validateStage);
   const { stages, compute } = ctx.manifest;
   const enabled = Object.fromEntries(
-    (["sft", "reward", "grpo", "rejection", "sft2", "eval"] as const).map((flag) => [flag, stages[flag].enabled]),
+    (["sft", "reward", "grpo", "rejection", "sft2", "eval"] as const).map((flag) => [
+      flag,
+      stages[flag].enabled,
+    ]),
   );
   return {
     ...summary,

@@ -80,23 +80,37 @@ def run_stage(stage: str, spec_uri: str, force: bool = False) -> dict[str, Any]:
         raise SpecError(spec_uri, [f"$: {str(e).removeprefix(f'{spec_uri}: ')}"]) from e
     spec = parse_spec(raw, spec_uri)
     if spec["stage"] != stage:
-        raise SpecError(spec_uri, [f"$.stage: the spec is for stage {spec['stage']}, but the command runs {stage}"])
+        raise SpecError(
+            spec_uri, [f"$.stage: the spec is for stage {spec['stage']}, but the command runs {stage}"]
+        )
     setup_logging(stage, spec["runId"])
     output = spec["output"]
     # The spec as written names every input by URI, and inputs are immutable once committed.
     digest = stage_hash(raw)
     if not force and is_complete(output, digest):
         log.info("outputs already committed with this spec; skipping", extra={"output": output})
-        return {"stage": stage, "status": "skipped", "startedAt": now_iso(), "durationS": 0,
-                "outputs": {}, "metrics": {}, "warnings": []}
+        return {
+            "stage": stage,
+            "status": "skipped",
+            "startedAt": now_iso(),
+            "durationS": 0,
+            "outputs": {},
+            "metrics": {},
+            "warnings": [],
+        }
     started, t0 = now_iso(), time.monotonic()
     log.info("stage started", extra={"output": output})
     result = STAGES[stage](spec) or {}
-    summary = {**result, "stage": stage, "status": "succeeded", "startedAt": started,
-               "durationS": round(time.monotonic() - t0, 3)}
+    summary = {
+        **result,
+        "stage": stage,
+        "status": "succeeded",
+        "startedAt": started,
+        "durationS": round(time.monotonic() - t0, 3),
+    }
     written = write_summary(output, summary)
     folder = output if output.endswith("/") else output + "/"
-    files = [u[len(folder):] for u in store.list_uris(folder) if not u.endswith("/" + SUCCESS)]
+    files = [u[len(folder) :] for u in store.list_uris(folder) if not u.endswith("/" + SUCCESS)]
     commit_stage(output, stage, digest, files)
     log.info("stage succeeded", extra={"durationS": written["durationS"], "files": len(files)})
     return written
@@ -144,12 +158,18 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=f"run the {name} stage", description=f"Run the {name} stage.")
         sub.add_argument("--spec", required=True, help="URI of the stage spec (worker-spec.schema.json)")
         sub.add_argument("--force", action="store_true", help="run even when _SUCCESS matches the spec")
-    check = commands.add_parser("check-table", help="check an Arrow file against a declared table",
-                                description="Read every batch, check the schema, validate every row.")
+    check = commands.add_parser(
+        "check-table",
+        help="check an Arrow file against a declared table",
+        description="Read every batch, check the schema, validate every row.",
+    )
     check.add_argument("uri", help="Arrow IPC file (s3://, file:// or a path)")
     check.add_argument("--table", required=True, help="table name from tables.json")
-    sample = commands.add_parser("write-sample", help="write deterministic sample rows of a table",
-                                 description="Write sample rows covering nulls, empty lists and non-ASCII text.")
+    sample = commands.add_parser(
+        "write-sample",
+        help="write deterministic sample rows of a table",
+        description="Write sample rows covering nulls, empty lists and non-ASCII text.",
+    )
     sample.add_argument("--table", required=True, help="table name from tables.json")
     sample.add_argument("--out", required=True, help="URI of the Arrow file to write")
     sample.add_argument("--rows", type=int, default=8, help="number of rows (default 8)")

@@ -26,7 +26,8 @@ class JsonLinesFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds")
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC)
+            .isoformat(timespec="milliseconds")
             .replace("+00:00", "Z"),
             "level": record.levelname,
             "stage": self.stage,
@@ -42,8 +43,9 @@ class JsonLinesFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
-def setup_logging(stage: str, run_id: str | None, level: int | str = logging.INFO,
-                  stream: TextIO | None = None) -> logging.Handler:
+def setup_logging(
+    stage: str, run_id: str | None, level: int | str = logging.INFO, stream: TextIO | None = None
+) -> logging.Handler:
     """Route every logger (ours and the libraries') to JSON lines on stderr.
 
     Calling it again replaces the handler it installed before, so it never logs a line twice.

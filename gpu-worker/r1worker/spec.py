@@ -92,5 +92,9 @@ class SpecView:
     @classmethod
     def of(cls, spec: dict[str, Any]) -> SpecView:
         c = spec["compute"]
-        compute = Compute(c["device"], c["precision"], c["gpusPerNode"], c["nodes"], c["spot"], c["checkpointEvery"])
-        return cls(spec["stage"], spec["runId"], spec["output"], spec["maxSeqLen"], spec["seed"], compute, spec)
+        compute = Compute(
+            c["device"], c["precision"], c["gpusPerNode"], c["nodes"], c["spot"], c["checkpointEvery"]
+        )
+        return cls(
+            spec["stage"], spec["runId"], spec["output"], spec["maxSeqLen"], spec["seed"], compute, spec
+        )

@@ -65,7 +65,8 @@ def s3_endpoint() -> Iterator[str]:
         log_file = tempfile.NamedTemporaryFile(prefix="moto-s3-", suffix=".log", delete=False)
         proc = subprocess.Popen(
             [python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=log_file, stderr=subprocess.STDOUT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
         )
         _wait_for(port, proc, log_file.name)
         endpoint = f"http://127.0.0.1:{port}"

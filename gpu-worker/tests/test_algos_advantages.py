@@ -6,7 +6,12 @@ import random
 import pytest
 import torch
 
-from r1worker.algos.advantages import ADVANTAGE_ESTIMATORS, get_advantage_estimator, grpo_outcome, grpo_process
+from r1worker.algos.advantages import (
+    ADVANTAGE_ESTIMATORS,
+    get_advantage_estimator,
+    grpo_outcome,
+    grpo_process,
+)
 
 EPS = 1e-6
 
@@ -50,8 +55,8 @@ def test_grpo_outcome_rejects_bad_shapes():
 
 def _ref_outcome(rewards, groups, eps, norm_by_std):
     out = []
-    for r, g in zip(rewards, groups):
-        members = [x for x, h in zip(rewards, groups) if h == g]
+    for r, g in zip(rewards, groups, strict=False):
+        members = [x for x, h in zip(rewards, groups, strict=False) if h == g]
         mean = sum(members) / len(members)
         std = math.sqrt(sum((x - mean) ** 2 for x in members) / len(members))
         out.append((r - mean) / (std + eps) if norm_by_std else r - mean)
@@ -84,11 +89,13 @@ def test_grpo_process_hand_worked():
         response_length=[5, 3, 2],
         eps=0.0,
     )
-    want = torch.tensor([
-        [0.462910, 0.462910, -0.925820, -0.925820, 0.0],
-        [-0.462910, -0.462910, -0.462910, 0.0, 0.0],
-        [0.0, 0.0, 0.0, 0.0, 0.0],
-    ])
+    want = torch.tensor(
+        [
+            [0.462910, 0.462910, -0.925820, -0.925820, 0.0],
+            [-0.462910, -0.462910, -0.462910, 0.0, 0.0],
+            [0.0, 0.0, 0.0, 0.0, 0.0],
+        ]
+    )
     torch.testing.assert_close(adv, want, atol=1e-5, rtol=0)
     assert mask.tolist() == [[True] * 5, [True] * 3 + [False] * 2, [True] * 2 + [False] * 3]
 
@@ -113,7 +120,7 @@ def _ref_process(step_rewards, step_ends, groups, lengths, eps, norm_by_std):
             if t >= lengths[i]:
                 row.append(0.0)
             else:
-                row.append(sum(n for n, e in zip(normed, step_ends[i]) if e >= t))
+                row.append(sum(n for n, e in zip(normed, step_ends[i], strict=False) if e >= t))
         out.append(row)
     return out
 
@@ -133,7 +140,10 @@ def test_grpo_process_matches_slow_reference(seed, norm_by_std):
     adv, mask = grpo_process(
         [torch.tensor(r, dtype=torch.float64) for r in rewards],
         [torch.tensor(e, dtype=torch.long) for e in ends],
-        groups, lengths, eps=EPS, norm_by_std=norm_by_std,
+        groups,
+        lengths,
+        eps=EPS,
+        norm_by_std=norm_by_std,
     )
     want = torch.tensor(_ref_process(rewards, ends, groups, lengths, EPS, norm_by_std), dtype=torch.float64)
     torch.testing.assert_close(adv, want)

@@ -26,18 +26,22 @@ def _hand_batch():
     return logp, old, adv, mask
 
 
-@pytest.mark.parametrize("mode, want", [
-    ("token-mean", -0.28),                      # (-2 - 1.2 - 0.5 + 0.8 + 1.5) / 5 = -1.4 / 5
-    ("seq-mean-token-mean", -0.0416666667),     # (-3.7 / 3 + 2.3 / 2) / 2 = (-1.233333 + 1.15) / 2
-    ("seq-mean-token-sum-norm", -0.175),        # (-3.7 / 4 + 2.3 / 4) / 2 with max_len = 4
-])
+@pytest.mark.parametrize(
+    "mode, want",
+    [
+        ("token-mean", -0.28),  # (-2 - 1.2 - 0.5 + 0.8 + 1.5) / 5 = -1.4 / 5
+        ("seq-mean-token-mean", -0.0416666667),  # (-3.7 / 3 + 2.3 / 2) / 2 = (-1.233333 + 1.15) / 2
+        ("seq-mean-token-sum-norm", -0.175),  # (-3.7 / 4 + 2.3 / 4) / 2 with max_len = 4
+    ],
+)
 def test_grpo_clip_hand_worked(mode, want):
     logp, old, adv, mask = _hand_batch()
-    loss, metrics = grpo_clip(logp, old, adv, mask, clip_eps_low=0.2, clip_eps_high=0.2,
-                              loss_agg_mode=mode, max_len=4)
+    loss, metrics = grpo_clip(
+        logp, old, adv, mask, clip_eps_low=0.2, clip_eps_high=0.2, loss_agg_mode=mode, max_len=4
+    )
     assert loss.item() == pytest.approx(want, abs=1e-6)
-    assert metrics["clip_fraction"] == pytest.approx(0.4)   # 2 of 5 tokens
-    assert metrics["ratio_mean"] == pytest.approx(1.0)      # (1 + 1.5 + 0.5 + 0.5 + 1.5) / 5
+    assert metrics["clip_fraction"] == pytest.approx(0.4)  # 2 of 5 tokens
+    assert metrics["ratio_mean"] == pytest.approx(1.0)  # (1 + 1.5 + 0.5 + 0.5 + 1.5) / 5
 
 
 def test_grpo_clip_gradient_is_zero_exactly_where_clipped():
@@ -104,8 +108,9 @@ def test_grpo_clip_matches_slow_reference(seed, mode):
     mask = torch.rand(b, t, generator=g) > 0.3
     mask[0, 0] = True
     lo, hi, max_len = 0.2, 0.28, t + 2
-    loss, metrics = grpo_clip(logp, old, adv, mask, clip_eps_low=lo, clip_eps_high=hi,
-                              loss_agg_mode=mode, max_len=max_len)
+    loss, metrics = grpo_clip(
+        logp, old, adv, mask, clip_eps_low=lo, clip_eps_high=hi, loss_agg_mode=mode, max_len=max_len
+    )
     want, frac = _ref_clip(logp.tolist(), old.tolist(), adv.tolist(), mask.tolist(), lo, hi, mode, max_len)
     assert loss.item() == pytest.approx(want, rel=1e-9, abs=1e-12)
     assert metrics["clip_fraction"] == pytest.approx(frac)
@@ -137,8 +142,17 @@ def test_grpo_objective_hand_worked_token_mean():
     logp, old, adv, mask = _hand_batch()
     ref = logp - math.log(2.0)  # ref = p / 2 everywhere: k3 = 1/2 - ln(1/2) - 1 = 0.193147 per token
     entropy = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 100.0]])  # masked mean (1+2+3+4+5)/5 = 3
-    loss, m = grpo_objective(logp, old, adv, mask, ref_logprobs=ref, entropy=entropy, beta=0.1,
-                             entropy_coef=0.01, loss_agg_mode="token-mean")
+    loss, m = grpo_objective(
+        logp,
+        old,
+        adv,
+        mask,
+        ref_logprobs=ref,
+        entropy=entropy,
+        beta=0.1,
+        entropy_coef=0.01,
+        loss_agg_mode="token-mean",
+    )
     # -0.28 + 0.1 * 0.193147 - 0.01 * 3 = -0.290685
     assert loss.item() == pytest.approx(-0.28 + 0.1 * 0.1931472 - 0.03, abs=1e-6)
     assert m["pg_loss"] == pytest.approx(-0.28)
@@ -158,8 +172,18 @@ def test_grpo_objective_is_aggregate_of_per_token_sum(seed, mode):
     adv = torch.randn(b, generator=g, dtype=torch.float64)
     ent = torch.rand(b, t, generator=g, dtype=torch.float64)
     mask = torch.rand(b, t, generator=g) > 0.2
-    loss, _ = grpo_objective(logp, old, adv, mask, ref_logprobs=ref, entropy=ent, beta=0.04,
-                             entropy_coef=0.001, loss_agg_mode=mode, max_len=16)
+    loss, _ = grpo_objective(
+        logp,
+        old,
+        adv,
+        mask,
+        ref_logprobs=ref,
+        entropy=ent,
+        beta=0.04,
+        entropy_coef=0.001,
+        loss_agg_mode=mode,
+        max_len=16,
+    )
     ratio = (logp - old).exp()
     a = adv[:, None].expand(b, t)
     pg = torch.maximum(-a * ratio, -a * ratio.clamp(0.8, 1.2))
@@ -174,4 +198,3 @@ def test_grpo_objective_requires_ref_when_beta_positive():
         grpo_objective(logp, old, adv, mask, beta=0.04)
     loss, m = grpo_objective(logp, old, adv, mask, beta=0.0, loss_agg_mode="token-mean")
     assert loss.item() == pytest.approx(-0.28) and "kl" not in m
-

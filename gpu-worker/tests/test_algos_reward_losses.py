@@ -31,9 +31,17 @@ def test_bradley_terry_matches_slow_reference_and_gradient_sign(seed):
     rr = torch.randn(n, generator=g, dtype=torch.float64)
     margin = torch.rand(n, generator=g, dtype=torch.float64)
     loss, m = bradley_terry_loss(rc, rr, margin)
-    want = sum(math.log1p(math.exp(-(c - r - mg))) for c, r, mg in zip(rc.tolist(), rr.tolist(), margin.tolist())) / n
+    want = (
+        sum(
+            math.log1p(math.exp(-(c - r - mg)))
+            for c, r, mg in zip(rc.tolist(), rr.tolist(), margin.tolist(), strict=False)
+        )
+        / n
+    )
     assert loss.item() == pytest.approx(want)
-    assert m["accuracy"] == pytest.approx(sum(c > r for c, r in zip(rc.tolist(), rr.tolist())) / n)
+    assert m["accuracy"] == pytest.approx(
+        sum(c > r for c, r in zip(rc.tolist(), rr.tolist(), strict=False)) / n
+    )
     loss.backward()
     assert (rc.grad < 0).all()  # descending the loss raises every chosen reward
 

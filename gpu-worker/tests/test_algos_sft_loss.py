@@ -34,8 +34,12 @@ def test_sft_loss_matches_slow_reference(seed):
     for i in range(b):
         labels[i, : prompt[i]] = IGNORE_INDEX
     loss, m = sft_loss(logits, labels)
-    terms = [-F.log_softmax(logits[i, j - 1], -1)[labels[i, j]].item()
-             for i in range(b) for j in range(1, t) if labels[i, j] != IGNORE_INDEX]
+    terms = [
+        -F.log_softmax(logits[i, j - 1], -1)[labels[i, j]].item()
+        for i in range(b)
+        for j in range(1, t)
+        if labels[i, j] != IGNORE_INDEX
+    ]
     assert m["tokens"] == len(terms)
     assert loss.item() == pytest.approx(sum(terms) / len(terms))
     unshifted, _ = sft_loss(logits[:, :-1], labels[:, 1:], shift=False)

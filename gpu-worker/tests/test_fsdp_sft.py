@@ -16,7 +16,14 @@ import sys
 
 import pytest
 import torch
-from test_train_fixtures import arithmetic_examples, read_model, sft_spec, worker_env, write_examples, write_spec
+from test_train_fixtures import (
+    arithmetic_examples,
+    read_model,
+    sft_spec,
+    worker_env,
+    write_examples,
+    write_spec,
+)
 
 
 def _free_port() -> int:
@@ -35,14 +42,36 @@ def test_two_process_fsdp_step_equals_single_process(tmp_path_factory, tmp_path)
     common = {"maxSteps": 3, "tokenBudget": 160, "epochs": 1}
     single = sft_spec(tmp_path / "single", uris, gradAccumulation=2, **common)
     double = sft_spec(tmp_path / "double", uris, gradAccumulation=1, **common)
-    done = subprocess.run([sys.executable, "-m", "r1worker", "sft", "--spec",
-                           write_spec(tmp_path / "single.json", single)],
-                          capture_output=True, text=True, env=worker_env(cache), timeout=240)
+    done = subprocess.run(
+        [sys.executable, "-m", "r1worker", "sft", "--spec", write_spec(tmp_path / "single.json", single)],
+        capture_output=True,
+        text=True,
+        env=worker_env(cache),
+        timeout=240,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
-    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-                           "--master_addr", "127.0.0.1", "--master_port", str(_free_port()),
-                           "-m", "r1worker", "sft", "--spec", write_spec(tmp_path / "double.json", double)],
-                          capture_output=True, text=True, env=worker_env(cache), timeout=240)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc_per_node",
+            "2",
+            "--master_addr",
+            "127.0.0.1",
+            "--master_port",
+            str(_free_port()),
+            "-m",
+            "r1worker",
+            "sft",
+            "--spec",
+            write_spec(tmp_path / "double.json", double),
+        ],
+        capture_output=True,
+        text=True,
+        env=worker_env(cache),
+        timeout=240,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads((tmp_path / "double" / "metrics.json").read_text())
     assert summary["metrics"]["world_size"] == 2

@@ -13,8 +13,15 @@ from r1worker.io import commit, tables
 
 
 def sft_spec(tmp_path, **overrides):
-    spec = {"stage": "sft", "runId": "demo-1", "output": str(tmp_path / "out"), "maxSeqLen": 512,
-            "examples": [str(tmp_path / "in" / "part-00000.arrow")], "model": "builtin:tiny", "settings": {}}
+    spec = {
+        "stage": "sft",
+        "runId": "demo-1",
+        "output": str(tmp_path / "out"),
+        "maxSeqLen": 512,
+        "examples": [str(tmp_path / "in" / "part-00000.arrow")],
+        "model": "builtin:tiny",
+        "settings": {},
+    }
     spec.update(overrides)
     path = tmp_path / "spec.json"
     path.write_text(json.dumps(spec))
@@ -55,7 +62,9 @@ def test_unimplemented_stage_exits_2(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(cli.STAGES, "sft", cli._lazy_stage("no-such-stage"))
     code, _, err = run_cli(capsys, "sft", "--spec", sft_spec(tmp_path))
     assert code == 2
-    assert err.splitlines()[-1] == "r1worker: error: stage no-such-stage is not implemented in this worker build"
+    assert (
+        err.splitlines()[-1] == "r1worker: error: stage no-such-stage is not implemented in this worker build"
+    )
 
 
 def test_stage_runs_writes_summary_and_success_then_skips(tmp_path, capsys, monkeypatch):
@@ -99,7 +108,9 @@ def test_failures_inside_a_stage_map_to_exit_codes(tmp_path, capsys, monkeypatch
 
 def test_write_sample_then_check_table(tmp_path, capsys):
     out = f"file://{tmp_path}/sample.arrow"
-    code, stdout, _ = run_cli(capsys, "write-sample", "--table", "rollouts", "--out", out, "--rows", "7", "--seed", "2")
+    code, stdout, _ = run_cli(
+        capsys, "write-sample", "--table", "rollouts", "--out", out, "--rows", "7", "--seed", "2"
+    )
     assert code == 0 and json.loads(stdout)["rows"] == 7
     code, stdout, _ = run_cli(capsys, "check-table", out, "--table", "rollouts")
     assert code == 0 and json.loads(stdout) == {"table": "rollouts", "rows": 7}
@@ -116,10 +127,16 @@ def test_check_table_schema_mismatch_exits_4(tmp_path, capsys):
 
 def test_python_dash_m_entry_point_and_help():
     for argv in (["--help"], ["sft", "--help"], ["check-table", "--help"], ["write-sample", "--help"]):
-        result = subprocess.run([sys.executable, "-m", "r1worker", *argv], capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "r1worker", *argv], capture_output=True, text=True, timeout=60
+        )
         assert result.returncode == 0 and "usage: r1worker" in result.stdout
-    result = subprocess.run([sys.executable, "-m", "r1worker", "rollout", "--spec", "/nonexistent/spec.json"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "r1worker", "rollout", "--spec", "/nonexistent/spec.json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 3
     assert result.stderr == "r1worker: error: missing input: object not found: /nonexistent/spec.json\n"
 
@@ -136,7 +153,13 @@ def test_setup_logging_writes_json_lines_with_context_and_extra_fields():
         logging.getLogger("r1worker.test").info("step done", extra={"step": 3, "loss": 0.25})
         line = json.loads(stream.getvalue().splitlines()[-1])
         assert {k: line[k] for k in ("level", "stage", "run_id", "message", "step", "loss")} == {
-            "level": "INFO", "stage": "grpo", "run_id": "run-7", "message": "step done", "step": 3, "loss": 0.25}
+            "level": "INFO",
+            "stage": "grpo",
+            "run_id": "run-7",
+            "message": "step done",
+            "step": 3,
+            "loss": 0.25,
+        }
         assert line["time"].endswith("Z")
     finally:
         logging.getLogger().removeHandler(handler)

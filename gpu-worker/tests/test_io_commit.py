@@ -23,8 +23,15 @@ def test_stage_hash_matches_a_hand_computed_sha256():
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(1.0, "1"), (1e21, "1e+21"), (1.5e-7, "1.5e-7"), (123456789012345680000.0, "123456789012345680000"),
-     (-0.0, "0"), (3e-6, "0.000003"), ("a\"\\\n\x01\u2028", '"a\\"\\\\\\n\\u0001\u2028"')],
+    [
+        (1.0, "1"),
+        (1e21, "1e+21"),
+        (1.5e-7, "1.5e-7"),
+        (123456789012345680000.0, "123456789012345680000"),
+        (-0.0, "0"),
+        (3e-6, "0.000003"),
+        ('a"\\\n\x01\u2028', '"a\\"\\\\\\n\\u0001\u2028"'),
+    ],
 )
 def test_canonical_json_spells_values_as_javascript_does(value, text):
     assert canonical_json(value) == text
@@ -40,8 +47,9 @@ def test_commit_writes_success_last_and_is_complete(tmp_path):
     digest = commit.stage_hash({"stage": "sft"})
     assert commit.read_success(prefix) is None and not commit.is_complete(prefix, digest)
     store.write_bytes(store.join(prefix, "part-00000.arrow"), b"data")
-    summary = commit.write_summary(prefix, {"stage": "sft", "status": "succeeded",
-                                            "startedAt": commit.now_iso(), "durationS": 2.5})
+    summary = commit.write_summary(
+        prefix, {"stage": "sft", "status": "succeeded", "startedAt": commit.now_iso(), "durationS": 2.5}
+    )
     assert summary["outputs"] == {} and summary["warnings"] == []
     marker = commit.commit_stage(prefix, "sft", digest, ["part-00000.arrow", "metrics.json"])
     assert commit.read_success(prefix) == marker
@@ -57,7 +65,9 @@ def test_a_damaged_marker_means_not_complete(tmp_path):
 
 def test_invalid_summary_lists_its_problems(tmp_path):
     with pytest.raises(ValueError, match=r"\$\.durationS: -1 is less than the minimum of 0.*\$\.status"):
-        commit.write_summary(str(tmp_path), {"stage": "sft", "status": "done", "startedAt": "t", "durationS": -1})
+        commit.write_summary(
+            str(tmp_path), {"stage": "sft", "status": "done", "startedAt": "t", "durationS": -1}
+        )
 
 
 def test_commit_refuses_a_bad_hash(tmp_path):
@@ -70,8 +80,10 @@ def test_s3_emulator_commit_writes_success_last(s3_prefix):
     commit.commit_stage(s3_prefix, "grpo", commit.stage_hash(1), ["part-00000.arrow"])
     assert commit.is_complete(s3_prefix, commit.stage_hash(1))
     loc = parse(s3_prefix)
-    stamps = {o["Key"].rsplit("/", 1)[1]: o["LastModified"]
-              for o in s3_store.client().list_objects_v2(Bucket=loc.bucket, Prefix=loc.key)["Contents"]}
+    stamps = {
+        o["Key"].rsplit("/", 1)[1]: o["LastModified"]
+        for o in s3_store.client().list_objects_v2(Bucket=loc.bucket, Prefix=loc.key)["Contents"]
+    }
     assert stamps["_SUCCESS"] == max(stamps.values())
 
 
@@ -82,7 +94,10 @@ def test_metrics_log_local_lines_are_flushed_each_call(tmp_path):
     assert json.loads(lines[0])["loss"] == 0.5
     log.log(step=2, loss=float("inf"))
     log.close()
-    assert [json.loads(x)["loss"] for x in (tmp_path / "metrics.jsonl").read_text().splitlines()] == [0.5, None]
+    assert [json.loads(x)["loss"] for x in (tmp_path / "metrics.jsonl").read_text().splitlines()] == [
+        0.5,
+        None,
+    ]
 
 
 def test_s3_emulator_metrics_log_uploads_every_n_seconds_and_at_close(s3_prefix):

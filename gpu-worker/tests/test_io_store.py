@@ -36,7 +36,10 @@ def test_local_round_trip_and_listing(tmp_path, form):
     assert store.read_text(store.join(base, "a", "y.txt")) == "héllo"
     assert store.read_json(store.join(base, "b.json")) == {"k": [1, "ü"]}
     assert store.exists(store.join(base, "b.json")) and not store.exists(store.join(base, "nope"))
-    assert store.list_uris(store.join(base, "a", "")) == [store.join(base, "a", "x.bin"), store.join(base, "a", "y.txt")]
+    assert store.list_uris(store.join(base, "a", "")) == [
+        store.join(base, "a", "x.bin"),
+        store.join(base, "a", "y.txt"),
+    ]
     # A string prefix, as S3 lists keys: "b" matches b.json but not the folder a/.
     assert store.list_uris(store.join(base, "b")) == [store.join(base, "b.json")]
 
@@ -81,7 +84,10 @@ def test_local_upload_and_download_dirs(tmp_path):
     uris = store.upload_dir(str(src), str(tmp_path / "remote" / "ckpt"))
     assert [u.rsplit("/", 2)[-2:] for u in uris] == [["ckpt", "model.safetensors"], ["sub", "config.json"]]
     paths = store.download_prefix(str(tmp_path / "remote" / "ckpt"), str(tmp_path / "back"))
-    assert [os.path.relpath(p, tmp_path / "back") for p in paths] == ["model.safetensors", os.path.join("sub", "config.json")]
+    assert [os.path.relpath(p, tmp_path / "back") for p in paths] == [
+        "model.safetensors",
+        os.path.join("sub", "config.json"),
+    ]
     assert (tmp_path / "back" / "model.safetensors").read_bytes() == b"w" * 1000
 
 
@@ -133,7 +139,10 @@ def test_s3_emulator_upload_and_download_dirs(s3_prefix, tmp_path):
     (src / "weights.bin").write_bytes(b"w" * 4096)
     (src / "sub" / "tok.json").write_text('{"a": 1}')
     uris = store.upload_dir(str(src), store.join(s3_prefix, "ckpt"))
-    assert uris == [store.join(s3_prefix, "ckpt", "sub", "tok.json"), store.join(s3_prefix, "ckpt", "weights.bin")]
+    assert uris == [
+        store.join(s3_prefix, "ckpt", "sub", "tok.json"),
+        store.join(s3_prefix, "ckpt", "weights.bin"),
+    ]
     paths = store.download_prefix(store.join(s3_prefix, "ckpt"), str(tmp_path / "back"))
     assert len(paths) == 2
     assert (tmp_path / "back" / "sub" / "tok.json").read_text() == '{"a": 1}'

@@ -91,8 +91,11 @@ def test_pyarrow_input_is_cast_to_the_declared_schema(tmp_path):
 def test_int8_dictionary_indices_and_large_strings_are_accepted(tmp_path):
     rows = sample_rows("preference_pairs", rows=4)
     table = tables.to_table(rows, "preference_pairs")
-    table = table.set_column(table.schema.get_field_index("origin"), "origin",
-                             table["origin"].cast(pa.dictionary(pa.int8(), pa.utf8())))
+    table = table.set_column(
+        table.schema.get_field_index("origin"),
+        "origin",
+        table["origin"].cast(pa.dictionary(pa.int8(), pa.utf8())),
+    )
     table = table.set_column(0, "id", table["id"].cast(pa.large_utf8()))
     uri = _write_raw(tmp_path / "p.arrow", table)
     back = tables.read_table(uri, "preference_pairs")
@@ -102,7 +105,9 @@ def test_int8_dictionary_indices_and_large_strings_are_accepted(tmp_path):
 
 def test_wrong_type_names_uri_column_expected_and_found(tmp_path):
     table = tables.to_table(sample_rows("preference_pairs", rows=2), "preference_pairs")
-    table = table.set_column(table.schema.get_field_index("margin"), "margin", table["margin"].cast(pa.float64()))
+    table = table.set_column(
+        table.schema.get_field_index("margin"), "margin", table["margin"].cast(pa.float64())
+    )
     uri = _write_raw(tmp_path / "bad.arrow", table)
     with pytest.raises(SchemaMismatchError) as info:
         tables.read_table(uri, "preference_pairs")
@@ -120,7 +125,9 @@ def test_missing_column_is_named(tmp_path):
 
 
 def test_extra_column_is_named(tmp_path):
-    table = tables.to_table(sample_rows("sft_examples", rows=2), "sft_examples").append_column("oops", pa.array([1, 2]))
+    table = tables.to_table(sample_rows("sft_examples", rows=2), "sft_examples").append_column(
+        "oops", pa.array([1, 2])
+    )
     uri = _write_raw(tmp_path / "bad.arrow", table)
     with pytest.raises(SchemaMismatchError, match='unexpected column "oops"') as info:
         tables.iter_batches(uri, "sft_examples").__next__()
@@ -167,7 +174,11 @@ def test_sharded_writer_by_rows(tmp_path):
     with tables.ShardedWriter(prefix, "problems", max_rows=4, max_bytes=None) as w:
         w.write(sample_rows("problems", rows=6, seed=1))
         w.write(sample_rows("problems", rows=5, seed=2))
-    assert [u.rsplit("/", 1)[1] for u in w.uris] == ["part-00000.arrow", "part-00001.arrow", "part-00002.arrow"]
+    assert [u.rsplit("/", 1)[1] for u in w.uris] == [
+        "part-00000.arrow",
+        "part-00001.arrow",
+        "part-00002.arrow",
+    ]
     assert [tables.read_table(u, "problems").num_rows for u in w.uris] == [4, 4, 3]
     assert tables.shard_uris(prefix) == w.uris
     combined = tables.read_shards(prefix, "problems").to_pylist()

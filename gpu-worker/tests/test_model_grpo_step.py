@@ -28,7 +28,7 @@ def test_grpo_steps_raise_positive_and_lower_negative_sequence(mode):
     ids = torch.tensor(encoded)
     n_prompt = len(tok.encode(prompt))
     mask = torch.zeros(ids.shape[0], ids.shape[1] - 1)
-    mask[:, n_prompt - 1:] = 1  # the completion tokens, as targets of positions n_prompt-1 ...
+    mask[:, n_prompt - 1 :] = 1  # the completion tokens, as targets of positions n_prompt-1 ...
 
     advantages = grpo_outcome(torch.tensor([1.0, 0.0]), [0, 0])  # -> +1, -1
     with torch.no_grad():
@@ -38,8 +38,17 @@ def test_grpo_steps_raise_positive_and_lower_negative_sequence(mode):
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
     for _ in range(4):
         lp, ent, _ = _sequence_logprobs(model, ids, mask)
-        loss, metrics = grpo_objective(lp, old, advantages, mask, ref_logprobs=ref, entropy=ent,
-                                       beta=0.04, entropy_coef=1e-3, loss_agg_mode=mode)
+        loss, metrics = grpo_objective(
+            lp,
+            old,
+            advantages,
+            mask,
+            ref_logprobs=ref,
+            entropy=ent,
+            beta=0.04,
+            entropy_coef=1e-3,
+            loss_agg_mode=mode,
+        )
         opt.zero_grad()
         loss.backward()
         opt.step()

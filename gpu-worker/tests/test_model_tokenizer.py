@@ -34,11 +34,14 @@ def test_saved_in_standard_layout(saved):
     assert len(tok) <= 512 + 2
 
 
-@pytest.mark.parametrize("text", [
-    "User: Compute (12 + 7) * 3.\nAssistant: <think> Step 1: 12 + 7 = 19. </think> 57",
-    "  spaces,\ttabs and unicode: é ∑ 数学 ",
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "User: Compute (12 + 7) * 3.\nAssistant: <think> Step 1: 12 + 7 = 19. </think> 57",
+        "  spaces,\ttabs and unicode: é ∑ 数学 ",
+        "",
+    ],
+)
 def test_round_trip(saved, text):
     _, tok = saved
     assert tok.decode(tok.encode(text, add_special_tokens=False)) == text
@@ -65,12 +68,15 @@ def test_think_tags_are_single_tokens_kept_by_decode(saved):
 
 def test_chat_template(saved):
     _, tok = saved
-    prompt = tok.apply_chat_template([{"role": "user", "content": "Compute 2 + 2."}],
-                                     tokenize=False, add_generation_prompt=True)
+    prompt = tok.apply_chat_template(
+        [{"role": "user", "content": "Compute 2 + 2."}], tokenize=False, add_generation_prompt=True
+    )
     assert prompt == "<|bos|>User: Compute 2 + 2.\nAssistant: "
     full = tok.apply_chat_template(
-        [{"role": "user", "content": "Compute 2 + 2."},
-         {"role": "assistant", "content": "<think> 2 + 2 = 4 </think> 4"}],
+        [
+            {"role": "user", "content": "Compute 2 + 2."},
+            {"role": "assistant", "content": "<think> 2 + 2 = 4 </think> 4"},
+        ],
         tokenize=False,
     )
     assert full == "<|bos|>User: Compute 2 + 2.\nAssistant: <think> 2 + 2 = 4 </think> 4<|eos|>\n"

@@ -9,14 +9,26 @@ import sys
 import time
 
 import torch
-from test_train_fixtures import arithmetic_examples, read_model, sft_spec, worker_env, write_examples, write_spec
+from test_train_fixtures import (
+    arithmetic_examples,
+    read_model,
+    sft_spec,
+    worker_env,
+    write_examples,
+    write_spec,
+)
 
 from r1worker.train.checkpoint import PREEMPTED_EXIT, latest_checkpoint
 
 
 def _start(spec_path, cache):
-    return subprocess.Popen([sys.executable, "-m", "r1worker", "sft", "--spec", spec_path],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=worker_env(cache))
+    return subprocess.Popen(
+        [sys.executable, "-m", "r1worker", "sft", "--spec", spec_path],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=worker_env(cache),
+    )
 
 
 def _steps(out):
@@ -46,16 +58,26 @@ def test_killed_and_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path_fa
     assert not (tmp_path / "killed" / "_SUCCESS").exists()
     assert not (tmp_path / "killed" / "model").exists()
 
-    resumed = subprocess.run([sys.executable, "-m", "r1worker", "sft", "--spec", spec_path],
-                             capture_output=True, text=True, env=worker_env(cache), timeout=180)
+    resumed = subprocess.run(
+        [sys.executable, "-m", "r1worker", "sft", "--spec", spec_path],
+        capture_output=True,
+        text=True,
+        env=worker_env(cache),
+        timeout=180,
+    )
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert (tmp_path / "killed" / "_SUCCESS").exists()
     steps = [json.loads(x)["step"] for x in (tmp_path / "killed" / "metrics.jsonl").read_text().splitlines()]
     assert steps == list(range(1, 31))  # each step logged once: resumed right after the checkpoint
 
     whole = sft_spec(tmp_path / "whole", uris, **settings)
-    done = subprocess.run([sys.executable, "-m", "r1worker", "sft", "--spec", write_spec(tmp_path / "w.json", whole)],
-                          capture_output=True, text=True, env=worker_env(cache), timeout=180)
+    done = subprocess.run(
+        [sys.executable, "-m", "r1worker", "sft", "--spec", write_spec(tmp_path / "w.json", whole)],
+        capture_output=True,
+        text=True,
+        env=worker_env(cache),
+        timeout=180,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     a, b = read_model(tmp_path / "whole" / "model"), read_model(tmp_path / "killed" / "model")
     assert a.keys() == b.keys()

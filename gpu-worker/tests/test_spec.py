@@ -12,9 +12,15 @@ from r1worker.spec import SpecError, SpecView, load_spec, parse_spec, worker_sta
 
 
 def sft_spec(**overrides):
-    spec = {"stage": "sft", "runId": "demo-1", "output": "runs/demo-1/stages/03-sft/", "maxSeqLen": 512,
-            "examples": ["runs/demo-1/stages/02-curriculum/part-00000.arrow"], "model": "builtin:tiny",
-            "settings": {}}
+    spec = {
+        "stage": "sft",
+        "runId": "demo-1",
+        "output": "runs/demo-1/stages/03-sft/",
+        "maxSeqLen": 512,
+        "examples": ["runs/demo-1/stages/02-curriculum/part-00000.arrow"],
+        "model": "builtin:tiny",
+        "settings": {},
+    }
     spec.update(overrides)
     return spec
 
@@ -28,8 +34,14 @@ def test_valid_spec_gets_defaults_from_the_schema(tmp_path):
     path.write_text(json.dumps(sft_spec(settings={"epochs": 3})))
     spec = load_spec(str(path))
     assert spec["seed"] == 0
-    assert spec["compute"] == {"device": "auto", "precision": "auto", "gpusPerNode": 1, "nodes": 1,
-                               "spot": True, "checkpointEvery": 50}
+    assert spec["compute"] == {
+        "device": "auto",
+        "precision": "auto",
+        "gpusPerNode": 1,
+        "nodes": 1,
+        "spot": True,
+        "checkpointEvery": 50,
+    }
     assert spec["settings"]["epochs"] == 3  # given values win
     assert spec["settings"]["learningRate"] == 5e-5 and spec["settings"]["packing"] is True
     view = SpecView.of(spec)
@@ -37,13 +49,33 @@ def test_valid_spec_gets_defaults_from_the_schema(tmp_path):
 
 
 def test_defaults_follow_the_stage_branch():
-    spec = parse_spec({"stage": "grpo", "runId": "r", "output": "o", "maxSeqLen": 64, "scored": ["s"],
-                       "policy": "p", "reference": "p", "iteration": 0, "settings": {}})
+    spec = parse_spec(
+        {
+            "stage": "grpo",
+            "runId": "r",
+            "output": "o",
+            "maxSeqLen": 64,
+            "scored": ["s"],
+            "policy": "p",
+            "reference": "p",
+            "iteration": 0,
+            "settings": {},
+        }
+    )
     assert spec["settings"]["learningRate"] == 3e-6 and spec["settings"]["groupSize"] == 16
     assert spec["settings"]["warmupRatio"] == 0  # grpo overrides the shared 0.03
     assert "clipEpsHigh" not in spec["settings"]  # optional without a default stays absent
-    reward = parse_spec({"stage": "reward", "runId": "r", "output": "o", "maxSeqLen": 64, "pairs": [],
-                         "model": "m", "settings": {}})
+    reward = parse_spec(
+        {
+            "stage": "reward",
+            "runId": "r",
+            "output": "o",
+            "maxSeqLen": 64,
+            "pairs": [],
+            "model": "m",
+            "settings": {},
+        }
+    )
     assert reward["stepLabels"] == [] and reward["settings"]["margin"] == 0
 
 
@@ -64,7 +96,9 @@ def test_missing_required_key_and_unknown_stage():
     del spec["model"]
     with pytest.raises(SpecError, match=r"\$\.model: required key is missing"):
         parse_spec(spec)
-    with pytest.raises(SpecError, match=r"\$\.stage: expected one of sft, reward, rollout, score-rm, grpo, found 'eval'"):
+    with pytest.raises(
+        SpecError, match=r"\$\.stage: expected one of sft, reward, rollout, score-rm, grpo, found 'eval'"
+    ):
         parse_spec(sft_spec(stage="eval"))
 
 

@@ -7,7 +7,14 @@ import sys
 
 import pytest
 import torch
-from test_train_fixtures import arithmetic_examples, read_model, sft_spec, worker_env, write_examples, write_spec
+from test_train_fixtures import (
+    arithmetic_examples,
+    read_model,
+    sft_spec,
+    worker_env,
+    write_examples,
+    write_spec,
+)
 
 from r1worker.io.tables import write_table
 
@@ -29,7 +36,9 @@ def test_sft_loss_falls_on_the_arithmetic_curriculum(tmp_path, cache, monkeypatc
     finally:
         torch.set_num_threads(threads)
     m = summary["metrics"]
-    print(f"sft loss {m['loss_first']:.3f} -> {m['loss_last']:.3f} in {m['steps']} steps, {m['tokens_per_s']:.0f} tok/s")
+    print(
+        f"sft loss {m['loss_first']:.3f} -> {m['loss_last']:.3f} in {m['steps']} steps, {m['tokens_per_s']:.0f} tok/s"
+    )
     assert m["steps"] == 40 and m["examples"] == 200 and m["dropped"] == 0
     assert m["loss_last"] < 0.7 * m["loss_first"]
     lines = [json.loads(x) for x in (tmp_path / "out" / "metrics.jsonl").read_text().splitlines()]
@@ -44,8 +53,13 @@ def test_sft_loss_falls_on_the_arithmetic_curriculum(tmp_path, cache, monkeypatc
 
 
 def _cli(spec_path, cache):
-    return subprocess.run([sys.executable, "-m", "r1worker", "sft", "--spec", spec_path],
-                          capture_output=True, text=True, env=worker_env(cache), timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "r1worker", "sft", "--spec", spec_path],
+        capture_output=True,
+        text=True,
+        env=worker_env(cache),
+        timeout=120,
+    )
 
 
 def test_missing_input_exits_3(tmp_path, cache):
@@ -59,8 +73,21 @@ def test_missing_input_exits_3(tmp_path, cache):
 def test_wrong_schema_table_exits_4(tmp_path, cache):
     wrong = tmp_path / "in" / "part-00000.arrow"
     wrong.parent.mkdir()
-    write_table(str(wrong), "preference_pairs", [{"id": "x", "problem_id": "p", "prompt": "q", "chosen": "a",
-                                                  "rejected": "b", "margin": 0.0, "origin": "given"}])
+    write_table(
+        str(wrong),
+        "preference_pairs",
+        [
+            {
+                "id": "x",
+                "problem_id": "p",
+                "prompt": "q",
+                "chosen": "a",
+                "rejected": "b",
+                "margin": 0.0,
+                "origin": "given",
+            }
+        ],
+    )
     spec = sft_spec(tmp_path / "out", [str(wrong)])
     done = _cli(write_spec(tmp_path / "spec.json", spec), cache)
     assert done.returncode == 4, done.stderr[-2000:]
@@ -70,7 +97,18 @@ def test_wrong_schema_table_exits_4(tmp_path, cache):
 
 def test_bad_spec_exits_2(tmp_path, cache):
     spec_path = tmp_path / "spec.json"
-    spec_path.write_text(json.dumps({"stage": "sft", "runId": "r", "output": str(tmp_path), "maxSeqLen": 64,
-                                     "examples": [], "model": "builtin:tiny", "settings": {"epochs": 0}}))
+    spec_path.write_text(
+        json.dumps(
+            {
+                "stage": "sft",
+                "runId": "r",
+                "output": str(tmp_path),
+                "maxSeqLen": 64,
+                "examples": [],
+                "model": "builtin:tiny",
+                "settings": {"epochs": 0},
+            }
+        )
+    )
     done = _cli(str(spec_path), cache)
     assert done.returncode == 2 and "invalid spec" in done.stderr

@@ -7,8 +7,17 @@ import torch
 
 from r1worker.model import load_tokenizer
 from r1worker.train.batching import (
-    IGNORE_INDEX, Encoded, budget_batches, chat_prompt, collate, curriculum_order, encode_example, pack_rows,
-    plan_epoch, plan_steps, rank_slots,
+    IGNORE_INDEX,
+    Encoded,
+    budget_batches,
+    chat_prompt,
+    collate,
+    curriculum_order,
+    encode_example,
+    pack_rows,
+    plan_epoch,
+    plan_steps,
+    rank_slots,
 )
 
 
@@ -33,8 +42,9 @@ def test_micro_batches_fit_the_budget_and_cover_every_example_once(seed, packing
     lengths = [rng.randint(3, 40) for _ in range(97)]
     levels = [rng.randint(1, 5) for _ in lengths]
     budget = rng.choice([40, 64, 100, 256])
-    plan = plan_epoch(lengths, levels, seed=seed, epoch=0, curriculum=True, packing=packing,
-                      row_len=48, token_budget=budget)
+    plan = plan_epoch(
+        lengths, levels, seed=seed, epoch=0, curriculum=True, packing=packing, row_len=48, token_budget=budget
+    )
     seen = [i for mb in plan for row in mb for i in row]
     assert sorted(seen) == list(range(len(lengths)))
     assert seen == curriculum_order(levels, seed, 0)  # batching keeps the curriculum order
@@ -81,7 +91,10 @@ def test_completion_only_labels_mask_exactly_the_prompt(tokenizer):
     assert ex.labels[:n_prompt] == (IGNORE_INDEX,) * n_prompt
     assert ex.labels[n_prompt:] == ex.input_ids[n_prompt:]
     assert ex.input_ids[-1] == tokenizer.eos_token_id  # the model learns to stop
-    assert tokenizer.decode(ex.input_ids) == prompt_text + "<think>\n2 + 3 = 5\n</think>\n\nThe answer is 5.<|eos|>"
+    assert (
+        tokenizer.decode(ex.input_ids)
+        == prompt_text + "<think>\n2 + 3 = 5\n</think>\n\nThe answer is 5.<|eos|>"
+    )
     cut = encode_example(tokenizer, "Compute 2 + 3.", "<think>\n2 + 3 = 5\n</think>", n_prompt + 2)
     assert len(cut.input_ids) == n_prompt + 2 and cut.n_labels == 2
     assert encode_example(tokenizer, "Compute 2 + 3.", "5", n_prompt) is None  # no room: dropped
@@ -105,13 +118,15 @@ def test_packed_forward_equals_separate_forwards(tokenizer):
     from r1worker.model import load_causal_lm
 
     model = load_causal_lm("builtin:tiny", tokenizer.name_or_path.rsplit("/builtin-tiny", 1)[0]).eval()
-    exs = [encode_example(tokenizer, f"Compute {a} + {b}.", f"<think>\n{a} + {b} = {a + b}\n</think>", 64)
-           for a, b in [(12, 30), (7, 5), (123, 456)]]
+    exs = [
+        encode_example(tokenizer, f"Compute {a} + {b}.", f"<think>\n{a} + {b} = {a + b}\n</think>", 64)
+        for a, b in [(12, 30), (7, 5), (123, 456)]
+    ]
     packed = collate([[0, 1, 2]], exs, tokenizer.pad_token_id, packed=True)
     with torch.no_grad():
         logits = model(**packed.model_inputs()).logits[0]
         at = 0
         for ex in exs:
             alone = model(input_ids=torch.tensor([ex.input_ids]), use_cache=False).logits[0]
-            torch.testing.assert_close(logits[at:at + len(ex.input_ids)], alone, atol=1e-5, rtol=1e-4)
+            torch.testing.assert_close(logits[at : at + len(ex.input_ids)], alone, atol=1e-5, rtol=1e-4)
             at += len(ex.input_ids)

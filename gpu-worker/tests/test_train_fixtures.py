@@ -20,12 +20,17 @@ def arithmetic_examples(n: int = 200, seed: int = 0) -> list[dict[str, Any]]:
     for i in range(n):
         digits = rng.randint(1, 3)
         a, b = rng.randint(0, 10**digits - 1), rng.randint(0, 10**digits - 1)
-        rows.append({
-            "id": f"ex-{i}", "problem_id": f"p-{i}", "source": "custom", "level": digits,
-            "prompt": f"Compute {a} + {b}.",
-            "completion": f"<think>\n{a} + {b} = {a + b}\n</think>\n\nThe answer is \\boxed{{{a + b}}}.",
-            "origin": "reference",
-        })
+        rows.append(
+            {
+                "id": f"ex-{i}",
+                "problem_id": f"p-{i}",
+                "source": "custom",
+                "level": digits,
+                "prompt": f"Compute {a} + {b}.",
+                "completion": f"<think>\n{a} + {b} = {a + b}\n</think>\n\nThe answer is \\boxed{{{a + b}}}.",
+                "origin": "reference",
+            }
+        )
     return rows
 
 
@@ -39,12 +44,21 @@ def write_examples(folder: Path, rows: list[dict[str, Any]], shards: int = 1) ->
     return uris
 
 
-def sft_spec(output: Path, examples: list[str], model: str = "builtin:tiny", **settings: Any) -> dict[str, Any]:
+def sft_spec(
+    output: Path, examples: list[str], model: str = "builtin:tiny", **settings: Any
+) -> dict[str, Any]:
     """A validated sft spec with defaults applied (CPU, fp32)."""
-    doc = {"stage": "sft", "runId": "test-run", "output": str(output), "maxSeqLen": 64, "seed": 0,
-           "compute": {"device": "cpu", "precision": "fp32", "checkpointEvery": 1000},
-           "examples": examples, "model": model,
-           "settings": {"learningRate": 3e-3, "warmupRatio": 0.1, "tokenBudget": 512, "epochs": 1, **settings}}
+    doc = {
+        "stage": "sft",
+        "runId": "test-run",
+        "output": str(output),
+        "maxSeqLen": 64,
+        "seed": 0,
+        "compute": {"device": "cpu", "precision": "fp32", "checkpointEvery": 1000},
+        "examples": examples,
+        "model": model,
+        "settings": {"learningRate": 3e-3, "warmupRatio": 0.1, "tokenBudget": 512, "epochs": 1, **settings},
+    }
     return parse_spec(doc)
 
 
@@ -60,21 +74,45 @@ def toy_pairs(n: int = 120, seed: int = 0) -> list[dict[str, Any]]:
     for i in range(n):
         a, b = rng.randint(0, 99), rng.randint(0, 99)
         wrong = a + b + rng.randint(1, 9)
-        rows.append({
-            "id": f"pair-{i}", "problem_id": f"p-{i}", "prompt": f"Compute {a} + {b}.",
-            "chosen": f"<think>\n{a} + {b} = {a + b}\n</think>\n\nThe answer is \\boxed{{{a + b}}}.",
-            "rejected": f"<think>\n{a} + {b} = {wrong}\n</think>\n\nI am not sure, maybe {wrong}.",
-            "margin": 0.0, "origin": "verified",
-        })
+        rows.append(
+            {
+                "id": f"pair-{i}",
+                "problem_id": f"p-{i}",
+                "prompt": f"Compute {a} + {b}.",
+                "chosen": f"<think>\n{a} + {b} = {a + b}\n</think>\n\nThe answer is \\boxed{{{a + b}}}.",
+                "rejected": f"<think>\n{a} + {b} = {wrong}\n</think>\n\nI am not sure, maybe {wrong}.",
+                "margin": 0.0,
+                "origin": "verified",
+            }
+        )
     return rows
 
 
-def reward_spec(output: Path, pairs: list[str], model: str = "builtin:tiny", step_labels: list[str] | None = None,
-                **settings: Any) -> dict[str, Any]:
-    doc = {"stage": "reward", "runId": "test-run", "output": str(output), "maxSeqLen": 64, "seed": 0,
-           "compute": {"device": "cpu", "precision": "fp32", "checkpointEvery": 1000},
-           "pairs": pairs, "stepLabels": step_labels or [], "model": model,
-           "settings": {"learningRate": 2e-3, "warmupRatio": 0.1, "tokenBudget": 1024, "heldOut": 0.2, **settings}}
+def reward_spec(
+    output: Path,
+    pairs: list[str],
+    model: str = "builtin:tiny",
+    step_labels: list[str] | None = None,
+    **settings: Any,
+) -> dict[str, Any]:
+    doc = {
+        "stage": "reward",
+        "runId": "test-run",
+        "output": str(output),
+        "maxSeqLen": 64,
+        "seed": 0,
+        "compute": {"device": "cpu", "precision": "fp32", "checkpointEvery": 1000},
+        "pairs": pairs,
+        "stepLabels": step_labels or [],
+        "model": model,
+        "settings": {
+            "learningRate": 2e-3,
+            "warmupRatio": 0.1,
+            "tokenBudget": 1024,
+            "heldOut": 0.2,
+            **settings,
+        },
+    }
     return parse_spec(doc)
 
 

@@ -5,7 +5,13 @@ import json
 
 import pytest
 
-from r1worker.reward_data import arithmetic_label, gsm8k_annotation_label, label_steps, rule_step_label, split_steps
+from r1worker.reward_data import (
+    arithmetic_label,
+    gsm8k_annotation_label,
+    label_steps,
+    rule_step_label,
+    split_steps,
+)
 from r1worker.reward_data.encode import held_out
 from r1worker.reward_data.math_shepherd import step_prefix
 from r1worker.reward_data.prm800k import prm800k_rows
@@ -21,6 +27,7 @@ def _sampler(prompt):
         k = prefix.count("\n") - prompt.count("\n") - 1  # index of the last step in the prefix
         assert prefix == step_prefix(prompt, STEPS, k)
         return SAMPLES[k][:n]
+
     return sample
 
 
@@ -31,29 +38,49 @@ def test_math_shepherd_any_rule():
 
 def test_math_shepherd_most_rule_needs_a_majority():
     samples = {0: ["84", "84", "84", "85"], 1: ["84", "84", "85", "85"], 2: ["84", "85", "85", "85"]}
-    labels, soft = label_steps("", ["a", "b", "c"], lambda p, n: samples[p.count("\n") - 1],
-                               lambda c: c == "84", n=4, rule="most")
+    labels, soft = label_steps(
+        "", ["a", "b", "c"], lambda p, n: samples[p.count("\n") - 1], lambda c: c == "84", n=4, rule="most"
+    )
     assert labels == [1, -1, -1] and soft == [0.75, 0.5, 0.25]  # 2 of 4 is not a majority
-    labels, _ = label_steps("", ["a", "b", "c"], lambda p, n: samples[p.count("\n") - 1],
-                            lambda c: c == "84", n=4, rule="any")
+    labels, _ = label_steps(
+        "", ["a", "b", "c"], lambda p, n: samples[p.count("\n") - 1], lambda c: c == "84", n=4, rule="any"
+    )
     assert labels == [1, 1, 1]
     with pytest.raises(ValueError, match="valid: any, most"):
         label_steps("", ["a"], lambda p, n: [], bool, rule="all")
 
 
-@pytest.mark.parametrize(("step", "label"), [
-    ("12 + 30 = 42", 1), ("7 * 6 = 43", -1), ("7 / 2 = 3.5", 1), ("7 / 2 = 3", -1), ("5 - 9 = -4", 1),
-    ("1,200 + 300 = 1,500", 1), ("3 × 4 = 12 and 2 + 2 = 5", -1), ("Let me think.", 0), ("x + 1 = 3", 0),
-    ("9 / 0 = 1", -1),
-])
+@pytest.mark.parametrize(
+    ("step", "label"),
+    [
+        ("12 + 30 = 42", 1),
+        ("7 * 6 = 43", -1),
+        ("7 / 2 = 3.5", 1),
+        ("7 / 2 = 3", -1),
+        ("5 - 9 = -4", 1),
+        ("1,200 + 300 = 1,500", 1),
+        ("3 × 4 = 12 and 2 + 2 = 5", -1),
+        ("Let me think.", 0),
+        ("x + 1 = 3", 0),
+        ("9 / 0 = 1", -1),
+    ],
+)
 def test_arithmetic_label(step, label):
     assert arithmetic_label(step) == label
 
 
-@pytest.mark.parametrize(("step", "label"), [
-    ("Natalia sold 48/2 = <<48/2=24>>24 clips in May.", 1), ("<<48+24=72>>72", 1), ("<<3*4=13>>13", -1),
-    ("<<(5+3)*2=16>>", 1), ("<<10/4=2.5>>", 1), ("<<x*2=4>>", 0), ("no annotation", 0),
-])
+@pytest.mark.parametrize(
+    ("step", "label"),
+    [
+        ("Natalia sold 48/2 = <<48/2=24>>24 clips in May.", 1),
+        ("<<48+24=72>>72", 1),
+        ("<<3*4=13>>13", -1),
+        ("<<(5+3)*2=16>>", 1),
+        ("<<10/4=2.5>>", 1),
+        ("<<x*2=4>>", 0),
+        ("no annotation", 0),
+    ],
+)
 def test_gsm8k_annotation_label(step, label):
     assert gsm8k_annotation_label(step) == label
 
@@ -71,17 +98,46 @@ def test_split_steps_reads_the_think_block():
 
 
 def test_prm800k_rows_follow_the_chosen_path_and_stop_at_the_unchosen_step():
-    record = {"question": {"problem": "What is 2+2?"}, "label": {"finish_reason": "found_error", "steps": [
-        {"completions": [{"text": "2+2 is 4.", "rating": 1}], "chosen_completion": 0, "human_completion": None},
-        {"completions": [{"text": "Hmm.", "rating": 0}, {"text": "Also 5.", "rating": 1}], "chosen_completion": 1,
-         "human_completion": None},
-        {"completions": [{"text": "So 5.", "rating": -1}, {"text": "So 4.", "rating": 1}],
-         "chosen_completion": None, "human_completion": None},
-        {"completions": [{"text": "never read", "rating": 1}], "chosen_completion": 0, "human_completion": None},
-    ]}}
-    human = {"question": {"problem": "Q"}, "label": {"steps": [
-        {"completions": [{"text": "bad", "rating": -1}], "chosen_completion": None,
-         "human_completion": {"text": "fixed", "rating": None}}]}}
+    record = {
+        "question": {"problem": "What is 2+2?"},
+        "label": {
+            "finish_reason": "found_error",
+            "steps": [
+                {
+                    "completions": [{"text": "2+2 is 4.", "rating": 1}],
+                    "chosen_completion": 0,
+                    "human_completion": None,
+                },
+                {
+                    "completions": [{"text": "Hmm.", "rating": 0}, {"text": "Also 5.", "rating": 1}],
+                    "chosen_completion": 1,
+                    "human_completion": None,
+                },
+                {
+                    "completions": [{"text": "So 5.", "rating": -1}, {"text": "So 4.", "rating": 1}],
+                    "chosen_completion": None,
+                    "human_completion": None,
+                },
+                {
+                    "completions": [{"text": "never read", "rating": 1}],
+                    "chosen_completion": 0,
+                    "human_completion": None,
+                },
+            ],
+        },
+    }
+    human = {
+        "question": {"problem": "Q"},
+        "label": {
+            "steps": [
+                {
+                    "completions": [{"text": "bad", "rating": -1}],
+                    "chosen_completion": None,
+                    "human_completion": {"text": "fixed", "rating": None},
+                }
+            ]
+        },
+    }
     rows = list(prm800k_rows([json.dumps(record), "", json.dumps(human)]))
     assert rows[0]["steps"] == ["2+2 is 4.", "Also 5.", "So 5."] and rows[0]["labels"] == [1, 1, -1]
     assert rows[1]["steps"] == ["fixed"] and rows[1]["labels"] == [0] and rows[1]["origin"] == "human"

@@ -8,17 +8,22 @@ import torch
 from r1worker.train.schedule import build_optimizer, lr_at, set_lr, warmup_steps_for
 
 
-@pytest.mark.parametrize(("step", "expected"), [
-    (0, 0.5),  # warm-up: (0 + 1) / 2
-    (1, 1.0),  # warm-up ends at the peak
-    (2, 1.0),  # cosine starts at the peak
-    (4, 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi / 4))),  # progress 2/8
-    (6, 0.55),  # progress ½: halfway between peak and floor
-    (10, 0.1),  # the floor, min_lr_ratio × peak
-    (12, 0.1),  # past the end: stays at the floor
-])
+@pytest.mark.parametrize(
+    ("step", "expected"),
+    [
+        (0, 0.5),  # warm-up: (0 + 1) / 2
+        (1, 1.0),  # warm-up ends at the peak
+        (2, 1.0),  # cosine starts at the peak
+        (4, 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi / 4))),  # progress 2/8
+        (6, 0.55),  # progress ½: halfway between peak and floor
+        (10, 0.1),  # the floor, min_lr_ratio × peak
+        (12, 0.1),  # past the end: stays at the floor
+    ],
+)
 def test_warmup_then_cosine(step, expected):
-    assert lr_at(step, peak_lr=1.0, warmup_steps=2, total_steps=10, min_lr_ratio=0.1) == pytest.approx(expected)
+    assert lr_at(step, peak_lr=1.0, warmup_steps=2, total_steps=10, min_lr_ratio=0.1) == pytest.approx(
+        expected
+    )
 
 
 def test_no_warmup_starts_at_peak_and_scales_with_peak():
@@ -26,7 +31,9 @@ def test_no_warmup_starts_at_peak_and_scales_with_peak():
     assert lr_at(50, 3e-4, 0, 100, 0.0) == pytest.approx(1.5e-4)
 
 
-@pytest.mark.parametrize(("total", "ratio", "expected"), [(10, 0.03, 1), (100, 0.1, 10), (10, 0.0, 0), (5, 1.0, 5)])
+@pytest.mark.parametrize(
+    ("total", "ratio", "expected"), [(10, 0.03, 1), (100, 0.1, 10), (10, 0.0, 0), (5, 1.0, 5)]
+)
 def test_warmup_steps_round_up_without_float_noise(total, ratio, expected):
     assert warmup_steps_for(total, ratio) == expected
 

@@ -18,7 +18,10 @@ const REPO = join(import.meta.dirname, "../..");
 const PYTHON = join(REPO, ".venv/bin/python");
 
 function worker(args: string[]): { code: number; stdout: string; stderr: string } {
-  const res = spawnSync(PYTHON, ["-m", "r1worker", ...args], { cwd: join(REPO, "gpu-worker"), encoding: "utf8" });
+  const res = spawnSync(PYTHON, ["-m", "r1worker", ...args], {
+    cwd: join(REPO, "gpu-worker"),
+    encoding: "utf8",
+  });
   return { code: res.status ?? -1, stdout: res.stdout, stderr: res.stderr };
 }
 
@@ -54,9 +57,15 @@ describe("TS ↔ Python table contract", () => {
   }
 
   it("the _SUCCESS hash of the same spec is the same on both sides", () => {
-    const parts = [{ stage: "sft", settings: { lr: 1e-5, epochs: 2, ratio: 0.1, name: "é✓" } }, ["a", 3, null, true]];
+    const parts = [
+      { stage: "sft", settings: { lr: 1e-5, epochs: 2, ratio: 0.1, name: "é✓" } },
+      ["a", 3, null, true],
+    ];
     const code = `import json, sys; from r1worker.io.commit import stage_hash; print(stage_hash(*json.loads(sys.argv[1])))`;
-    const res = spawnSync(PYTHON, ["-c", code, JSON.stringify(parts)], { cwd: join(REPO, "gpu-worker"), encoding: "utf8" });
+    const res = spawnSync(PYTHON, ["-c", code, JSON.stringify(parts)], {
+      cwd: join(REPO, "gpu-worker"),
+      encoding: "utf8",
+    });
     expect(res.stderr).toBe("");
     expect(res.stdout.trim()).toBe(stageHash(parts));
   });

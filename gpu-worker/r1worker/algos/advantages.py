@@ -22,7 +22,9 @@ def get_advantage_estimator(name: str):
     return ADVANTAGE_ESTIMATORS.get(name)
 
 
-def _group_stats(values: torch.Tensor, group: torch.Tensor, n_groups: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _group_stats(
+    values: torch.Tensor, group: torch.Tensor, n_groups: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-group mean and population std of `values[M]` whose group ids are `group[M]` in [0, G)."""
     counts = torch.zeros(n_groups, dtype=values.dtype, device=values.device).index_add_(
         0, group, torch.ones_like(values)
@@ -44,8 +46,10 @@ def _dense_groups(group_index: torch.Tensor | Sequence[int]) -> tuple[torch.Tens
     """Arbitrary integer group ids [N] -> dense ids in [0, G) and G."""
     group_index = torch.as_tensor(group_index)
     if group_index.dim() != 1 or group_index.is_floating_point():
-        raise ValueError(f"group_index must be a 1-D integer tensor, got shape {tuple(group_index.shape)} "
-                         f"dtype {group_index.dtype}")
+        raise ValueError(
+            f"group_index must be a 1-D integer tensor, got shape {tuple(group_index.shape)} "
+            f"dtype {group_index.dtype}"
+        )
     uniq, dense = torch.unique(group_index, return_inverse=True)
     return dense, uniq.numel()
 
@@ -119,8 +123,10 @@ def grpo_process(
     n = len(step_rewards)
     lengths = torch.as_tensor(response_length, dtype=torch.long)
     if len(step_end_tokens) != n or lengths.numel() != n:
-        raise ValueError(f"step_rewards ({n}), step_end_tokens ({len(step_end_tokens)}) and "
-                         f"response_length ({lengths.numel()}) must have one entry per sample")
+        raise ValueError(
+            f"step_rewards ({n}), step_end_tokens ({len(step_end_tokens)}) and "
+            f"response_length ({lengths.numel()}) must have one entry per sample"
+        )
     dense, n_groups = _dense_groups(group_index)
     if dense.numel() != n:
         raise ValueError(f"group_index has {dense.numel()} entries, expected {n}")
@@ -128,7 +134,7 @@ def grpo_process(
     rewards = [torch.as_tensor(r).reshape(-1) for r in step_rewards]
     ends = [torch.as_tensor(e, dtype=torch.long).reshape(-1) for e in step_end_tokens]
     dtype = torch.result_type(rewards[0], 1.0) if n and rewards[0].numel() else torch.float32
-    for i, (r, e) in enumerate(zip(rewards, ends)):
+    for i, (r, e) in enumerate(zip(rewards, ends, strict=False)):
         if r.numel() != e.numel():
             raise ValueError(f"sample {i}: {r.numel()} step rewards but {e.numel()} step ends")
         if e.numel() and (e.min() < 0 or e.max() >= lengths[i]):
@@ -142,8 +148,11 @@ def grpo_process(
         normed = normed / _safe_denominator(std, eps)[flat_g]
 
     t_max = int(lengths.max()) if n else 0
-    flat_row = torch.cat([torch.full((r.numel(),), i, dtype=torch.long) for i, r in enumerate(rewards)]) \
-        if n else torch.zeros(0, dtype=torch.long)
+    flat_row = (
+        torch.cat([torch.full((r.numel(),), i, dtype=torch.long) for i, r in enumerate(rewards)])
+        if n
+        else torch.zeros(0, dtype=torch.long)
+    )
     per_token = torch.zeros(n, t_max, dtype=dtype)
     per_token.index_put_((flat_row, torch.cat(ends) if n else flat_row), normed, accumulate=True)
     # Reverse cumulative sum: token t collects every step ending at t or later.

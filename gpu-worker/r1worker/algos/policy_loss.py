@@ -21,9 +21,21 @@ from .logits import entropy_from_logits, token_logprobs
 from .registry import Registry
 
 __all__ = [
-    "KL_PENALTIES", "LOSS_AGG_MODES", "POLICY_LOSSES", "aggregate_loss", "entropy_from_logits",
-    "get_kl_penalty", "get_policy_loss", "grpo_clip", "grpo_objective", "kl_k1", "kl_k2", "kl_k3",
-    "kl_penalty", "register_policy_loss", "token_logprobs",
+    "KL_PENALTIES",
+    "LOSS_AGG_MODES",
+    "POLICY_LOSSES",
+    "aggregate_loss",
+    "entropy_from_logits",
+    "get_kl_penalty",
+    "get_policy_loss",
+    "grpo_clip",
+    "grpo_objective",
+    "kl_k1",
+    "kl_k2",
+    "kl_k3",
+    "kl_penalty",
+    "register_policy_loss",
+    "token_logprobs",
 ]
 
 PolicyLoss = Callable[..., tuple[torch.Tensor, dict[str, float]]]
@@ -48,7 +60,9 @@ def _broadcast_advantages(advantages: torch.Tensor, like: torch.Tensor) -> torch
     if advantages.dim() == 1:
         advantages = advantages.unsqueeze(-1)
     if advantages.dim() != 2 or advantages.shape[0] != like.shape[0]:
-        raise ValueError(f"advantages must be [B] or [B, T] with B={like.shape[0]}, got {tuple(advantages.shape)}")
+        raise ValueError(
+            f"advantages must be [B] or [B, T] with B={like.shape[0]}, got {tuple(advantages.shape)}"
+        )
     return advantages.to(like.dtype).expand_as(like)
 
 
@@ -83,8 +97,10 @@ def grpo_clip(
             is cut), ratio_mean, approx_kl (mean of old - new log-prob, k1), all over masked tokens.
     """
     if logprobs.shape != old_logprobs.shape or logprobs.shape != mask.shape:
-        raise ValueError(f"logprobs {tuple(logprobs.shape)}, old_logprobs {tuple(old_logprobs.shape)} "
-                         f"and mask {tuple(mask.shape)} must have the same [B, T] shape")
+        raise ValueError(
+            f"logprobs {tuple(logprobs.shape)}, old_logprobs {tuple(old_logprobs.shape)} "
+            f"and mask {tuple(mask.shape)} must have the same [B, T] shape"
+        )
     if clip_eps_low < 0 or clip_eps_high < 0:
         raise ValueError(f"clip ranges must be >= 0, got low={clip_eps_low} high={clip_eps_high}")
     adv = _broadcast_advantages(advantages, logprobs)
@@ -149,9 +165,14 @@ def grpo_objective(
         raise ValueError(f"entropy_coef={entropy_coef} needs entropy")
 
     pg_loss, metrics = pg_fn(
-        logprobs, old_logprobs, advantages, mask,
-        clip_eps_low=clip_eps_low, clip_eps_high=clip_eps_high,
-        loss_agg_mode=loss_agg_mode, max_len=max_len,
+        logprobs,
+        old_logprobs,
+        advantages,
+        mask,
+        clip_eps_low=clip_eps_low,
+        clip_eps_high=clip_eps_high,
+        loss_agg_mode=loss_agg_mode,
+        max_len=max_len,
     )
     extra = torch.zeros_like(logprobs)
     metrics = {"pg_loss": pg_loss.item(), **metrics}

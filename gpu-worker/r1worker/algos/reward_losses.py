@@ -29,8 +29,9 @@ def bradley_terry_loss(
             r_chosen - r_rejected), chosen_mean, rejected_mean.
     """
     if r_chosen.shape != r_rejected.shape or r_chosen.dim() != 1:
-        raise ValueError(f"r_chosen {tuple(r_chosen.shape)} and r_rejected {tuple(r_rejected.shape)} "
-                         "must both be [B]")
+        raise ValueError(
+            f"r_chosen {tuple(r_chosen.shape)} and r_rejected {tuple(r_rejected.shape)} must both be [B]"
+        )
     diff = r_chosen - r_rejected
     loss = -F.logsigmoid(diff - margin).mean()
     with torch.no_grad():
@@ -68,12 +69,15 @@ def process_reward_loss(
     """
     labels = labels.long()
     if labels.dim() != 1 or step_logits.shape[0] != labels.shape[0]:
-        raise ValueError(f"labels must be [S] matching step_logits {tuple(step_logits.shape)}, "
-                         f"got {tuple(labels.shape)}")
+        raise ValueError(
+            f"labels must be [S] matching step_logits {tuple(step_logits.shape)}, got {tuple(labels.shape)}"
+        )
     known = labels != ignore_index
     bad = known & ~torch.isin(labels, torch.tensor(STEP_LABELS, device=labels.device))
     if bad.any():
-        raise ValueError(f"step labels must be -1, 0, +1 or {ignore_index}, got {labels[bad].unique().tolist()}")
+        raise ValueError(
+            f"step labels must be -1, 0, +1 or {ignore_index}, got {labels[bad].unique().tolist()}"
+        )
 
     if step_logits.dim() == 2 and step_logits.shape[1] == 3:
         used = known

@@ -17,8 +17,15 @@ from r1worker.io.schemas import load_document
 from r1worker.io.validation import apply_defaults, problems
 
 __all__ = [
-    "MetricsLog", "SUCCESS", "SUMMARY", "commit_stage", "is_complete", "now_iso", "read_success",
-    "stage_hash", "write_summary",
+    "MetricsLog",
+    "SUCCESS",
+    "SUMMARY",
+    "commit_stage",
+    "is_complete",
+    "now_iso",
+    "read_success",
+    "stage_hash",
+    "write_summary",
 ]
 
 SUCCESS = "_SUCCESS"

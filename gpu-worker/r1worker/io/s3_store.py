@@ -154,9 +154,11 @@ class RangeReader(io.RawIOBase):
         if end <= self._pos:
             return 0
         with _guard(self._uri, "read"):
-            body = client().get_object(
-                Bucket=self._bucket, Key=self._key, Range=f"bytes={self._pos}-{end - 1}"
-            )["Body"].read()
+            body = (
+                client()
+                .get_object(Bucket=self._bucket, Key=self._key, Range=f"bytes={self._pos}-{end - 1}")["Body"]
+                .read()
+            )
         view[: len(body)] = body
         self._pos += len(body)
         return len(body)

@@ -34,8 +34,12 @@ def _int(rng: random.Random, type_name: str, schema: dict[str, Any]) -> int:
 
 def _float(rng: random.Random, schema: dict[str, Any]) -> float:
     """A multiple of 1/8 within the schema's bounds: exact in float32, so round trips compare equal."""
-    lo = schema.get("minimum", schema.get("exclusiveMinimum", -5.0) + (0.125 if "exclusiveMinimum" in schema else 0))
-    hi = schema.get("maximum", schema.get("exclusiveMaximum", 5.0) - (0.125 if "exclusiveMaximum" in schema else 0))
+    lo = schema.get(
+        "minimum", schema.get("exclusiveMinimum", -5.0) + (0.125 if "exclusiveMinimum" in schema else 0)
+    )
+    hi = schema.get(
+        "maximum", schema.get("exclusiveMaximum", 5.0) - (0.125 if "exclusiveMaximum" in schema else 0)
+    )
     lo, hi = max(lo, -5.0), min(hi, max(lo, -5.0) + 10.0)
     return rng.randint(int(lo * 8 + 0.999), int(hi * 8)) / 8
 

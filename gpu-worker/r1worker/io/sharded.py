@@ -29,8 +29,13 @@ class ShardedWriter:
         w.uris  # the shard URIs, in order
     """
 
-    def __init__(self, prefix: str, table_name: str, max_rows: int | None = 100_000,
-                 max_bytes: int | None = 256 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        prefix: str,
+        table_name: str,
+        max_rows: int | None = 100_000,
+        max_bytes: int | None = 256 * 1024 * 1024,
+    ) -> None:
         if not max_rows and not max_bytes:
             raise ValueError("ShardedWriter needs max_rows or max_bytes")
         if (max_rows is not None and max_rows < 1) or (max_bytes is not None and max_bytes < 1):

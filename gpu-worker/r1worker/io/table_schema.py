@@ -116,13 +116,19 @@ def check_schema(actual: pa.Schema, table_name: str, uri: str) -> None:
         if field is None:
             raise SchemaMismatchError(
                 f'table "{table_name}": column "{col.name}" is missing (expected {col.type})',
-                uri=uri, column=col.name, expected=col.type, found="missing",
+                uri=uri,
+                column=col.name,
+                expected=col.type,
+                found="missing",
             )
         got = type_name(field.type)
         if got != col.type:
             raise SchemaMismatchError(
                 f'table "{table_name}": column "{col.name}" has type {got}, expected {col.type}',
-                uri=uri, column=col.name, expected=col.type, found=got,
+                uri=uri,
+                column=col.name,
+                expected=col.type,
+                found=got,
             )
     names = {c.name for c in declared}
     extra = [f.name for f in actual if f.name not in names]
@@ -130,7 +136,10 @@ def check_schema(actual: pa.Schema, table_name: str, uri: str) -> None:
         raise SchemaMismatchError(
             f'table "{table_name}": unexpected column "{extra[0]}" ({type_name(actual.field(extra[0]).type)});'
             f" declared columns: {', '.join(sorted(names))}",
-            uri=uri, column=extra[0], expected="absent", found=type_name(actual.field(extra[0]).type),
+            uri=uri,
+            column=extra[0],
+            expected="absent",
+            found=type_name(actual.field(extra[0]).type),
         )
 
 
@@ -146,7 +155,11 @@ def check_nulls(data: pa.RecordBatch | pa.Table, table_name: str, uri: str, row_
             raise SchemaMismatchError(
                 f'table "{table_name}": row {row_offset + first}: column "{col.name}" is null,'
                 f" expected a {col.type} value (the column is not nullable)",
-                uri=uri, column=col.name, expected=col.type, found="null", row=row_offset + first,
+                uri=uri,
+                column=col.name,
+                expected=col.type,
+                found="null",
+                row=row_offset + first,
             )
 
 
@@ -155,17 +168,27 @@ def check_column_names(actual: pa.Schema, table_name: str, uri: str) -> None:
     declared = {c.name: c.type for c in columns(table_name)}
     for name, type_ in declared.items():
         if name not in actual.names:
-            raise SchemaMismatchError(f'table "{table_name}": column "{name}" is missing (expected {type_})',
-                                      uri=uri, column=name, expected=type_, found="missing")
+            raise SchemaMismatchError(
+                f'table "{table_name}": column "{name}" is missing (expected {type_})',
+                uri=uri,
+                column=name,
+                expected=type_,
+                found="missing",
+            )
     for field in actual:
         if field.name not in declared:
             raise SchemaMismatchError(
                 f'table "{table_name}": unexpected column "{field.name}" ({type_name(field.type)})',
-                uri=uri, column=field.name, expected="absent", found=type_name(field.type))
+                uri=uri,
+                column=field.name,
+                expected="absent",
+                found=type_name(field.type),
+            )
 
 
-def conform(data: pa.RecordBatch | pa.Table, table_name: str, uri: str, strict: bool = True
-            ) -> pa.RecordBatch | pa.Table:
+def conform(
+    data: pa.RecordBatch | pa.Table, table_name: str, uri: str, strict: bool = True
+) -> pa.RecordBatch | pa.Table:
     """Check `data` against the table, then cast it to the exact declared schema (column order,
     int32 dictionary indices, utf8 not large_utf8), so every reader sees the same types.
 
@@ -183,11 +206,15 @@ def conform(data: pa.RecordBatch | pa.Table, table_name: str, uri: str, strict: 
         try:
             data = data.cast(schema)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
-            raise SchemaMismatchError(f'table "{table_name}": cannot cast to the declared schema: {e}', uri=uri) from e
+            raise SchemaMismatchError(
+                f'table "{table_name}": cannot cast to the declared schema: {e}', uri=uri
+            ) from e
     return data.replace_schema_metadata(schema.metadata)
 
 
-def validate_rows(rows: Iterable[Mapping[str, Any]], table_name: str, uri: str = "", row_offset: int = 0) -> int:
+def validate_rows(
+    rows: Iterable[Mapping[str, Any]], table_name: str, uri: str = "", row_offset: int = 0
+) -> int:
     """Validate rows (dicts) with jsonschema against the row schema; returns how many rows.
 
     Meant for small tables, samples and contract tests: it costs a Python dict per row.
@@ -203,7 +230,8 @@ def validate_rows(rows: Iterable[Mapping[str, Any]], table_name: str, uri: str =
             path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
             raise SchemaMismatchError(
                 f'table "{table_name}": row {row_offset + i}{path}: {error.message}',
-                uri=uri, column=str(error.absolute_path[0]) if error.absolute_path else None,
+                uri=uri,
+                column=str(error.absolute_path[0]) if error.absolute_path else None,
                 row=row_offset + i,
             )
         count += 1

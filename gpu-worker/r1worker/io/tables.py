@@ -29,16 +29,34 @@ from r1worker.io.table_schema import (
 from r1worker.io.uri import parse
 
 __all__ = [
-    "ARROW_TYPES", "Column", "ShardedWriter", "arrow_schema", "arrow_type", "check_nulls",
-    "check_schema", "columns", "iter_batches", "read_shards", "read_table", "row_schema",
-    "shard_name", "shard_uris", "table_names", "to_table", "type_name", "validate_rows", "write_table",
+    "ARROW_TYPES",
+    "Column",
+    "ShardedWriter",
+    "arrow_schema",
+    "arrow_type",
+    "check_nulls",
+    "check_schema",
+    "columns",
+    "iter_batches",
+    "read_shards",
+    "read_table",
+    "row_schema",
+    "shard_name",
+    "shard_uris",
+    "table_names",
+    "to_table",
+    "type_name",
+    "validate_rows",
+    "write_table",
 ]
 
 SHARD_PATTERN = re.compile(r"part-\d+\.arrow")
 TARGET_BATCH_BYTES = 64 * 1024 * 1024  # record batches of about this size: streaming readers hold one
 
 
-def to_table(data: Sequence[Mapping[str, Any]] | pa.Table | pa.RecordBatch, table_name: str, uri: str = "") -> pa.Table:
+def to_table(
+    data: Sequence[Mapping[str, Any]] | pa.Table | pa.RecordBatch, table_name: str, uri: str = ""
+) -> pa.Table:
     """Rows (dicts) or an Arrow table as a pa.Table of exactly the declared schema.
 
     Dict rows must carry every column (None for a null); pyarrow inputs are cast (strings →
@@ -56,8 +74,9 @@ def to_table(data: Sequence[Mapping[str, Any]] | pa.Table | pa.RecordBatch, tabl
         if keys != names:
             missing, extra = sorted(names - keys), sorted(keys - names)
             what = f'missing column "{missing[0]}"' if missing else f'unexpected column "{extra[0]}"'
-            raise SchemaMismatchError(f'table "{table_name}": row {i}: {what}', uri=uri,
-                                      column=(missing or extra)[0], row=i)
+            raise SchemaMismatchError(
+                f'table "{table_name}": row {i}: {what}', uri=uri, column=(missing or extra)[0], row=i
+            )
     arrays = []
     for field in schema:
         try:
@@ -65,15 +84,19 @@ def to_table(data: Sequence[Mapping[str, Any]] | pa.Table | pa.RecordBatch, tabl
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as e:
             raise SchemaMismatchError(
                 f'table "{table_name}": column "{field.name}": values do not fit '
-                f"{type_name(field.type)}: {e}", uri=uri, column=field.name, expected=type_name(field.type),
+                f"{type_name(field.type)}: {e}",
+                uri=uri,
+                column=field.name,
+                expected=type_name(field.type),
             ) from e
     table = pa.Table.from_arrays(arrays, schema=schema)
     check_nulls(table, table_name, uri)
     return table
 
 
-def write_table(uri: str, table_name: str, data: Sequence[Mapping[str, Any]] | pa.Table,
-                batch_rows: int | None = None) -> int:
+def write_table(
+    uri: str, table_name: str, data: Sequence[Mapping[str, Any]] | pa.Table, batch_rows: int | None = None
+) -> int:
     """Write one Arrow IPC file of the declared schema; returns the row count.
 
     `batch_rows` sets the record-batch size (default: batches of about 64 MiB) so readers can
@@ -108,8 +131,9 @@ def iter_batches(uri: str, table_name: str) -> Iterator[pa.RecordBatch]:
         try:
             reader = pa.ipc.open_file(source)
         except (pa.ArrowInvalid, OSError) as e:
-            raise SchemaMismatchError(f"not an Arrow IPC file (the file format, not the stream format): {e}",
-                                      uri=uri) from e
+            raise SchemaMismatchError(
+                f"not an Arrow IPC file (the file format, not the stream format): {e}", uri=uri
+            ) from e
         check_schema(reader.schema, table_name, uri)
         offset = 0
         for i in range(reader.num_record_batches):
@@ -128,8 +152,11 @@ def read_table(uri: str, table_name: str) -> pa.Table:
 def shard_uris(prefix: str) -> list[str]:
     """The `part-NNNNN.arrow` objects directly under the folder `prefix`, in shard order."""
     folder = prefix if prefix.endswith("/") else prefix + "/"
-    return [u for u in store.list_uris(folder)
-            if "/" not in u[len(folder):] and SHARD_PATTERN.fullmatch(u[len(folder):])]
+    return [
+        u
+        for u in store.list_uris(folder)
+        if "/" not in u[len(folder) :] and SHARD_PATTERN.fullmatch(u[len(folder) :])
+    ]
 
 
 def read_shards(prefix_or_uris: str | Sequence[str], table_name: str) -> pa.Table:

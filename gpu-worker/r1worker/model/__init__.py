@@ -7,6 +7,12 @@ from .tokenizer import build_tokenizer
 from .value_head import RewardModel, RewardOutput
 
 __all__ = [
-    "RewardModel", "RewardOutput", "arithmetic_corpus", "build_tiny_model", "build_tokenizer",
-    "load_causal_lm", "load_tokenizer", "resolve_model_ref",
+    "RewardModel",
+    "RewardOutput",
+    "arithmetic_corpus",
+    "build_tiny_model",
+    "build_tokenizer",
+    "load_causal_lm",
+    "load_tokenizer",
+    "resolve_model_ref",
 ]

@@ -15,9 +15,32 @@ SYSTEM_PROMPT = (
 )
 _OPS = ("+", "-", "*", "/")
 _WORDS = (
-    "Compute", "Calculate", "Evaluate", "What is", "Solve", "step", "Step", "answer", "Answer",
-    "The answer is", "Final answer", "First", "Then", "So", "result", "equals", "check", "wait",
-    "User", "Assistant", "number", "sum", "difference", "product", "quotient", "boxed",
+    "Compute",
+    "Calculate",
+    "Evaluate",
+    "What is",
+    "Solve",
+    "step",
+    "Step",
+    "answer",
+    "Answer",
+    "The answer is",
+    "Final answer",
+    "First",
+    "Then",
+    "So",
+    "result",
+    "equals",
+    "check",
+    "wait",
+    "User",
+    "Assistant",
+    "number",
+    "sum",
+    "difference",
+    "product",
+    "quotient",
+    "boxed",
 )
 
 

@@ -28,7 +28,13 @@ from .tiny import build_tiny_model
 from .tokenizer import build_tokenizer
 
 BUILTIN_PREFIX = "builtin:"
-BUILTIN_MODELS = ("tiny",)
+# Built locally from a config, never downloaded: `tiny` for tests, `small` for the CPU demo
+# (about 0.8M parameters, still minutes on a laptop CPU).
+BUILTIN_CONFIGS = {
+    "tiny": {"n_layer": 2, "hidden": 64, "heads": 4},
+    "small": {"n_layer": 4, "hidden": 128, "heads": 4},
+}
+BUILTIN_MODELS = tuple(BUILTIN_CONFIGS)
 _COMPLETE = ".r1flow-complete"  # written last into a cache directory that is whole
 
 
@@ -52,10 +58,10 @@ def _fill_atomically(dest: Path, fill) -> Path:
 
 
 def _build_builtin(name: str, out_dir: Path) -> None:
-    if name != "tiny":
+    if name not in BUILTIN_CONFIGS:
         raise ValueError(f"unknown builtin model {name!r}; valid names: {', '.join(BUILTIN_MODELS)}")
     tokenizer = build_tokenizer(arithmetic_corpus(n=2000, seed=0), vocab_size=512)
-    build_tiny_model(tokenizer, out_dir, n_layer=2, hidden=64, heads=4, max_pos=512, seed=0)
+    build_tiny_model(tokenizer, out_dir, max_pos=512, seed=0, **BUILTIN_CONFIGS[name])
 
 
 def download_s3_prefix(uri: str, out_dir: Path, client=None) -> int:
@@ -76,7 +82,7 @@ def download_s3_prefix(uri: str, out_dir: Path, client=None) -> int:
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
             key = obj["Key"]
-            rel = key[len(prefix):]
+            rel = key[len(prefix) :]
             if not rel or key.endswith("/"):
                 continue
             target = (out_dir / rel).resolve()
@@ -94,7 +100,7 @@ def resolve_model_ref(ref: str, cache_dir: str | os.PathLike) -> str:
     """A directory (or, for hub ids, the id itself) that `from_pretrained` can read for `ref`."""
     cache = Path(cache_dir)
     if ref.startswith(BUILTIN_PREFIX):
-        name = ref[len(BUILTIN_PREFIX):]
+        name = ref[len(BUILTIN_PREFIX) :]
         if name not in BUILTIN_MODELS:
             raise ValueError(f"unknown builtin model {name!r}; valid names: {', '.join(BUILTIN_MODELS)}")
         return str(_fill_atomically(cache / f"builtin-{name}", lambda d: _build_builtin(name, d)))

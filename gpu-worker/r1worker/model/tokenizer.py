@@ -84,6 +84,9 @@ def save_tokenizer(tokenizer: PreTrainedTokenizerFast, out_dir: str | os.PathLik
     tokenizer.save_pretrained(out)
     stm = out / "special_tokens_map.json"
     if not stm.exists():
-        specials = {"bos_token": tokenizer.bos_token, "eos_token": tokenizer.eos_token,
-                    "pad_token": tokenizer.pad_token}
+        specials = {
+            "bos_token": tokenizer.bos_token,
+            "eos_token": tokenizer.eos_token,
+            "pad_token": tokenizer.pad_token,
+        }
         stm.write_text(json.dumps(specials, indent=2) + "\n")

@@ -74,7 +74,9 @@ class RewardModel(nn.Module):
         """input_ids, attention_mask: [B, T] -> RewardOutput (see its fields)."""
         if attention_mask is None:
             attention_mask = torch.ones_like(input_ids)
-        hidden = self.backbone.base_model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        hidden = self.backbone.base_model(
+            input_ids=input_ids, attention_mask=attention_mask
+        ).last_hidden_state
         hidden = hidden.float()
         token_scores = self.score(hidden).squeeze(-1)
         step_logits = self.step(hidden)
@@ -89,8 +91,11 @@ class RewardModel(nn.Module):
         self.backbone.save_pretrained(out_dir, safe_serialization=True)
         heads = {f"score.{k}": v for k, v in self.score.state_dict().items()}
         heads |= {f"step.{k}": v for k, v in self.step.state_dict().items()}
-        save_file({k: v.detach().cpu().contiguous() for k, v in heads.items()}, str(Path(out_dir) / HEAD_FILE),
-                  metadata={"step_classes": str(self.step_classes)})
+        save_file(
+            {k: v.detach().cpu().contiguous() for k, v in heads.items()},
+            str(Path(out_dir) / HEAD_FILE),
+            metadata={"step_classes": str(self.step_classes)},
+        )
 
     @classmethod
     def from_pretrained(
@@ -100,7 +105,7 @@ class RewardModel(nn.Module):
         device: str | torch.device = "cpu",
         step_classes: int = 3,
         seed: int = 0,
-    ) -> "RewardModel":
+    ) -> RewardModel:
         """Load a saved reward model; a plain causal LM directory (e.g. the SFT checkpoint) gets
         freshly initialised heads with `step_classes` and `seed` instead."""
         backbone = AutoModelForCausalLM.from_pretrained(path, dtype=dtype).to(device)

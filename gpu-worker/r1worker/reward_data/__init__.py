@@ -6,5 +6,11 @@ from .math_shepherd import label_steps
 from .prm800k import read_prm800k
 from .rules import arithmetic_label, gsm8k_annotation_label, rule_step_label, split_steps
 
-__all__ = ["arithmetic_label", "gsm8k_annotation_label", "label_steps", "read_prm800k", "rule_step_label",
-           "split_steps"]
+__all__ = [
+    "arithmetic_label",
+    "gsm8k_annotation_label",
+    "label_steps",
+    "read_prm800k",
+    "rule_step_label",
+    "split_steps",
+]

@@ -45,7 +45,9 @@ def _ids(tokenizer, text: str) -> list[int]:
     return tokenizer(text, add_special_tokens=False)["input_ids"]
 
 
-def encode_pair(tokenizer, prompt: str, chosen: str, rejected: str, margin: float, max_len: int) -> PairIds | None:
+def encode_pair(
+    tokenizer, prompt: str, chosen: str, rejected: str, margin: float, max_len: int
+) -> PairIds | None:
     """Both sequences, cut to `max_len` (the score is then read at the cut); None if the prompt fills it."""
     p = _ids(tokenizer, chat_prompt(tokenizer, prompt))
     if len(p) >= max_len:
@@ -56,7 +58,9 @@ def encode_pair(tokenizer, prompt: str, chosen: str, rejected: str, margin: floa
     return PairIds(tuple(c), tuple(r), float(margin))
 
 
-def encode_steps(tokenizer, prompt: str, steps: Sequence[str], labels: Sequence[int], max_len: int) -> StepIds | None:
+def encode_steps(
+    tokenizer, prompt: str, steps: Sequence[str], labels: Sequence[int], max_len: int
+) -> StepIds | None:
     """Prompt then the steps one a line; the steps that fit in `max_len` are kept. None if none fits."""
     ids = _ids(tokenizer, chat_prompt(tokenizer, prompt))
     ends, kept = [], []
@@ -79,8 +83,16 @@ def rule_step_records(pairs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             steps = split_steps(pair[side])
             labels = [rule_step_label(s) for s in steps]
             if any(labels):
-                rows.append({"id": f"{pair['id']}-{side}", "problem_id": pair["problem_id"],
-                             "prompt": pair["prompt"], "steps": steps, "labels": labels, "origin": "rule"})
+                rows.append(
+                    {
+                        "id": f"{pair['id']}-{side}",
+                        "problem_id": pair["problem_id"],
+                        "prompt": pair["prompt"],
+                        "steps": steps,
+                        "labels": labels,
+                        "origin": "rule",
+                    }
+                )
     return rows
 
 

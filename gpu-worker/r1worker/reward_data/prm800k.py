@@ -44,8 +44,14 @@ def prm800k_rows(lines: Iterable[str], origin: str = "human") -> Iterator[dict[s
             if not more:
                 break
         pid = hashlib.sha256(problem.encode()).hexdigest()[:16]
-        yield {"id": f"prm800k-{number}", "problem_id": pid, "prompt": problem, "steps": steps,
-               "labels": labels, "origin": origin}
+        yield {
+            "id": f"prm800k-{number}",
+            "problem_id": pid,
+            "prompt": problem,
+            "steps": steps,
+            "labels": labels,
+            "origin": origin,
+        }
 
 
 def read_prm800k(uri: str) -> list[dict[str, Any]]:

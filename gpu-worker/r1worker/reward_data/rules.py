@@ -16,8 +16,16 @@ from fractions import Fraction
 _NUM = r"-?\d+(?:,\d{3})*(?:\.\d+)?"
 _ARITH = re.compile(rf"(?<![\d.])({_NUM})\s*([-+*/×÷·x])\s*({_NUM})\s*=\s*({_NUM})(?![\d.])")
 _ANNOTATION = re.compile(r"<<([^<>=]+)=([^<>]+)>>")
-_OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "×": operator.mul, "·": operator.mul,
-        "x": operator.mul, "/": operator.truediv, "÷": operator.truediv}
+_OPS = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "×": operator.mul,
+    "·": operator.mul,
+    "x": operator.mul,
+    "/": operator.truediv,
+    "÷": operator.truediv,
+}
 _AST_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
 
 

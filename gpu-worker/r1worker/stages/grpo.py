@@ -68,12 +68,31 @@ class GrpoConfig:
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> GrpoConfig:
         s = spec["settings"]
-        return cls(spec["policy"], spec["reference"], tuple(spec["scored"]), spec["output"],
-                   spec["maxSeqLen"], spec["seed"], spec["iteration"], s["iterations"], s["learningRate"],
-                   s["warmupRatio"], s["minLrRatio"], s["weightDecay"], s["gradClip"], s["tokenBudget"],
-                   s["clipEps"], s.get("clipEpsHigh") or s["clipEps"], s["klCoef"], s["entropyCoef"],
-                   s["innerEpochs"], s["advantage"], s["lossAgg"], s["gradAccumulation"],
-                   spec["compute"]["checkpointEvery"])
+        return cls(
+            spec["policy"],
+            spec["reference"],
+            tuple(spec["scored"]),
+            spec["output"],
+            spec["maxSeqLen"],
+            spec["seed"],
+            spec["iteration"],
+            s["iterations"],
+            s["learningRate"],
+            s["warmupRatio"],
+            s["minLrRatio"],
+            s["weightDecay"],
+            s["gradClip"],
+            s["tokenBudget"],
+            s["clipEps"],
+            s.get("clipEpsHigh") or s["clipEps"],
+            s["klCoef"],
+            s["entropyCoef"],
+            s["innerEpochs"],
+            s["advantage"],
+            s["lossAgg"],
+            s["gradAccumulation"],
+            spec["compute"]["checkpointEvery"],
+        )
 
 
 @dataclass(frozen=True)
@@ -90,8 +109,15 @@ class Rollouts:
 
 
 def load_rollouts(cfg: GrpoConfig) -> Rollouts:
-    cols = ["prompt_token_ids", "completion_token_ids", "logprobs", "advantage", "token_advantages",
-            "reward_total", "correct"]
+    cols = [
+        "prompt_token_ids",
+        "completion_token_ids",
+        "logprobs",
+        "advantage",
+        "token_advantages",
+        "reward_total",
+        "correct",
+    ]
     rows = read_shards(list(cfg.scored), "scored_rollouts").select(cols).to_pylist()
     keep = [r for r in rows if r["completion_token_ids"]]
     advantages, fallback = [], 0
@@ -102,9 +128,15 @@ def load_rollouts(cfg: GrpoConfig) -> Rollouts:
         else:
             fallback += cfg.advantage == "process"
             advantages.append([r["advantage"]] * n)
-    return Rollouts([r["prompt_token_ids"] for r in keep], [r["completion_token_ids"] for r in keep],
-                    advantages, [r["logprobs"] for r in keep], [r["reward_total"] for r in rows],
-                    [r["correct"] for r in rows], fallback)
+    return Rollouts(
+        [r["prompt_token_ids"] for r in keep],
+        [r["completion_token_ids"] for r in keep],
+        advantages,
+        [r["logprobs"] for r in keep],
+        [r["reward_total"] for r in rows],
+        [r["correct"] for r in rows],
+        fallback,
+    )
 
 
 def forward(model, batch: SequenceBatch, precision: Precision, entropy_grad: bool):
@@ -160,8 +192,9 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     slots = [(rows, 1.0) for rows in mine] + [(mine[0] if mine else plan[0], 0.0)] * (passes - len(mine))
     batches = []
     for rows, _ in slots:
-        b = pack_sequences([data.prompts[i] for i in rows], [data.completions[i] for i in rows], pad_id,
-                           cfg.max_seq_len)
+        b = pack_sequences(
+            [data.prompts[i] for i in rows], [data.completions[i] for i in rows], pad_id, cfg.max_seq_len
+        )
         batches.append((b.to(device), b.scatter([data.advantages[i] for i in rows]).to(device), rows))
     cut = sum(len(p) + len(c) > cfg.max_seq_len for p, c in pairs)
     # The loss is an average over tokens (token-mean) or sequences (the other modes): each
@@ -169,8 +202,9 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     per_token = cfg.loss_agg == "token-mean"
     units = [float(b.completion_mask.sum()) if per_token else float(len(rows)) for b, _, rows in batches]
     units = [u * w for u, (_, w) in zip(units, slots, strict=True)]
-    tokens_here = sum(float(b.completion_mask.sum()) * w
-                      for (b, _, _), (_, w) in zip(batches, slots, strict=True))
+    tokens_here = sum(
+        float(b.completion_mask.sum()) * w for (b, _, _), (_, w) in zip(batches, slots, strict=True)
+    )
     total_units, total_tokens = distributed.all_reduce([sum(units), tokens_here], env)
     seqs = [b for b, _, _ in batches]
 
@@ -192,9 +226,16 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     start = checkpoint.load_checkpoint(resume, model, optimizer, env)["step"] if resume else 0
     total_steps = cfg.iterations * cfg.inner_epochs
     warmup = schedule.warmup_steps_for(total_steps, cfg.warmup_ratio)
-    log.info("grpo plan", extra={"rows": len(data.completions), "micro_batches": len(plan),
-                                 "resume_step": start, "epochs": cfg.inner_epochs,
-                                 "world_size": env.world_size})
+    log.info(
+        "grpo plan",
+        extra={
+            "rows": len(data.completions),
+            "micro_batches": len(plan),
+            "resume_step": start,
+            "epochs": cfg.inner_epochs,
+            "world_size": env.world_size,
+        },
+    )
 
     history: list[dict[str, float]] = []
     gap_sum = 0.0
@@ -215,10 +256,18 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
                         sampler = batch.scatter([data.sampler_logprobs[i] for i in rows])
                         gap_sum += float(((sampler - old_lps[k]) * batch.completion_mask).sum())
                 loss, m = grpo_objective(
-                    logprobs, old_lps[k], adv, batch.completion_mask, entropy=entropy,
-                    ref_logprobs=ref_lps[k] if ref_lps else None, beta=cfg.kl_coef,
-                    entropy_coef=cfg.entropy_coef, clip_eps_low=cfg.clip_eps, clip_eps_high=cfg.clip_eps_high,
-                    loss_agg_mode=cfg.loss_agg, max_len=cfg.max_seq_len,
+                    logprobs,
+                    old_lps[k],
+                    adv,
+                    batch.completion_mask,
+                    entropy=entropy,
+                    ref_logprobs=ref_lps[k] if ref_lps else None,
+                    beta=cfg.kl_coef,
+                    entropy_coef=cfg.entropy_coef,
+                    clip_eps_low=cfg.clip_eps,
+                    clip_eps_high=cfg.clip_eps_high,
+                    loss_agg_mode=cfg.loss_agg,
+                    max_len=cfg.max_seq_len,
                 )
                 share = units[k] / max(total_units, 1e-9)
                 (loss * share * env.world_size).backward()
@@ -235,8 +284,12 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             names = sorted(sums)
             reduced = dict(zip(names, distributed.all_reduce([sums[n] for n in names], env), strict=True))
             seconds = time.perf_counter() - t0
-            step_metrics = {**reduced, "grad_norm": grad_norm, "lr": lr,
-                            "tokens_per_s": total_tokens / seconds}
+            step_metrics = {
+                **reduced,
+                "grad_norm": grad_norm,
+                "lr": lr,
+                "tokens_per_s": total_tokens / seconds,
+            }
             history.append(step_metrics)
             if env.is_main:
                 mlog.log(step=epoch + 1, iteration=cfg.iteration, **step_metrics)
@@ -244,8 +297,9 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             done = epoch + 1 == cfg.inner_epochs
             if stopping or (not done and (epoch + 1) % cfg.checkpoint_every == 0):
                 save = lambda sd, d: model.save_pretrained(d, state_dict=sd, safe_serialization=True)  # noqa: E731
-                checkpoint.save_checkpoint(cfg.output, epoch + 1, model, optimizer, env,
-                                           {"iteration": cfg.iteration}, save)
+                checkpoint.save_checkpoint(
+                    cfg.output, epoch + 1, model, optimizer, env, {"iteration": cfg.iteration}, save
+                )
             if stopping and not done:
                 raise checkpoint.Preempted(epoch + 1)
 
@@ -255,11 +309,18 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     first = history[0] if history else {}
     last = history[-1] if history else {}
     metrics = {k: v for k, v in last.items() if k != "lr"}
-    metrics |= {"kl_first": first.get("kl", 0.0), "loss_first": first.get("loss", 0.0), "steps": len(history),
-                "reward_mean": statistics.fmean(data.rewards),
-                "reward_std": statistics.pstdev(data.rewards) if len(data.rewards) > 1 else 0.0,
-                "accuracy": sum(data.correct) / len(data.correct), "rows": len(data.completions),
-                "tokens": total_tokens, "sampler_logprob_gap": gap, "world_size": env.world_size}
+    metrics |= {
+        "kl_first": first.get("kl", 0.0),
+        "loss_first": first.get("loss", 0.0),
+        "steps": len(history),
+        "reward_mean": statistics.fmean(data.rewards),
+        "reward_std": statistics.pstdev(data.rewards) if len(data.rewards) > 1 else 0.0,
+        "accuracy": sum(data.correct) / len(data.correct),
+        "rows": len(data.completions),
+        "tokens": total_tokens,
+        "sampler_logprob_gap": gap,
+        "world_size": env.world_size,
+    }
     warnings = []
     if cut:
         warnings.append(f"{cut} rollouts cut to maxSeqLen ({cfg.max_seq_len}) tokens")

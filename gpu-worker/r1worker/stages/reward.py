@@ -60,14 +60,33 @@ class RewardConfig:
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> RewardConfig:
         s = spec["settings"]
-        return cls(spec["model"], tuple(spec["pairs"]), tuple(spec["stepLabels"]), spec["output"],
-                   spec["maxSeqLen"], spec["seed"], s["learningRate"], s["warmupRatio"], s["minLrRatio"],
-                   s["weightDecay"], s["gradClip"], s["tokenBudget"], s["gradAccumulation"], s["epochs"],
-                   s["margin"], s["heldOut"], s["process"], s["stepLabels"], s.get("humanLabels"),
-                   spec["compute"]["checkpointEvery"])
+        return cls(
+            spec["model"],
+            tuple(spec["pairs"]),
+            tuple(spec["stepLabels"]),
+            spec["output"],
+            spec["maxSeqLen"],
+            spec["seed"],
+            s["learningRate"],
+            s["warmupRatio"],
+            s["minLrRatio"],
+            s["weightDecay"],
+            s["gradClip"],
+            s["tokenBudget"],
+            s["gradAccumulation"],
+            s["epochs"],
+            s["margin"],
+            s["heldOut"],
+            s["process"],
+            s["stepLabels"],
+            s.get("humanLabels"),
+            spec["compute"]["checkpointEvery"],
+        )
 
 
-def load_step_rows(cfg: RewardConfig, pairs: list[dict[str, Any]], warnings: list[str]) -> list[dict[str, Any]]:
+def load_step_rows(
+    cfg: RewardConfig, pairs: list[dict[str, Any]], warnings: list[str]
+) -> list[dict[str, Any]]:
     if not cfg.process:
         return []
     if cfg.step_labels:
@@ -76,8 +95,10 @@ def load_step_rows(cfg: RewardConfig, pairs: list[dict[str, Any]], warnings: lis
         return read_prm800k(cfg.human_labels)
     if cfg.label_mode == "rule":
         return enc.rule_step_records(pairs)
-    warnings.append(f"process head not trained: stepLabels={cfg.label_mode} needs step_labels shards"
-                    + (" or humanLabels" if cfg.label_mode == "human" else ""))
+    warnings.append(
+        f"process head not trained: stepLabels={cfg.label_mode} needs step_labels shards"
+        + (" or humanLabels" if cfg.label_mode == "human" else "")
+    )
     return []
 
 
@@ -86,7 +107,7 @@ def pair_forward(model, group: list[enc.PairIds], pad_id: int, device, precision
     ids, mask = enc.pad([p.chosen for p in group] + [p.rejected for p in group], pad_id)
     with autocast(precision):
         scores = model(ids.to(device), mask.to(device)).sequence_scores.float()
-    return scores[: len(group)], scores[len(group):]
+    return scores[: len(group)], scores[len(group) :]
 
 
 def step_forward(model, group: list[enc.StepIds], pad_id: int, device, precision):
@@ -105,7 +126,9 @@ def evaluate(model, pairs, records, cfg: RewardConfig, pad_id: int, precision) -
     model.eval()
     device = precision.device
     correct, seen, step_hits, steps = 0.0, 0, 0.0, 0
-    for group in batching.budget_batches([max(len(p.chosen), len(p.rejected)) for p in pairs], cfg.token_budget, 2):
+    for group in batching.budget_batches(
+        [max(len(p.chosen), len(p.rejected)) for p in pairs], cfg.token_budget, 2
+    ):
         rc, rr = pair_forward(model, [pairs[i] for i in group], pad_id, device, precision)
         correct += float((rc > rr).sum())
         seen += len(group)
@@ -114,7 +137,10 @@ def evaluate(model, pairs, records, cfg: RewardConfig, pad_id: int, precision) -
         step_hits += float((logits.argmax(-1) - 1 == labels).sum())
         steps += len(labels)
     model.train()
-    return {"pair_accuracy": correct / seen if seen else 0.0, "step_accuracy": step_hits / steps if steps else 0.0}
+    return {
+        "pair_accuracy": correct / seen if seen else 0.0,
+        "step_accuracy": step_hits / steps if steps else 0.0,
+    }
 
 
 def epoch_groups(sizes: list[int], cfg: RewardConfig, rows_per_item: int, epochs: int) -> list[list[int]]:
@@ -140,8 +166,14 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         raise ValueError("the reward stage got no preference pairs and no step labels")
     train_pairs, eval_pairs, train_steps, eval_steps = [], [], [], []
     for row in pair_rows:
-        p = enc.encode_pair(tokenizer, row["prompt"], row["chosen"], row["rejected"],
-                            row["margin"] + cfg.margin, cfg.max_seq_len)
+        p = enc.encode_pair(
+            tokenizer,
+            row["prompt"],
+            row["chosen"],
+            row["rejected"],
+            row["margin"] + cfg.margin,
+            cfg.max_seq_len,
+        )
         if p is not None:
             (eval_pairs if enc.held_out(row["id"], cfg.seed, cfg.held_out) else train_pairs).append(p)
     for row in step_rows:
@@ -215,14 +247,24 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             meter.add(int(tokens))
             tok_s = meter.tick()
             if env.is_main:
-                mlog.log(step=step + 1, loss=bt + proc, bt_loss=bt, train_pair_accuracy=acc, process_loss=proc,
-                         lr=lr, grad_norm=grad_norm, tokens=int(tokens), tokens_per_s=tok_s)
+                mlog.log(
+                    step=step + 1,
+                    loss=bt + proc,
+                    bt_loss=bt,
+                    train_pair_accuracy=acc,
+                    process_loss=proc,
+                    lr=lr,
+                    grad_norm=grad_norm,
+                    tokens=int(tokens),
+                    tokens_per_s=tok_s,
+                )
 
             stopping = distributed.any_rank(stop.requested, env)
             done = step + 1 == len(steps)
             if stopping or (not done and (step + 1) % cfg.checkpoint_every == 0):
-                checkpoint.save_checkpoint(cfg.output, step + 1, model, optimizer, env, {"before": before},
-                                           save_model)
+                checkpoint.save_checkpoint(
+                    cfg.output, step + 1, model, optimizer, env, {"before": before}, save_model
+                )
             if stopping and not done:
                 raise checkpoint.Preempted(step + 1)
 
@@ -239,10 +281,15 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         "rowsIn": len(pair_rows) + len(step_rows),
         "outputs": {"model": uri},
         "metrics": {
-            "held_out_pair_accuracy": after["pair_accuracy"], "held_out_pair_accuracy_before": before["pair_accuracy"],
-            "held_out_step_accuracy": after["step_accuracy"], "held_out_pairs": len(eval_pairs),
-            "train_pairs": len(train_pairs), "step_records": len(train_steps) + len(eval_steps),
-            "steps": len(steps), "tokens": meter.total_tokens, "tokens_per_s": meter.mean_tokens_per_s,
+            "held_out_pair_accuracy": after["pair_accuracy"],
+            "held_out_pair_accuracy_before": before["pair_accuracy"],
+            "held_out_step_accuracy": after["step_accuracy"],
+            "held_out_pairs": len(eval_pairs),
+            "train_pairs": len(train_pairs),
+            "step_records": len(train_steps) + len(eval_steps),
+            "steps": len(steps),
+            "tokens": meter.total_tokens,
+            "tokens_per_s": meter.mean_tokens_per_s,
         },
         "warnings": warnings,
     }

@@ -58,10 +58,25 @@ class SftConfig:
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> SftConfig:
         s = spec["settings"]
-        return cls(spec["model"], tuple(spec["examples"]), spec["output"], spec["maxSeqLen"], spec["seed"],
-                   s["learningRate"], s["warmupRatio"], s["minLrRatio"], s["weightDecay"], s["gradClip"],
-                   s["tokenBudget"], s["gradAccumulation"], s["epochs"], s["packing"], s["curriculumOrder"],
-                   s["maxSteps"], spec["compute"]["checkpointEvery"])
+        return cls(
+            spec["model"],
+            tuple(spec["examples"]),
+            spec["output"],
+            spec["maxSeqLen"],
+            spec["seed"],
+            s["learningRate"],
+            s["warmupRatio"],
+            s["minLrRatio"],
+            s["weightDecay"],
+            s["gradClip"],
+            s["tokenBudget"],
+            s["gradAccumulation"],
+            s["epochs"],
+            s["packing"],
+            s["curriculumOrder"],
+            s["maxSteps"],
+            spec["compute"]["checkpointEvery"],
+        )
 
 
 def load_examples(cfg: SftConfig, tokenizer) -> tuple[list[batching.Encoded], list[int], int]:
@@ -77,18 +92,29 @@ def load_examples(cfg: SftConfig, tokenizer) -> tuple[list[batching.Encoded], li
     return encoded, levels, table.num_rows - len(encoded)
 
 
-def build_plan(cfg: SftConfig, examples: list[batching.Encoded], levels: list[int]) -> list[batching.MicroBatch]:
+def build_plan(
+    cfg: SftConfig, examples: list[batching.Encoded], levels: list[int]
+) -> list[batching.MicroBatch]:
     """Every epoch's micro-batches, epoch after epoch (deterministic in cfg.seed)."""
     lengths = [len(e.input_ids) for e in examples]
     plan: list[batching.MicroBatch] = []
     for epoch in range(cfg.epochs):
-        plan += batching.plan_epoch(lengths, levels, seed=cfg.seed, epoch=epoch, curriculum=cfg.curriculum,
-                                    packing=cfg.packing, row_len=cfg.max_seq_len, token_budget=cfg.token_budget)
+        plan += batching.plan_epoch(
+            lengths,
+            levels,
+            seed=cfg.seed,
+            epoch=epoch,
+            curriculum=cfg.curriculum,
+            packing=cfg.packing,
+            row_len=cfg.max_seq_len,
+            token_budget=cfg.token_budget,
+        )
     return plan
 
 
-def train_step(model, batches: list[tuple[batching.Batch, float]], n_items: int, world_size: int,
-               precision: Precision) -> float:
+def train_step(
+    model, batches: list[tuple[batching.Batch, float]], n_items: int, world_size: int, precision: Precision
+) -> float:
     """Forward/backward over this rank's micro-batches of one optimizer step (no optimizer step).
 
     Each micro-batch's summed token loss is divided by `n_items`, the labelled tokens of the whole
@@ -114,8 +140,9 @@ def hf_saver(model, tokenizer):
     tied = getattr(model, "all_tied_weights_keys", None) or {}
 
     def save(state: dict[str, torch.Tensor], local_dir: str) -> None:
-        model.save_pretrained(local_dir, state_dict={k: v for k, v in state.items() if k not in tied},
-                              safe_serialization=True)
+        model.save_pretrained(
+            local_dir, state_dict={k: v for k, v in state.items() if k not in tied}, safe_serialization=True
+        )
         tokenizer.save_pretrained(local_dir)
 
     return save
@@ -140,7 +167,9 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     tokenizer = load_tokenizer(cfg.model, cache_dir())
     examples, levels, dropped = load_examples(cfg, tokenizer)
     if not examples:
-        raise ValueError(f"no usable sft_examples in {list(cfg.examples)} (all {dropped} prompts exceed the row length)")
+        raise ValueError(
+            f"no usable sft_examples in {list(cfg.examples)} (all {dropped} prompts exceed the row length)"
+        )
     plan = build_plan(cfg, examples, levels)
     per_step = cfg.grad_accumulation * env.world_size
     steps = batching.plan_steps(len(plan), per_step, cfg.max_steps)
@@ -155,8 +184,17 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     state = checkpoint.load_checkpoint(resume, model, optimizer, env) if resume else {}
     start = state.get("step", 0)
     totals = state.get("totals", {"tokens": 0, "seconds": 0.0, "loss_first": None, "losses": []})
-    log.info("sft plan", extra={"examples": len(examples), "dropped": dropped, "micro_batches": len(plan),
-                                "steps": len(steps), "resume_step": start, "world_size": env.world_size})
+    log.info(
+        "sft plan",
+        extra={
+            "examples": len(examples),
+            "dropped": dropped,
+            "micro_batches": len(plan),
+            "steps": len(steps),
+            "resume_step": start,
+            "world_size": env.world_size,
+        },
+    )
 
     save_model = hf_saver(model, tokenizer)
     meter = metrics.Throughput()
@@ -169,16 +207,23 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             slots = batching.rank_slots(steps[step], env.rank, env.world_size, cfg.grad_accumulation)
             pad = slots[0] if slots[0] is not None else steps[step][0]
             mbs = [(plan[s] if s is not None else plan[pad], 1.0 if s is not None else 0.0) for s in slots]
-            batches = [(batching.collate(mb, examples, tokenizer.pad_token_id, cfg.packing).to(device), w)
-                       for mb, w in mbs]
+            batches = [
+                (batching.collate(mb, examples, tokenizer.pad_token_id, cfg.packing).to(device), w)
+                for mb, w in mbs
+            ]
             n_items = sum(examples[i].n_labels for s in steps[step] for row in plan[s] for i in row)
             loss = train_step(model, batches, n_items, env.world_size, rt.precision)
             grad_norm = distributed.clip_grad_norm(model, cfg.grad_clip)
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
 
-            tokens = sum(len(examples[i].input_ids) for s, (_, w) in zip(slots, batches, strict=True) if w
-                         for row in plan[s] for i in row)
+            tokens = sum(
+                len(examples[i].input_ids)
+                for s, (_, w) in zip(slots, batches, strict=True)
+                if w
+                for row in plan[s]
+                for i in row
+            )
             loss, tokens = distributed.all_reduce([loss, float(tokens)], env)
             meter.add(int(tokens))
             tok_s = meter.tick()
@@ -186,17 +231,24 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             totals["loss_first"] = loss if totals["loss_first"] is None else totals["loss_first"]
             totals["losses"] = (totals["losses"] + [loss])[-10:]
             if env.is_main:
-                mlog.log(step=step + 1, loss=loss, lr=lr, grad_norm=grad_norm, tokens=int(tokens),
-                         tokens_per_s=tok_s, mfu=metrics.mfu(tok_s, n_params, metrics.peak_flops(device),
-                                                             env.world_size))
+                mlog.log(
+                    step=step + 1,
+                    loss=loss,
+                    lr=lr,
+                    grad_norm=grad_norm,
+                    tokens=int(tokens),
+                    tokens_per_s=tok_s,
+                    mfu=metrics.mfu(tok_s, n_params, metrics.peak_flops(device), env.world_size),
+                )
 
             stopping = distributed.any_rank(stop.requested, env)
             done = step + 1 == len(steps)
             if stopping or (not done and (step + 1) % cfg.checkpoint_every == 0):
                 totals["seconds"] += meter.total_seconds
                 meter = metrics.Throughput()
-                checkpoint.save_checkpoint(cfg.output, step + 1, model, optimizer, env,
-                                           {"totals": totals}, save_model)
+                checkpoint.save_checkpoint(
+                    cfg.output, step + 1, model, optimizer, env, {"totals": totals}, save_model
+                )
             if stopping and not done:
                 raise checkpoint.Preempted(step + 1)
 
@@ -208,9 +260,14 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         "rowsIn": len(examples) + dropped,
         "outputs": {"model": model_uri},
         "metrics": {
-            "loss_first": totals["loss_first"], "loss_last": sum(last) / len(last), "steps": len(steps),
-            "tokens": totals["tokens"], "tokens_per_s": totals["tokens"] / seconds if seconds else 0.0,
-            "examples": len(examples), "dropped": dropped, "world_size": env.world_size,
+            "loss_first": totals["loss_first"],
+            "loss_last": sum(last) / len(last),
+            "steps": len(steps),
+            "tokens": totals["tokens"],
+            "tokens_per_s": totals["tokens"] / seconds if seconds else 0.0,
+            "examples": len(examples),
+            "dropped": dropped,
+            "world_size": env.world_size,
         },
         "warnings": [f"{dropped} examples dropped: prompt longer than the row length"] if dropped else [],
     }

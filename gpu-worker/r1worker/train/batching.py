@@ -35,8 +35,9 @@ class Encoded:
 
 def chat_prompt(tokenizer, prompt: str) -> str:
     """The chat-template text before the assistant's answer (ends with the generation prompt)."""
-    return tokenizer.apply_chat_template([{"role": "user", "content": prompt}], add_generation_prompt=True,
-                                         tokenize=False)
+    return tokenizer.apply_chat_template(
+        [{"role": "user", "content": prompt}], add_generation_prompt=True, tokenize=False
+    )
 
 
 def encode_example(tokenizer, prompt: str, completion: str, max_len: int) -> Encoded | None:
@@ -51,7 +52,7 @@ def encode_example(tokenizer, prompt: str, completion: str, max_len: int) -> Enc
     if len(p_ids) >= max_len or not p_ids:
         return None
     ids = (p_ids + c_ids)[:max_len]
-    labels = [IGNORE_INDEX] * len(p_ids) + ids[len(p_ids):]
+    labels = [IGNORE_INDEX] * len(p_ids) + ids[len(p_ids) :]
     return Encoded(tuple(ids), tuple(labels))
 
 
@@ -101,7 +102,9 @@ def budget_batches(sizes: Sequence[int], token_budget: int, rows_per_item: int =
     longest = 0
     for pos, size in enumerate(sizes):
         if rows_per_item * size > token_budget:
-            raise ValueError(f"item {pos} needs {rows_per_item * size} tokens, over the budget {token_budget}")
+            raise ValueError(
+                f"item {pos} needs {rows_per_item * size} tokens, over the budget {token_budget}"
+            )
         grown = max(longest, size)
         if current and rows_per_item * (len(current) + 1) * grown > token_budget:
             groups.append(current)
@@ -113,8 +116,17 @@ def budget_batches(sizes: Sequence[int], token_budget: int, rows_per_item: int =
     return groups
 
 
-def plan_epoch(lengths: Sequence[int], levels: Sequence[int], *, seed: int, epoch: int, curriculum: bool,
-               packing: bool, row_len: int, token_budget: int) -> list[MicroBatch]:
+def plan_epoch(
+    lengths: Sequence[int],
+    levels: Sequence[int],
+    *,
+    seed: int,
+    epoch: int,
+    curriculum: bool,
+    packing: bool,
+    row_len: int,
+    token_budget: int,
+) -> list[MicroBatch]:
     """One epoch's micro-batches: order → rows (packed or not) → token-budget groups of rows."""
     order = curriculum_order(levels, seed, epoch, curriculum)
     rows = pack_rows(order, lengths, min(row_len, token_budget), packing)
@@ -150,8 +162,12 @@ class Batch:
 
     def model_inputs(self) -> dict[str, torch.Tensor | None]:
         """Keyword arguments for a Hugging Face causal LM's forward."""
-        return {"input_ids": self.input_ids, "attention_mask": self.attention_mask,
-                "position_ids": self.position_ids, "use_cache": False}
+        return {
+            "input_ids": self.input_ids,
+            "attention_mask": self.attention_mask,
+            "position_ids": self.position_ids,
+            "use_cache": False,
+        }
 
 
 def collate(micro: MicroBatch, examples: Sequence[Encoded], pad_id: int, packed: bool) -> Batch:
@@ -171,9 +187,9 @@ def collate(micro: MicroBatch, examples: Sequence[Encoded], pad_id: int, packed:
         for i in row:
             ex = examples[i]
             n = len(ex.input_ids)
-            ids[r, at:at + n] = torch.tensor(ex.input_ids)
-            labels[r, at:at + n] = torch.tensor(ex.labels)
-            pos[r, at:at + n] = torch.arange(n)
+            ids[r, at : at + n] = torch.tensor(ex.input_ids)
+            labels[r, at : at + n] = torch.tensor(ex.labels)
+            pos[r, at : at + n] = torch.arange(n)
             at += n
         mask[r, :at] = 1
         pos[r, at:] = torch.arange(width - at)

@@ -95,7 +95,7 @@ def latest_checkpoint(output: str) -> str | None:
     folder = store.join(output, CHECKPOINTS) + "/"
     steps = []
     for uri in store.list_uris(folder):
-        parts = uri[len(folder):].split("/")
+        parts = uri[len(folder) :].split("/")
         match = _STEP_DIR.fullmatch(parts[0])
         if len(parts) == 2 and parts[1] == COMPLETE and match:
             steps.append(int(match.group(1)))
@@ -176,8 +176,9 @@ def save_checkpoint(
     return uri
 
 
-def load_checkpoint(ckpt: str, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
-                    env: DistEnv) -> dict[str, Any]:
+def load_checkpoint(
+    ckpt: str, model: torch.nn.Module, optimizer: torch.optim.Optimizer, env: DistEnv
+) -> dict[str, Any]:
     """Restore the optimizer and this rank's RNG from `ckpt`; returns its state.json.
 
     The model weights come from `<ckpt>/model` through the stage's loader (see the module doc);
@@ -185,10 +186,14 @@ def load_checkpoint(ckpt: str, model: torch.nn.Module, optimizer: torch.optim.Op
     """
     optim_sd: dict[str, Any] = {}
     if env.is_main or not env.distributed:
-        optim_sd = torch.load(io.BytesIO(store.read_bytes(store.join(ckpt, "optimizer.pt"))), weights_only=False)
+        optim_sd = torch.load(
+            io.BytesIO(store.read_bytes(store.join(ckpt, "optimizer.pt"))), weights_only=False
+        )
     set_optimizer_state_dict(model, optimizer, optim_sd, options=_options(env, load=True))
     try:
-        rng = torch.load(io.BytesIO(store.read_bytes(store.join(ckpt, f"rng-{env.rank}.pt"))), weights_only=False)
+        rng = torch.load(
+            io.BytesIO(store.read_bytes(store.join(ckpt, f"rng-{env.rank}.pt"))), weights_only=False
+        )
         _set_rng_state(rng)
     except NotFoundError:
         log.warning("no RNG state for rank %d in %s (world size changed); RNG not restored", env.rank, ckpt)
@@ -200,7 +205,7 @@ def _prune(output: str, keep_last: int) -> None:
     if keep_last <= 0:
         return
     folder = store.join(output, CHECKPOINTS) + "/"
-    dirs = sorted({u[len(folder):].split("/")[0] for u in store.list_uris(folder)})
+    dirs = sorted({u[len(folder) :].split("/")[0] for u in store.list_uris(folder)})
     dirs = [d for d in dirs if _STEP_DIR.fullmatch(d)]
     for name in dirs[:-keep_last]:
         _remove_prefix(folder + name + "/")
@@ -214,9 +219,8 @@ def _remove_prefix(prefix: str) -> None:
         client = s3_store.client()
         keys = [parse(u).key for u in store.list_uris(prefix)]
         for start in range(0, len(keys), 1000):
-            client.delete_objects(Bucket=loc.bucket,
-                                  Delete={"Objects": [{"Key": k} for k in keys[start:start + 1000]]})
+            client.delete_objects(
+                Bucket=loc.bucket, Delete={"Objects": [{"Key": k} for k in keys[start : start + 1000]]}
+            )
     else:
         shutil.rmtree(loc.key, ignore_errors=True)
-
-

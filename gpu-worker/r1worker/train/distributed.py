@@ -63,8 +63,12 @@ def rendezvous_from_batch(environ: Mapping[str, str]) -> dict[str, str]:
             raise RuntimeError("AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS is not set on a child node")
     # torchrun ranks nodes 0…n−1 with the master as 0, whatever index Batch gave the main node.
     node_rank = 0 if node == main else (node + 1 if node < main else node)
-    return {"nnodes": str(nnodes), "node_rank": str(node_rank), "master_addr": addr,
-            "master_port": environ.get("MASTER_PORT", str(DEFAULT_MASTER_PORT))}
+    return {
+        "nnodes": str(nnodes),
+        "node_rank": str(node_rank),
+        "master_addr": addr,
+        "master_port": environ.get("MASTER_PORT", str(DEFAULT_MASTER_PORT)),
+    }
 
 
 def _own_address() -> str:
@@ -77,9 +81,19 @@ def _own_address() -> str:
 def torchrun_argv(nproc_per_node: int, args: list[str], environ: Mapping[str, str]) -> list[str]:
     """`python -m torch.distributed.run … -m r1worker <args>` for this node (pure)."""
     r = rendezvous_from_batch(environ)
-    return ["python", "-m", "torch.distributed.run", f"--nnodes={r['nnodes']}", f"--node_rank={r['node_rank']}",
-            f"--nproc_per_node={nproc_per_node}", f"--master_addr={r['master_addr']}",
-            f"--master_port={r['master_port']}", "-m", "r1worker", *args]
+    return [
+        "python",
+        "-m",
+        "torch.distributed.run",
+        f"--nnodes={r['nnodes']}",
+        f"--node_rank={r['node_rank']}",
+        f"--nproc_per_node={nproc_per_node}",
+        f"--master_addr={r['master_addr']}",
+        f"--master_port={r['master_port']}",
+        "-m",
+        "r1worker",
+        *args,
+    ]
 
 
 def init_distributed(device: torch.device, timeout_s: float = 1800.0) -> DistEnv:
@@ -92,8 +106,11 @@ def init_distributed(device: torch.device, timeout_s: float = 1800.0) -> DistEnv
         return SINGLE
     backend = "nccl" if device.type == "cuda" else "gloo"
     if not dist.is_initialized():
-        dist.init_process_group(backend=backend, timeout=timedelta(seconds=timeout_s),
-                                device_id=device if device.type == "cuda" else None)
+        dist.init_process_group(
+            backend=backend,
+            timeout=timedelta(seconds=timeout_s),
+            device_id=device if device.type == "cuda" else None,
+        )
     return DistEnv(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")), backend)
 
 
@@ -111,7 +128,9 @@ def all_reduce(values: list[float], env: DistEnv, op: str = "sum") -> list[float
     """Sum (or max) a few Python floats over all ranks; identity for one process."""
     if not env.distributed:
         return list(values)
-    device = torch.device("cuda", torch.cuda.current_device()) if env.backend == "nccl" else torch.device("cpu")
+    device = (
+        torch.device("cuda", torch.cuda.current_device()) if env.backend == "nccl" else torch.device("cpu")
+    )
     t = torch.tensor(values, dtype=torch.float64, device=device)
     dist.all_reduce(t, op=dist.ReduceOp.MAX if op == "max" else dist.ReduceOp.SUM)
     return t.tolist()

@@ -17,8 +17,12 @@ from r1worker.train.distributed import torchrun_argv
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="r1worker.train.launch")
-    parser.add_argument("--nproc-per-node", type=int, default=0,
-                        help="processes on this node (default: the visible GPUs, at least 1)")
+    parser.add_argument(
+        "--nproc-per-node",
+        type=int,
+        default=0,
+        help="processes on this node (default: the visible GPUs, at least 1)",
+    )
     parser.add_argument("args", nargs=argparse.REMAINDER, help="-- <stage> --spec <uri>")
     ns = parser.parse_args(argv)
     args = ns.args[1:] if ns.args[:1] == ["--"] else ns.args

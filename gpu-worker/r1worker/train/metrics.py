@@ -43,9 +43,9 @@ def mfu(tokens_per_s: float, n_params: int, peak: float | None, world_size: int 
 class Throughput:
     """Counts tokens between `tick()` calls and reports tokens/s since the previous tick.
 
-        meter = Throughput()
-        meter.add(tokens)          # each micro-batch
-        tok_s = meter.tick()       # at each log line
+    meter = Throughput()
+    meter.add(tokens)          # each micro-batch
+    tok_s = meter.tick()       # at each log line
     """
 
     def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:

@@ -42,11 +42,16 @@ def param_groups(named_params: Iterable[tuple[str, torch.nn.Parameter]], weight_
 
 
 def build_optimizer(
-    model: torch.nn.Module, lr: float, weight_decay: float, betas: tuple[float, float] = (0.9, 0.95),
+    model: torch.nn.Module,
+    lr: float,
+    weight_decay: float,
+    betas: tuple[float, float] = (0.9, 0.95),
     eps: float = 1e-8,
 ) -> torch.optim.AdamW:
     """AdamW over `model`'s trainable parameters; betas (0.9, 0.95) as DeepSeek's pre-training."""
-    return torch.optim.AdamW(param_groups(model.named_parameters(), weight_decay), lr=lr, betas=betas, eps=eps)
+    return torch.optim.AdamW(
+        param_groups(model.named_parameters(), weight_decay), lr=lr, betas=betas, eps=eps
+    )
 
 
 def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
