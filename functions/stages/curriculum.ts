@@ -49,8 +49,9 @@ export const curriculumStage: StageFn = async (ctx) => {
     shortfall: summary.shortfall,
   };
   for (const [pool, n] of Object.entries(summary.drawn)) metrics[`drawn.${pool}`] = n;
-  const last = next.history.at(-1);
-  if (inLoop && last) metrics.accuracy = last.accuracy;
+  // Accuracy measured this iteration on the level the batch came from (the one that may unlock).
+  const measured = next.history.filter((h) => h.level === state?.level && h.iteration === next.iteration - 1);
+  if (inLoop && measured[0]) metrics.accuracy = measured[0].accuracy;
   const warnings = batch.length === 0 ? ["the curriculum found no problems to train on"] : [];
   return {
     rowsOut: batch.length,

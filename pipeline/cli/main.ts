@@ -1,6 +1,7 @@
 /** The `r1flow` command line. Each command lives in its own module; this file only wires them. */
 import { Command } from "commander";
 import { registerIngest } from "./ingest.ts";
+import { registerInspect } from "./inspect.ts";
 import { registerRun } from "./run.ts";
 import { registerValidate } from "./validate.ts";
 import { registerVerify } from "./verify.ts";
@@ -15,5 +16,6 @@ registerRun(program);
 registerValidate(program);
 registerIngest(program);
 registerVerify(program);
+registerInspect(program);
 
 await program.parseAsync(process.argv);

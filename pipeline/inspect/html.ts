@@ -1,0 +1,98 @@
+/**
+ * The self-contained HTML report of a run: inline CSS and inline SVG only — no script, no fonts,
+ * no external request — so it opens from a file, an S3 console download or an e-mail attachment.
+ */
+import { buildCharts, type ChartSlot } from "./charts.ts";
+import { formatNumber, keyMetrics } from "./key-metrics.ts";
+import type { EvalRow, InspectModel, Sample } from "./model.ts";
+import { barChartSvg, esc, lineChartSvg } from "./svg.ts";
+import { formatDuration, visitLabel } from "./table.ts";
+
+const CSS = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1320px;color:#1f2937;padding:0 16px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #e5e7eb;padding-bottom:4px}
+.uri{color:#6b7280;font-family:ui-monospace,monospace;font-size:12px}
+.run-status{margin:10px 0;padding:8px 12px;border-radius:6px;background:#f3f4f6}
+.run-status.failed,.run-status.interrupted,.run-status.invalid{background:#fee2e2}.run-status.succeeded{background:#dcfce7}
+table{border-collapse:collapse;font-size:13px}th,td{padding:3px 10px;text-align:left;border-bottom:1px solid #f0f0f0}
+td.time{white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.status{font-weight:600}.status-succeeded{color:#15803d}.status-failed{color:#b91c1c}.status-running{color:#1d4ed8}
+.status-skipped,.status-pending{color:#6b7280}.note{color:#b91c1c;font-size:12px}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(620px,1fr));gap:16px}
+figure{margin:0;border:1px solid #e5e7eb;border-radius:6px;padding:8px}figcaption{font-weight:600;margin-bottom:4px}
+svg.chart text{font-size:11px;fill:#374151}.no-data{color:#9ca3af;font-style:italic}
+.up{color:#15803d}.down{color:#b91c1c}
+.sample{border:1px solid #e5e7eb;border-radius:6px;padding:8px 12px;margin:8px 0}
+.sample pre{white-space:pre-wrap;word-break:break-word;background:#f9fafb;padding:6px;margin:4px 0;font-size:12px}
+.ok{color:#15803d;font-weight:600}.wrong{color:#b91c1c;font-weight:600}
+`;
+
+function chartFigure(slot: ChartSlot): string {
+  const body = !slot.chart
+    ? `<p class="no-data" data-chart-missing="${esc(slot.id)}">No data in this run yet.</p>`
+    : slot.chart.kind === "line"
+      ? lineChartSvg(slot.chart)
+      : barChartSvg(slot.chart);
+  return `<figure id="chart-${esc(slot.id)}"><figcaption>${esc(slot.title)}</figcaption>\n${body}\n</figure>`;
+}
+
+function stagesTable(model: InspectModel): string {
+  const rows = model.visits.map((v, i) => {
+    const metrics = keyMetrics(v)
+      .map(([k, x]) => `${esc(k)}=${esc(formatNumber(x))}`)
+      .join(" &nbsp;");
+    const note = v.note ? `<div class="note">${esc(v.note)}</div>` : "";
+    const cell = (n: number | undefined) => `<td class="num">${n === undefined ? "" : n}</td>`;
+    return `<tr data-stage="${esc(v.stage)}" data-status="${v.status}"><td class="num">${i + 1}</td><td>${esc(visitLabel(v))}<div class="uri">${esc(v.title)}</div>${note}</td><td class="status status-${v.status}">${v.status}</td><td class="time">${esc(v.startedAt?.replace("T", " ").replace(/\.\d+Z$/, "Z") ?? "")}</td><td class="num">${v.durationS === undefined ? "" : esc(formatDuration(v.durationS))}</td>${cell(v.rowsIn)}${cell(v.rowsOut)}<td>${metrics}</td></tr>`;
+  });
+  return `<table class="stages"><thead><tr><th>#</th><th>stage</th><th>status</th><th>started</th><th>duration</th><th>rows in</th><th>rows out</th><th>key metrics</th></tr></thead><tbody>\n${rows.join("\n")}\n</tbody></table>`;
+}
+
+const pct = (x: number | undefined) => (x === undefined ? "" : `${(x * 100).toFixed(1)}%`);
+
+function evalTable(rows: readonly EvalRow[], k: number): string {
+  if (rows.length === 0) return `<p class="no-data" data-table-missing="eval">No evaluation in this run yet.</p>`;
+  const body = rows.map((r) => {
+    const d = r.delta;
+    const delta =
+      d === undefined ? "" : `<span class="${d > 0 ? "up" : d < 0 ? "down" : ""}">${d > 0 ? "+" : ""}${(d * 100).toFixed(1)} pts</span>`;
+    const measure = r.measure === "maj@k" ? `maj@${k}` : r.measure;
+    return `<tr><td>${esc(r.benchmark)}</td><td>${esc(measure)}</td><td class="num">${pct(r.base)}</td><td class="num">${pct(r.final)}</td><td class="num">${delta}</td></tr>`;
+  });
+  return `<table class="eval" data-table="eval"><thead><tr><th>benchmark</th><th>measure</th><th>base</th><th>final</th><th>change</th></tr></thead><tbody>\n${body.join("\n")}\n</tbody></table><p class="uri">pass@1 is averaged over ${k} samples per problem; pass@k uses the unbiased estimator.</p>`;
+}
+
+function sampleCard(s: Sample): string {
+  const verdict = s.correct ? `<span class="ok">correct</span>` : `<span class="wrong">wrong</span>`;
+  const reward = s.rewardTotal === undefined ? "" : ` · reward_total ${esc(formatNumber(s.rewardTotal))}`;
+  const prompt = s.prompt ? `<pre class="prompt">${esc(s.prompt)}</pre>` : "";
+  return `<div class="sample"><div>${esc(s.source)} · ${verdict}${reward} · answer <code>${esc(s.answer)}</code>, extracted <code>${esc(s.extractedAnswer ?? "(none)")}</code></div>${prompt}<pre class="completion">${esc(s.completion)}</pre></div>`;
+}
+
+export function renderHtml(model: InspectModel, generatedAt = new Date()): string {
+  const { run } = model;
+  const cause = run.stage ? ` at <b>${esc(run.stage)}</b>${run.cause ? `: ${esc(run.cause)}` : ""}` : "";
+  const errors = (run.errors ?? []).map((e) => `<div>${esc(e)}</div>`).join("");
+  const samples = model.samples.length
+    ? model.samples.map(sampleCard).join("\n")
+    : `<p class="no-data">No scored rollouts or eval records yet.</p>`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>r1flow run ${esc(run.runId)}</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"><style>${CSS}</style></head>
+<body>
+<h1>r1flow run ${esc(run.runId)}</h1>
+<div class="uri">${esc(run.uri)} · report generated ${esc(generatedAt.toISOString())}</div>
+<div class="run-status ${esc(run.status)}">Run status: <b>${esc(run.status)}</b>${cause}${errors}</div>
+<h2>Stages</h2>
+${stagesTable(model)}
+<h2>Training curves</h2>
+<div class="charts">
+${buildCharts(model).map(chartFigure).join("\n")}
+</div>
+<h2>Evaluation: base vs final</h2>
+${evalTable(model.eval, model.evalSamples)}
+<h2>Sample completions</h2>
+${samples}
+</body></html>
+`;
+}

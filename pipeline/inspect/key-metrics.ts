@@ -1,0 +1,41 @@
+/** The few metrics of each stage worth a column in the table (all of them go to `--json`). */
+import type { VisitRow } from "./model.ts";
+
+const KEY_METRICS: Readonly<Record<string, readonly string[]>> = {
+  validate: ["iterations"],
+  curriculum: ["level", "batch"],
+  sft: ["loss_first", "loss_last", "steps"],
+  "reward-rollout": ["mean_completion_len", "truncated_share"],
+  "reward-pairs": ["pairs", "accuracy"],
+  reward: ["held_out_pair_accuracy", "held_out_step_accuracy"],
+  "grpo-rollout": ["mean_completion_len", "truncated_share"],
+  "grpo-score": ["accuracy", "reward.total", "zeroVarianceShare"],
+  "grpo-update": ["loss", "kl", "entropy", "clip_fraction"],
+  "grpo-curriculum": ["level", "accuracy"],
+  "rejection-rollout": ["mean_completion_len", "truncated_share"],
+  rejection: ["kept", "keepRate"],
+  sft2: ["loss_first", "loss_last", "steps"],
+  "eval-base-rollout": ["mean_completion_len"],
+  "eval-rollout": ["mean_completion_len"],
+  report: ["stages"],
+};
+
+/** Up to four `[name, value]` pairs: the stage's chosen ones, or pass@1 per checkpoint for evaluate. */
+export function keyMetrics(visit: VisitRow): [string, number][] {
+  const names =
+    visit.stage === "evaluate"
+      ? Object.keys(visit.metrics)
+          .filter((k) => k.endsWith(".pass1"))
+          .sort()
+      : (KEY_METRICS[visit.stage] ?? []);
+  return names
+    .filter((n) => visit.metrics[n] !== undefined)
+    .slice(0, 4)
+    .map((n) => [n, visit.metrics[n] as number]);
+}
+
+/** A metric for people: integers as they are, other numbers to 4 significant digits. */
+export function formatNumber(value: number): string {
+  if (Number.isInteger(value)) return String(value);
+  return String(Number(value.toPrecision(4)));
+}

@@ -1,0 +1,85 @@
+/**
+ * What `r1flow inspect` gathers from a run directory: one row per stage visit in recipe order, the
+ * run's status, the SFT loss curves, the eval table and a few sample completions. Plain data, so
+ * `--json` prints it as is and the table and the HTML report are pure functions of it.
+ */
+
+/** A visit's state: from `_SUCCESS` / `metrics.json`, the manifest's switches and `status.json`. */
+export type VisitStatus = "succeeded" | "skipped" | "failed" | "running" | "pending";
+
+export interface VisitRow {
+  /** Recipe stage id (`grpo-score` …) and its title. */
+  readonly stage: string;
+  readonly title: string;
+  /** GRPO iteration, for loop stages. */
+  readonly iteration?: number;
+  /** The visit's directory (`…/stages/<NN>-<id>[/iter-NNNN]`). */
+  readonly dir: string;
+  readonly status: VisitStatus;
+  /** Why: "disabled in the manifest", the failure cause … */
+  readonly note?: string;
+  readonly startedAt?: string;
+  readonly durationS?: number;
+  readonly rowsIn?: number;
+  readonly rowsOut?: number;
+  /** Named outputs (a URI or shard URIs), moved under this run's root when the run was copied. */
+  readonly outputs: Readonly<Record<string, string | readonly string[]>>;
+  /** Every scalar of the stage's `metrics.json`. */
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly warnings: readonly string[];
+}
+
+export interface RunInfo {
+  readonly runId: string;
+  /** The run's location as given (`<store>/runs/<id>` or `s3://bucket/runs/<id>`). */
+  readonly uri: string;
+  /** `status.json`'s status, or "unknown" when the run has none. */
+  readonly status: string;
+  readonly updatedAt?: string;
+  /** The failed (or interrupted) stage and its cause. */
+  readonly stage?: string;
+  readonly cause?: string;
+  /** An invalid manifest's problems, one line each. */
+  readonly errors?: readonly string[];
+}
+
+/** One step of an SFT stage's `metrics.jsonl`. */
+export interface LossPoint {
+  readonly step: number;
+  readonly loss: number;
+}
+
+/** One benchmark × measure of the eval table: base vs final and the change. */
+export interface EvalRow {
+  readonly benchmark: string;
+  /** "pass@1" (averaged over k samples), "maj@k", "pass@<k>". */
+  readonly measure: string;
+  readonly base?: number;
+  readonly final?: number;
+  /** final − base, when both exist. */
+  readonly delta?: number;
+}
+
+/** A completion shown in the report, with how it was scored. */
+export interface Sample {
+  /** "grpo iteration N" or "eval <checkpoint>/<benchmark>". */
+  readonly source: string;
+  readonly prompt: string;
+  readonly completion: string;
+  readonly answer: string;
+  readonly extractedAnswer: string | null;
+  readonly correct: boolean;
+  /** Total reward (GRPO samples only). */
+  readonly rewardTotal?: number;
+}
+
+export interface InspectModel {
+  readonly run: RunInfo;
+  readonly visits: readonly VisitRow[];
+  /** Per SFT stage id (`sft`, `sft2`): loss by optimizer step. */
+  readonly sftLoss: Readonly<Record<string, readonly LossPoint[]>>;
+  readonly eval: readonly EvalRow[];
+  /** k of maj@k (the manifest's eval samples per problem). */
+  readonly evalSamples: number;
+  readonly samples: readonly Sample[];
+}

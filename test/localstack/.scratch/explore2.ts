@@ -1,0 +1,20 @@
+import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { StartExecutionCommand, DescribeExecutionCommand, GetExecutionHistoryCommand } from "@aws-sdk/client-sfn";
+import { s3Client, sfnClient, uniqueName } from "../aws.ts";
+import { deployableDefinition, deployStateMachine } from "../definition.ts";
+import { MOCKED_MACHINE, SHARDS_KEY, writeMockConfig, mockConfig } from "../mocks.ts";
+const s3 = s3Client(); const sfn = sfnClient();
+const bucket = uniqueName("r1flow-sm");
+await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+await s3.send(new PutObjectCommand({ Bucket: bucket, Key: SHARDS_KEY, Body: JSON.stringify([`s3://${bucket}/a.arrow`, `s3://${bucket}/b.arrow`]) }));
+console.log(writeMockConfig());
+const arn = await deployStateMachine(sfn, MOCKED_MACHINE, deployableDefinition(bucket, MOCKED_MACHINE));
+const tc = process.argv[2] ?? "FullRun";
+const runId = uniqueName("run");
+const t0 = Date.now();
+const ex = await sfn.send(new StartExecutionCommand({ stateMachineArn: `${arn}#${tc}`, name: runId, input: JSON.stringify({ runId, runUri: `s3://${bucket}/runs/${runId}`, manifestUri: `s3://${bucket}/runs/${runId}/manifest.json`, bucket }) }));
+for (;;) { const d = await sfn.send(new DescribeExecutionCommand({ executionArn: ex.executionArn })); if (d.status !== "RUNNING") { console.log(d.status, d.error, d.cause?.slice(0,300), Date.now()-t0); break; } await new Promise(r => setTimeout(r, 300)); }
+const events: any[] = []; let nextToken: string | undefined;
+do { const h = await sfn.send(new GetExecutionHistoryCommand({ executionArn: ex.executionArn, nextToken, maxResults: 1000 })); events.push(...(h.events ?? [])); nextToken = h.nextToken; } while (nextToken);
+console.log(events.length);
+for (const e of events) { const d = e.stateEnteredEventDetails; if (d) console.log(e.type, d.name); else if (/Fail|Map/.test(e.type)) console.log(" ", e.type, JSON.stringify(e).slice(0, 300)); }
