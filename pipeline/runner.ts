@@ -19,7 +19,7 @@ export type RunEvent =
   | { type: "plan"; visits: StageVisit[]; runUri: string }
   | { type: "start"; visit: StageVisit; index: number }
   | { type: "progress"; visit: StageVisit; metrics: Record<string, unknown> }
-  | { type: "done"; visit: StageVisit; summary: StageSummary }
+  | { type: "done"; visit: StageVisit; summary: StageSummary; wallS: number }
   | { type: "failed"; visit: StageVisit; error: Error; logFile?: string };
 
 export interface RunOptions {
@@ -93,10 +93,11 @@ export async function runLocal(manifest: Manifest, opts: RunOptions): Promise<St
       );
     }
     opts.onEvent?.({ type: "start", visit, index });
+    const started = performance.now();
     try {
       const summary = await runVisit(manifest, layout, visit, opts);
       summaries.push(summary);
-      opts.onEvent?.({ type: "done", visit, summary });
+      opts.onEvent?.({ type: "done", visit, summary, wallS: (performance.now() - started) / 1000 });
     } catch (error) {
       const cause = error instanceof Error ? error : new Error(String(error));
       const logFile = visit.stage.kind === "batch" ? logFileFor(layout, visit) : undefined;

@@ -6,6 +6,10 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 bash scripts/install.sh
+# The report test opens the HTML report in headless Chromium (Debian's package).
+bash scripts/chromium.sh
+# One thread per test process: on two cores, torch's default threads fight each other.
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 
 step() { printf '\n=== %s ===\n' "$*"; }
 

@@ -51,11 +51,14 @@ function stagesTable(model: InspectModel): string {
 const pct = (x: number | undefined) => (x === undefined ? "" : `${(x * 100).toFixed(1)}%`);
 
 function evalTable(rows: readonly EvalRow[], k: number): string {
-  if (rows.length === 0) return `<p class="no-data" data-table-missing="eval">No evaluation in this run yet.</p>`;
+  if (rows.length === 0)
+    return `<p class="no-data" data-table-missing="eval">No evaluation in this run yet.</p>`;
   const body = rows.map((r) => {
     const d = r.delta;
     const delta =
-      d === undefined ? "" : `<span class="${d > 0 ? "up" : d < 0 ? "down" : ""}">${d > 0 ? "+" : ""}${(d * 100).toFixed(1)} pts</span>`;
+      d === undefined
+        ? ""
+        : `<span class="${d > 0 ? "up" : d < 0 ? "down" : ""}">${d > 0 ? "+" : ""}${(d * 100).toFixed(1)} pts</span>`;
     const measure = r.measure === "maj@k" ? `maj@${k}` : r.measure;
     return `<tr><td>${esc(r.benchmark)}</td><td>${esc(measure)}</td><td class="num">${pct(r.base)}</td><td class="num">${pct(r.final)}</td><td class="num">${delta}</td></tr>`;
   });

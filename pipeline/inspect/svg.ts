@@ -40,7 +40,8 @@ function ticks(lo: number, hi: number, n: number, integers: boolean): number[] {
   let step = ([1, 2, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag;
   if (integers) step = Math.max(1, Math.round(step));
   const out: number[] = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(Number(t.toPrecision(12)));
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step)
+    out.push(Number(t.toPrecision(12)));
   return out;
 }
 
@@ -62,7 +63,9 @@ export function lineChartSvg(chart: LineChart): string {
     );
   }
   for (const t of ticks(x0, x1, 8, xs.every(Number.isInteger))) {
-    out.push(`<text x="${px(t)}" y="${H - M.bottom + 16}" text-anchor="middle">${esc(formatNumber(t))}</text>`);
+    out.push(
+      `<text x="${px(t)}" y="${H - M.bottom + 16}" text-anchor="middle">${esc(formatNumber(t))}</text>`,
+    );
   }
   out.push(
     `<text x="${(M.left + W - M.right) / 2}" y="${H - 6}" text-anchor="middle" class="axis-label">${esc(chart.xLabel)}</text>`,

@@ -23,56 +23,70 @@ export const MANIFEST = Manifest.parse({
 });
 
 /** The figures the tests look for, per `<stage>` or `<stage>/<iteration>`. */
-export const FIGURES: Record<string, { rowsIn?: number; rowsOut?: number; metrics: Record<string, number> }> = {
-  validate: { metrics: { iterations: 2 } },
-  ingest: { rowsOut: 120, metrics: {} },
-  curriculum: { rowsOut: 16, metrics: { level: 1, batch: 16 } },
-  sft: { rowsIn: 100, metrics: { loss_first: 6.5, loss_last: 0.75, steps: 5 } },
-  "reward-rollout": { rowsIn: 16, rowsOut: 64, metrics: { mean_completion_len: 24.5 } },
-  "reward-pairs": { rowsIn: 64, rowsOut: 8, metrics: { pairs: 8, accuracy: 0.375 } },
-  reward: { rowsIn: 8, metrics: { held_out_pair_accuracy: 0.875 } },
-  "grpo-rollout/0": { rowsIn: 16, rowsOut: 128, metrics: { mean_completion_len: 30.25 } },
-  "grpo-score/0": {
-    rowsIn: 128,
-    rowsOut: 128,
-    metrics: {
-      ...{ accuracy: 0.25, "reward.total": 1.25, "reward.accuracy": 0.25, "reward.format": 1 },
-      ...{ "reward.language": 0, zeroVarianceShare: 0.5, truncatedShare: 0 },
+export const FIGURES: Record<string, { rowsIn?: number; rowsOut?: number; metrics: Record<string, number> }> =
+  {
+    validate: { metrics: { iterations: 2 } },
+    ingest: { rowsOut: 120, metrics: {} },
+    curriculum: { rowsOut: 16, metrics: { level: 1, batch: 16 } },
+    sft: { rowsIn: 100, metrics: { loss_first: 6.5, loss_last: 0.75, steps: 5 } },
+    "reward-rollout": { rowsIn: 16, rowsOut: 64, metrics: { mean_completion_len: 24.5 } },
+    "reward-pairs": { rowsIn: 64, rowsOut: 8, metrics: { pairs: 8, accuracy: 0.375 } },
+    reward: { rowsIn: 8, metrics: { held_out_pair_accuracy: 0.875 } },
+    "grpo-rollout/0": { rowsIn: 16, rowsOut: 128, metrics: { mean_completion_len: 30.25 } },
+    "grpo-score/0": {
+      rowsIn: 128,
+      rowsOut: 128,
+      metrics: {
+        ...{ accuracy: 0.25, "reward.total": 1.25, "reward.accuracy": 0.25, "reward.format": 1 },
+        ...{ "reward.language": 0, zeroVarianceShare: 0.5, truncatedShare: 0 },
+      },
     },
-  },
-  "grpo-update/0": { rowsIn: 128, metrics: { loss: 0.125, kl: 0.0125, entropy: 0.875, clip_fraction: 0.03125 } },
-  "grpo-curriculum/0": { rowsOut: 16, metrics: { level: 1, accuracy: 0.25 } },
-  "grpo-rollout/1": { rowsIn: 16, rowsOut: 128, metrics: { mean_completion_len: 28.5 } },
-  "grpo-score/1": {
-    rowsIn: 128,
-    rowsOut: 128,
-    metrics: {
-      ...{ accuracy: 0.625, "reward.total": 1.5625, "reward.accuracy": 0.625, "reward.format": 0.9375 },
-      ...{ "reward.language": 0, zeroVarianceShare: 0.25, truncatedShare: 0.0078125 },
+    "grpo-update/0": {
+      rowsIn: 128,
+      metrics: { loss: 0.125, kl: 0.0125, entropy: 0.875, clip_fraction: 0.03125 },
     },
-  },
-  "grpo-update/1": { rowsIn: 128, metrics: { loss: 0.0625, kl: 0.025, entropy: 0.8125, clip_fraction: 0.0625 } },
-  "grpo-curriculum/1": { rowsOut: 16, metrics: { level: 2, accuracy: 0.625 } },
-  "rejection-rollout": { rowsIn: 10, rowsOut: 40, metrics: {} },
-  rejection: {
-    rowsIn: 40,
-    rowsOut: 10,
-    metrics: { total: 40, kept: 10, keepRate: 0.25, "dropped.incorrect": 20, "dropped.format": 6, "dropped.duplicate": 4 },
-  },
-  sft2: { rowsIn: 110, metrics: { loss_first: 5.5, loss_last: 0.5, steps: 3 } },
-  "eval-base-rollout": { rowsIn: 20, rowsOut: 80, metrics: {} },
-  "eval-rollout": { rowsIn: 20, rowsOut: 80, metrics: {} },
-  evaluate: {
-    rowsIn: 160,
-    rowsOut: 160,
-    metrics: {
-      ...{ "base.arith-eval.pass1": 0.25, "base.arith-eval.majAtK": 0.25, "base.arith-eval.pass@1": 0.25 },
-      ...{ "base.arith-eval.pass@4": 0.5, "final.arith-eval.pass1": 0.5, "final.arith-eval.majAtK": 0.75 },
-      ...{ "final.arith-eval.pass@1": 0.5, "final.arith-eval.pass@4": 0.875 },
+    "grpo-curriculum/0": { rowsOut: 16, metrics: { level: 1, accuracy: 0.25 } },
+    "grpo-rollout/1": { rowsIn: 16, rowsOut: 128, metrics: { mean_completion_len: 28.5 } },
+    "grpo-score/1": {
+      rowsIn: 128,
+      rowsOut: 128,
+      metrics: {
+        ...{ accuracy: 0.625, "reward.total": 1.5625, "reward.accuracy": 0.625, "reward.format": 0.9375 },
+        ...{ "reward.language": 0, zeroVarianceShare: 0.25, truncatedShare: 0.0078125 },
+      },
     },
-  },
-  report: { metrics: { stages: 23 } },
-};
+    "grpo-update/1": {
+      rowsIn: 128,
+      metrics: { loss: 0.0625, kl: 0.025, entropy: 0.8125, clip_fraction: 0.0625 },
+    },
+    "grpo-curriculum/1": { rowsOut: 16, metrics: { level: 2, accuracy: 0.625 } },
+    "rejection-rollout": { rowsIn: 10, rowsOut: 40, metrics: {} },
+    rejection: {
+      rowsIn: 40,
+      rowsOut: 10,
+      metrics: {
+        total: 40,
+        kept: 10,
+        keepRate: 0.25,
+        "dropped.incorrect": 20,
+        "dropped.format": 6,
+        "dropped.duplicate": 4,
+      },
+    },
+    sft2: { rowsIn: 110, metrics: { loss_first: 5.5, loss_last: 0.5, steps: 3 } },
+    "eval-base-rollout": { rowsIn: 20, rowsOut: 80, metrics: {} },
+    "eval-rollout": { rowsIn: 20, rowsOut: 80, metrics: {} },
+    evaluate: {
+      rowsIn: 160,
+      rowsOut: 160,
+      metrics: {
+        ...{ "base.arith-eval.pass1": 0.25, "base.arith-eval.majAtK": 0.25, "base.arith-eval.pass@1": 0.25 },
+        ...{ "base.arith-eval.pass@4": 0.5, "final.arith-eval.pass1": 0.5, "final.arith-eval.majAtK": 0.75 },
+        ...{ "final.arith-eval.pass@1": 0.5, "final.arith-eval.pass@4": 0.875 },
+      },
+    },
+    report: { metrics: { stages: 23 } },
+  };
 
 export const SFT_LOSSES = { sft: [6.5, 4, 2, 1, 0.75], sft2: [5.5, 2, 0.5] };
 /** Where the prompts try to break out of the HTML. */
@@ -88,14 +102,24 @@ function scoredRow(group: number, sample: number) {
     ...{ finish_reason: "stop" as const, rm_score: null, rm_step_scores: null, step_token_ends: null },
     ...{ extracted_answer: correct ? "5" : "6", correct, reward_accuracy: correct ? 1 : 0, reward_format: 1 },
     ...{ reward_language: 0, reward_length: 0, reward_repetition: 0, reward_model: 0 },
-    ...{ reward_total: correct ? 2 : 1, step_rewards: [], advantage: correct ? 1 : -1, token_advantages: null },
+    ...{
+      reward_total: correct ? 2 : 1,
+      step_rewards: [],
+      advantage: correct ? 1 : -1,
+      token_advantages: null,
+    },
   };
 }
 
 function evalRow(checkpoint: string, problem: number, sample: number) {
   return {
     ...{ problem_id: `e${problem}`, benchmark: "arith-eval", checkpoint, level: 1, sample_index: sample },
-    ...{ answer: "7", answer_type: "numeric" as const, completion: `<think>3+4</think> 7`, extracted_answer: "7" },
+    ...{
+      answer: "7",
+      answer_type: "numeric" as const,
+      completion: `<think>3+4</think> 7`,
+      extracted_answer: "7",
+    },
     correct: true,
   };
 }
@@ -122,11 +146,17 @@ export async function writeSyntheticRun(store: string, opts: FixtureOptions = {}
     const outputs: Record<string, string[]> = {};
     if (visit.stage.id === "grpo-score") {
       outputs.scored = [`${dir}/part-00000.arrow`];
-      await writeTable(outputs.scored[0]!, scoredRollouts, [0, 1, 2].flatMap((g) => [scoredRow(g, 0), scoredRow(g, 1)]));
+      await writeTable(
+        outputs.scored[0]!,
+        scoredRollouts,
+        [0, 1, 2].flatMap((g) => [scoredRow(g, 0), scoredRow(g, 1)]),
+      );
     }
     if (visit.stage.id === "evaluate") {
       outputs.records = [`${dir}/records/part-00000.arrow`];
-      const rows = ["base", "final"].flatMap((c) => [0, 1, 2, 3, 4].flatMap((p) => [0, 1].map((s) => evalRow(c, p, s))));
+      const rows = ["base", "final"].flatMap((c) =>
+        [0, 1, 2, 3, 4].flatMap((p) => [0, 1].map((s) => evalRow(c, p, s))),
+      );
       await writeTable(outputs.records[0]!, evalRecords, rows);
     }
     const losses = SFT_LOSSES[visit.stage.id as keyof typeof SFT_LOSSES];
@@ -144,9 +174,18 @@ export async function writeSyntheticRun(store: string, opts: FixtureOptions = {}
       outputs,
       warnings: [],
     });
-    await writeJson(`${dir}/_SUCCESS`, { stage: visit.stage.id, hash: "0".repeat(64), finishedAt: "t", files: [] });
+    await writeJson(`${dir}/_SUCCESS`, {
+      stage: visit.stage.id,
+      hash: "0".repeat(64),
+      finishedAt: "t",
+      files: [],
+    });
     t += durationS * 1000;
   }
-  await writeJson(layout.status, { runId: RUN_ID, status: "succeeded", updatedAt: new Date(t).toISOString() });
+  await writeJson(layout.status, {
+    runId: RUN_ID,
+    status: "succeeded",
+    updatedAt: new Date(t).toISOString(),
+  });
   return layout.root;
 }

@@ -35,7 +35,9 @@ function arnFor(logicalId: string, attribute: string | undefined, res: Resources
     return `arn:aws:batch:${REGION}:${ACCOUNT}:job-queue/${logicalId}`;
   if (type === "AWS::Batch::JobDefinition" && attribute === undefined)
     return `arn:aws:batch:${REGION}:${ACCOUNT}:job-definition/${logicalId}:1`;
-  throw new Error(`no fake ARN for ${attribute ? `Fn::GetAtt ${logicalId}.${attribute}` : `Ref ${logicalId}`} (${type})`);
+  throw new Error(
+    `no fake ARN for ${attribute ? `Fn::GetAtt ${logicalId}.${attribute}` : `Ref ${logicalId}`} (${type})`,
+  );
 }
 
 /** CloudFormation intrinsics (`Fn::Join`, `Ref`, `Fn::GetAtt`) resolved as LocalStack needs them. */
@@ -69,19 +71,63 @@ function stateMachineResource(res: Resources) {
   return machines[0]!.Properties!;
 }
 
-/**
- * The synthesized definition, deployable as `name`: references resolved, the artifact bucket is
- * `bucket`, and the GRPO loop's hand-over starts `name` (the synthesized one names the stack's).
- */
-export function deployableDefinition(bucket: string, name: string): AslMachine {
+/** The synthesized definition with references resolved; the artifact bucket is `bucket`. */
+export function synthesizedDefinition(bucket: string, name: string): AslMachine {
   const res = resources();
   const props = stateMachineResource(res);
   const synthName = String(props.StateMachineName);
+  // The GRPO loop's hand-over starts the machine by its name: this deployment's name.
   const text = String(resolve(props.DefinitionString, res, bucket)).replaceAll(
     `:stateMachine:${synthName}"`,
     `:stateMachine:${name}"`,
   );
   return JSON.parse(text) as AslMachine;
+}
+
+/**
+ * What had to change for LocalStack to accept the definition, one line per change:
+ * - `ProcessorConfig.ExecutionType: "EXPRESS"` of a Distributed Map becomes `"STANDARD"`: the
+ *   emulator's ASL grammar (2026.3) knows STANDARD child executions only. AWS runs EXPRESS; the
+ *   control flow is the same.
+ * - A Distributed Map's `ResultWriter` with a JSONPath `Prefix.$` gets a fixed `Prefix`: the emulator
+ *   evaluates the writer's parameters against the Map's results instead of its input. On AWS the path
+ *   is read from the state input, and the prefix names the run and iteration.
+ * - A Task whose `Parameters` is a string (not an object) loses it, so the task gets its state input.
+ *   That is a product bug, not an emulator limit: a test fails on it (see state-machine.test.ts).
+ */
+export function emulatorPatches(machine: AslMachine, where = ""): string[] {
+  const patches: string[] = [];
+  for (const [name, state] of Object.entries(machine.States)) {
+    const inner = state.ItemProcessor ?? state.Iterator;
+    if (inner) {
+      const config = (inner as { ProcessorConfig?: { ExecutionType?: string } }).ProcessorConfig;
+      if (config?.ExecutionType === "EXPRESS") {
+        config.ExecutionType = "STANDARD";
+        patches.push(`${where}${name}: Distributed Map child executions EXPRESS → STANDARD (emulator limit)`);
+      }
+      patches.push(...emulatorPatches(inner, `${where}${name} / `));
+    }
+    const writer = state.ResultWriter as { Parameters?: Record<string, unknown> } | undefined;
+    if (writer?.Parameters && "Prefix.$" in writer.Parameters) {
+      delete writer.Parameters["Prefix.$"];
+      writer.Parameters.Prefix = `map-results/${name}`;
+      patches.push(`${where}${name}: ResultWriter "Prefix.$" → a fixed Prefix (emulator limit)`);
+    }
+    if (typeof state.Parameters === "string") {
+      patches.push(
+        `${where}${name}: "Parameters": ${JSON.stringify(state.Parameters)} is a string, not an object (removed)`,
+      );
+      delete state.Parameters;
+    }
+  }
+  return patches;
+}
+
+/** The synthesized definition as LocalStack accepts it (see `emulatorPatches`). */
+export function deployableDefinition(bucket: string, name: string): AslMachine {
+  const machine = synthesizedDefinition(bucket, name);
+  emulatorPatches(machine);
+  return machine;
 }
 
 /** The trigger rule's event pattern, as synthesized, for the artifact bucket `bucket`. */

@@ -21,8 +21,7 @@ import { CASE_MANIFESTS } from "./manifests.ts";
 
 /** Where LocalStack reads the mock config: `SFN_MOCK_CONFIG`, or this folder's `.generated/`. */
 export const MOCK_CONFIG_PATH =
-  process.env.SFN_MOCK_CONFIG ||
-  fileURLToPath(new URL("./.generated/sfn-mock-config.json", import.meta.url));
+  process.env.SFN_MOCK_CONFIG || fileURLToPath(new URL("./.generated/sfn-mock-config.json", import.meta.url));
 
 /** The mock file keys test cases by state machine name, so the mocked machines have fixed names. */
 export const MOCKED_MACHINE = "r1flow-localstack-mocked";
@@ -147,7 +146,10 @@ export function mockConfig(machine: AslMachine = deployableDefinition("mocked-bu
   const planNames = Object.fromEntries(Object.keys(plans).map((c) => [c, `Plan${c}`]));
   const testCases: Record<string, Record<string, string>> = {};
   for (const c of Object.keys(plans)) testCases[c] = { ...base, validate: planNames[c]! };
-  for (const [c, state] of [["BatchFails", FAILING_JOB], ["LambdaThrottled", THROTTLED_STATE]] as const) {
+  for (const [c, state] of [
+    ["BatchFails", FAILING_JOB],
+    ["LambdaThrottled", THROTTLED_STATE],
+  ] as const) {
     if (!(state in base)) throw new Error(`mock case ${c}: the definition has no Task state "${state}"`);
   }
   testCases.BatchFails![FAILING_JOB] = "BatchJobFailed";
@@ -163,8 +165,10 @@ export function mockConfig(machine: AslMachine = deployableDefinition("mocked-bu
     MockedResponses: {
       ...defaultResponses(bucket),
       ...Object.fromEntries(Object.entries(plans).map(([c, plan]) => [planNames[c]!, { "0": ok(plan) }])),
+      // AWS reports a failed `.sync` job as States.TaskFailed; the emulator's mocks may not throw
+      // `States.*` names, so the mocked job fails with a name no Retry matches, as that one does not.
       BatchJobFailed: {
-        "0": { Throw: { Error: "States.TaskFailed", Cause: JSON.stringify(FAILED_JOB) } },
+        "0": { Throw: { Error: "Batch.JobFailed", Cause: JSON.stringify(FAILED_JOB) } },
       },
       ThrottledOnce: { "0": throttled, [`1-${MANY.split("-")[1]}`]: ok(SUMMARY) },
       // Six retries with exponential backoff (2 s doubling, full jitter): about a minute RUNNING.
@@ -172,7 +176,6 @@ export function mockConfig(machine: AslMachine = deployableDefinition("mocked-bu
     },
   };
 }
-
 
 /**
  * Writes the mock file when its content changed. LocalStack caches it by whole-second mtime, so a

@@ -163,7 +163,9 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     pair_rows = read_shards(list(cfg.pairs), "preference_pairs").to_pylist() if cfg.pairs else []
     step_rows = load_step_rows(cfg, pair_rows, warnings)
     if not pair_rows and not step_rows:
-        raise ValueError("the reward stage got no preference pairs and no step labels")
+        # An early policy may never be both right and wrong on one prompt: the model is saved with
+        # untrained heads and flagged, and the pipeline refuses to use it as a reward (pairs stage).
+        warnings.append("no preference pairs and no step labels: the reward heads are untrained")
     train_pairs, eval_pairs, train_steps, eval_steps = [], [], [], []
     for row in pair_rows:
         p = enc.encode_pair(

@@ -1,0 +1,251 @@
+/**
+ * The synthesized state machine's control flow on LocalStack's Step Functions interpreter. Lambda
+ * and Batch cannot run here, so every Task state answers from the emulator's mocked service
+ * integrations (mocks.ts; LocalStack must be started with SFN_MOCK_CONFIG pointing at the file):
+ * the GRPO loop's iteration count, the Choice skips, Catch → the status function → FAILED, and the
+ * Lambda retries. The Distributed Maps read their shard list from the emulator's S3. Last, the local
+ * runner and the state machine visit the same stages in the same order for the same manifest.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  type DescribeExecutionCommandOutput,
+  DescribeMapRunCommand,
+  type HistoryEvent,
+  ListMapRunsCommand,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { StageEvent } from "../../functions/handlers/shared/stage-event.ts";
+import { s3RunObjects } from "../../functions/trigger/aws.ts";
+import { RecordRunStatus, recordRunStatus } from "../../functions/trigger/record-status.ts";
+import { ReadStageSummary } from "../../functions/trigger/stage-readback.ts";
+import { plannedVisits } from "../../pipeline/recipe.ts";
+import { type RunEvent, runLocal } from "../../pipeline/runner.ts";
+import type { Manifest } from "../../schemas/manifest.ts";
+import { endpoint, s3Client, sfnClient, uniqueName } from "./aws.ts";
+import {
+  deployableDefinition,
+  deployStateMachine,
+  emulatorPatches,
+  synthesizedDefinition,
+} from "./definition.ts";
+import { history, lambdaCalls, stageVisits, statesEntered, visitNames, waitForEnd } from "./history.ts";
+import { CASE_MANIFESTS, type MockCase } from "./manifests.ts";
+import {
+  FAILED_JOB,
+  FAILING_JOB,
+  MOCK_CONFIG_PATH,
+  MOCKED_MACHINE,
+  SHARDS_KEY,
+  THROTTLED_STATE,
+  writeMockConfig,
+} from "./mocks.ts";
+
+endpoint(); // fails the file, with what to do, when AWS_ENDPOINT_URL is not set
+
+const s3 = s3Client();
+const sfn = sfnClient();
+const bucket = uniqueName("r1flow-sfn");
+let machineArn = "";
+
+interface Finished {
+  readonly runId: string;
+  readonly executionArn: string;
+  readonly description: DescribeExecutionCommandOutput;
+  readonly events: HistoryEvent[];
+}
+const finished = new Map<MockCase, Finished>();
+
+/** Starts `<machine>#<case>` for a new run id of the case's manifest; the run's input as the trigger builds it. */
+async function runCase(testCase: MockCase): Promise<Finished> {
+  const runId = uniqueName(CASE_MANIFESTS[testCase].runId);
+  const runUri = `s3://${bucket}/runs/${runId}`;
+  const input = { runId, runUri, manifestUri: `${runUri}/manifest.json`, bucket };
+  let executionArn: string;
+  try {
+    const out = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: `${machineArn}#${testCase}`,
+        name: runId,
+        input: JSON.stringify(input),
+      }),
+    );
+    executionArn = out.executionArn!;
+  } catch (err) {
+    if ((err as Error).name === "InvalidName") {
+      throw new Error(
+        `LocalStack did not load the Step Functions mock config (${(err as Error).message}). Start it with ` +
+          `SFN_MOCK_CONFIG=${MOCK_CONFIG_PATH} in its environment (scripts/localstack.sh), or, for a ` +
+          "LocalStack in Docker, mount that file and point SFN_MOCK_CONFIG at it.",
+      );
+    }
+    throw err;
+  }
+  const description = await waitForEnd(sfn, executionArn);
+  return { runId, executionArn, description, events: await history(sfn, executionArn) };
+}
+
+function run(testCase: MockCase): Finished {
+  const f = finished.get(testCase);
+  if (!f) throw new Error(`the ${testCase} execution did not run (see beforeAll)`);
+  return f;
+}
+
+/** The visits the local runner announces for a manifest (its `plan` event), without running a stage. */
+async function runnerVisits(manifest: Manifest): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), "r1flow-plan-"));
+  const stop = new AbortController();
+  stop.abort(); // the runner plans, then stops before the first stage
+  let plan: Extract<RunEvent, { type: "plan" }> | undefined;
+  try {
+    await runLocal(manifest, {
+      store: dir,
+      signal: stop.signal,
+      onEvent: (e) => {
+        if (e.type === "plan") plan = e;
+      },
+    }).catch((err: Error) => {
+      if (!/interrupted before the stage started/.test(err.message)) throw err;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (!plan) throw new Error("the runner emitted no plan event");
+  return visitNames(plan.visits);
+}
+
+beforeAll(async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  // The shard list every mocked Batch summary points the next Distributed Map at: two shards.
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: SHARDS_KEY,
+      Body: JSON.stringify([
+        `s3://${bucket}/shards/part-00000.arrow`,
+        `s3://${bucket}/shards/part-00001.arrow`,
+      ]),
+    }),
+  );
+  writeMockConfig();
+  machineArn = await deployStateMachine(sfn, MOCKED_MACHINE, deployableDefinition(bucket, MOCKED_MACHINE));
+  const cases = Object.keys(CASE_MANIFESTS) as MockCase[];
+  const results = await Promise.all(cases.map(runCase));
+  cases.forEach((c, i) => finished.set(c, results[i]!));
+}, 150_000);
+
+afterAll(() => {
+  s3.destroy();
+  sfn.destroy();
+});
+
+describe("the synthesized state machine on LocalStack's Step Functions interpreter (Lambda and Batch mocked)", () => {
+  it("deploys as synthesized, changed only where the emulator falls short of AWS", () => {
+    const patches = emulatorPatches(synthesizedDefinition(bucket, MOCKED_MACHINE));
+    expect(patches.filter((p) => !p.endsWith("(emulator limit)"))).toEqual([]);
+  });
+
+  it("runs the GRPO loop as many times as the manifest says, visiting the recipe's stages in plannedVisits order", async () => {
+    const { description, events } = run("FullRun");
+    expect(description.status, description.cause).toBe("SUCCEEDED");
+    expect(stageVisits(events)).toEqual(visitNames(plannedVisits(CASE_MANIFESTS.FullRun)));
+    expect(statesEntered(events).filter((s) => s === "grpo loop next")).toHaveLength(2);
+    expect(statesEntered(events)).not.toContain("grpo loop continue");
+    expect(statesEntered(events).at(-1)).toBe("run succeeded");
+    // Each per-shard stage fanned out over the two shards of its list, read from S3.
+    const runs = await sfn.send(new ListMapRunsCommand({ executionArn: run("FullRun").executionArn }));
+    expect(runs.mapRuns).toHaveLength(3); // grpo-score twice, rejection once
+    for (const r of runs.mapRuns ?? []) {
+      const d = await sfn.send(new DescribeMapRunCommand({ mapRunArn: r.mapRunArn }));
+      expect(d.status).toBe("SUCCEEDED");
+      expect(d.itemCounts?.succeeded).toBe(2);
+    }
+  });
+
+  it("skips the stages a manifest switches off through their Choice states", () => {
+    const { description, events } = run("SftRewardOff");
+    expect(description.status, description.cause).toBe("SUCCEEDED");
+    const visited = stageVisits(events);
+    for (const off of ["sft", "reward-rollout", "reward-pairs", "reward"]) expect(visited).not.toContain(off);
+    expect(visited).toEqual(visitNames(plannedVisits(CASE_MANIFESTS.SftRewardOff)));
+    const entered = statesEntered(events);
+    expect(entered).toContain("sft enabled");
+    expect(entered).toContain("reward enabled");
+    expect(entered).toContain("sft2"); // the same job kind, switched by its own flag
+  });
+
+  it("routes a failed Batch job through its Catch to the status function with the stage, then FAILS the run", async () => {
+    const { description, events, runId } = run("BatchFails");
+    expect(description.status).toBe("FAILED");
+    const entered = statesEntered(events);
+    expect(entered.slice(entered.indexOf(FAILING_JOB))).toEqual([
+      FAILING_JOB,
+      "grpo-update failed",
+      "record failure",
+      "run failed",
+    ]);
+    expect(stageVisits(events)).not.toContain("grpo-curriculum#0");
+    // The execution fails with the job's error and cause (the Fail state reads them from $.error).
+    expect(description.error).toBe("Batch.JobFailed");
+    expect(JSON.parse(description.cause ?? "{}")).toEqual(FAILED_JOB);
+
+    // What the status function received is what it accepts, and it writes the stage and a readable cause.
+    const call = lambdaCalls(events).find((c) => c.state === "record failure");
+    const input = RecordRunStatus.parse(call?.input);
+    expect(input).toMatchObject({
+      status: "failed",
+      stage: "grpo-update",
+      error: { Error: "Batch.JobFailed" },
+    });
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `runs/${runId}/manifest.json`, Body: "{}" }));
+    await recordRunStatus(input, s3RunObjects(s3, bucket), () => new Date());
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `runs/${runId}/status.json` }));
+    const status = JSON.parse(await out.Body!.transformToString()) as Record<string, string>;
+    expect(status).toMatchObject({ runId, status: "failed", stage: "grpo-update" });
+    expect(status.cause).toBe(
+      "Batch job mocked-grpo-update FAILED: Essential container in task exited; exit code 1; " +
+        "container: CUDA error: out of memory; log stream r1flow/default/mocked",
+    );
+  });
+
+  it("retries a throttled Lambda call and goes on", () => {
+    const { description, events } = run("LambdaThrottled");
+    expect(description.status, description.cause).toBe("SUCCEEDED");
+    const calls = lambdaCalls(events).filter((c) => c.state === THROTTLED_STATE);
+    expect(calls).toHaveLength(2);
+    const failures = events.filter((e) => e.type === "LambdaFunctionFailed" || e.type === "TaskFailed");
+    expect(
+      failures.map((e) => (e.lambdaFunctionFailedEventDetails ?? e.taskFailedEventDetails)?.error),
+    ).toEqual(["Lambda.TooManyRequestsException"]);
+    expect(statesEntered(events).filter((s) => s === THROTTLED_STATE)).toHaveLength(1);
+    expect(stageVisits(events)).toEqual(visitNames(plannedVisits(CASE_MANIFESTS.LambdaThrottled)));
+  });
+
+  it("hands every function an input its handler accepts", () => {
+    const StatusEvent = z.discriminatedUnion("action", [RecordRunStatus, ReadStageSummary]);
+    const rejected: string[] = [];
+    for (const testCase of finished.keys()) {
+      for (const call of lambdaCalls(run(testCase).events)) {
+        const schema = /:function:Functionsstatus/.test(call.resource) ? StatusEvent : StageEvent;
+        const parsed = schema.safeParse(call.input);
+        if (!parsed.success)
+          rejected.push(`${call.state}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+      }
+    }
+    expect([...new Set(rejected)]).toEqual([]);
+  });
+});
+
+describe("the local runner and the state machine", () => {
+  it("visit the same stages in the same order for the same manifest", async () => {
+    for (const testCase of ["FullRun", "SftRewardOff"] as const) {
+      const runner = await runnerVisits(CASE_MANIFESTS[testCase]);
+      expect(runner.length).toBeGreaterThan(10);
+      expect(stageVisits(run(testCase).events), testCase).toEqual(runner);
+    }
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * The local backend end to end on a mini manifest: every stage of the recipe runs (GPU stages as real
+ * worker subprocesses on the CPU), `_SUCCESS` marks each, a second run skips them all, and bad input
+ * fails at the stage that meets it with a clear cause while earlier stages' outputs stay.
+ */
+import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runLayout } from "../../pipeline/layout.ts";
+import { plannedVisits } from "../../pipeline/recipe.ts";
+import { type RunEvent, runLocal, StageFailed } from "../../pipeline/runner.ts";
+import { Manifest } from "../../schemas/manifest.ts";
+import { miniManifest } from "./mini-manifest.ts";
+
+const store = mkdtempSync(join(tmpdir(), "r1flow-runner-"));
+const manifest = Manifest.parse(miniManifest("mini"));
+const layout = runLayout(store, "mini");
+
+function visitKey(e: { visit: { stage: { id: string }; iteration?: number } }): string {
+  return e.visit.iteration === undefined ? e.visit.stage.id : `${e.visit.stage.id}#${e.visit.iteration}`;
+}
+
+describe("r1flow run on the local backend", () => {
+  it("runs every stage in recipe order, each committed with _SUCCESS", { timeout: 600_000 }, async () => {
+    const events: RunEvent[] = [];
+    const summaries = await runLocal(manifest, { store, onEvent: (e) => events.push(e) });
+    const done = events.filter((e) => e.type === "done");
+    const planned = plannedVisits(manifest).map((v) => visitKey({ visit: v }));
+    expect(done.map(visitKey)).toEqual(planned);
+    expect(planned).toContain("grpo-update#1");
+    expect(summaries.every((s) => s.status === "succeeded")).toBe(true);
+    for (const v of plannedVisits(manifest)) {
+      expect(existsSync(join(layout.stage(v.stage.id, v.iteration), "_SUCCESS")), v.stage.id).toBe(true);
+    }
+    expect(JSON.parse(readFileSync(layout.status, "utf8")).status).toBe("succeeded");
+    const evalReport = JSON.parse(readFileSync(join(layout.stage("evaluate"), "eval-report.json"), "utf8"));
+    expect(Object.keys(evalReport.checkpoints).sort()).toEqual(["base", "final"]);
+    expect(existsSync(join(layout.stage("sft2"), "model", "config.json"))).toBe(true);
+  });
+
+  it("a second run resumes: every stage is skipped and no output is rewritten", {
+    timeout: 300_000,
+  }, async () => {
+    const shard = join(store, "runs/mini/stages/02-ingest/train/train/part-00000.arrow");
+    const before = statSync(shard).mtimeMs;
+    const summaries = await runLocal(manifest, { store });
+    expect(summaries.map((s) => s.status).every((s) => s === "skipped")).toBe(true);
+    expect(statSync(shard).mtimeMs).toBe(before);
+  });
+
+  it("a missing data set fails at validate, naming the file; nothing else runs", async () => {
+    const bad = Manifest.parse(
+      miniManifest("missing-data", {
+        datasets: [{ name: "g", source: "gsm8k", uri: "/nonexistent/train.jsonl", role: "both" }],
+      }),
+    );
+    const err = await runLocal(bad, { store }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StageFailed);
+    expect((err as StageFailed).stageId).toBe("validate");
+    expect((err as Error).message).toContain("datasets[0].uri: not found: /nonexistent/train.jsonl");
+    const status = JSON.parse(readFileSync(runLayout(store, "missing-data").status, "utf8"));
+    expect(status).toMatchObject({ status: "failed", stage: "validate" });
+    expect(existsSync(runLayout(store, "missing-data").stage("ingest"))).toBe(false);
+  });
+
+  it("an unwritable store is a clear error and marks nothing complete", async () => {
+    const err = await runLocal(manifest, { store: "/etc/hostname/store" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/\/etc\/hostname\/store/);
+  });
+});
