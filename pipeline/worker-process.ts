@@ -52,7 +52,8 @@ export async function runWorker(run: WorkerRun): Promise<void> {
   const log = createWriteStream(run.logFile, { flags: "a" });
   const child = spawn(python, ["-m", "r1worker", ...run.command], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { OMP_NUM_THREADS: "2", ...process.env, PYTHONUNBUFFERED: "1" },
+    // One thread unless told otherwise: for small models on CPU, more threads mostly add contention.
+    env: { OMP_NUM_THREADS: "1", ...process.env, PYTHONUNBUFFERED: "1" },
   });
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });

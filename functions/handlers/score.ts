@@ -3,7 +3,6 @@
  * rollouts shard and returns that shard's figures; called without a shard it scores them all and
  * commits the stage.
  */
-import { z } from "zod";
 import { runStage } from "../stages/context.ts";
 import { scoreShard, scoreStage } from "../stages/score.ts";
 import { instrumented } from "./shared/powertools.ts";
@@ -13,7 +12,7 @@ export const handler = instrumented("score", async (raw: unknown) => {
   const { event, ctx } = await contextOf(raw, "score");
   if (!event.shardUri) return runStage(event.stageId, ctx, scoreStage);
   const started = Date.now();
-  const { uri, summary } = await scoreShard(ctx, z.string().parse(event.shardUri));
+  const { uri, summary } = await scoreShard(ctx, event.shardUri);
   return {
     status: "succeeded",
     durationS: (Date.now() - started) / 1000,

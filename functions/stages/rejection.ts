@@ -2,10 +2,21 @@
 import { joinUri } from "../../pipeline/layout.ts";
 import { rollouts } from "../../schemas/tables/rollouts.ts";
 import { sftExamples } from "../../schemas/tables/sft-examples.ts";
-import { readShardRows } from "../io/arrow-read.ts";
-import { ShardedWriter } from "../io/arrow-write.ts";
+import { readRows, readShardRows } from "../io/arrow-read.ts";
+import { ShardedWriter, writeTable } from "../io/arrow-write.ts";
+import { basename } from "../io/uri.ts";
 import { rejectionFilter } from "../rejection/index.ts";
-import type { StageFn } from "./context.ts";
+import type { StageContext, StageFn } from "./context.ts";
+
+/** Filters one rollouts shard (groups are whole within a shard) into `<dir>/sft/<same name>`. */
+export async function rejectShard(ctx: StageContext, shard: string) {
+  const result = await rejectionFilter(readRows(shard, rollouts), ctx.manifest.stages.rejection, {
+    targetLanguage: ctx.manifest.rewards.targetLanguage,
+  });
+  const uri = joinUri(ctx.dir, "sft", basename(shard));
+  await writeTable(uri, sftExamples, result.rows);
+  return { uri, result };
+}
 
 export const rejectionStage: StageFn = async (ctx) => {
   const { rejection } = ctx.manifest.stages;

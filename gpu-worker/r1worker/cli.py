@@ -9,7 +9,9 @@ every failure prints one line `r1worker: error: …` on stderr.
 A stage module `r1worker/stages/<name>.py` ('-' → '_') exposes `run(spec: dict) -> dict` returning
 the stage-specific part of its summary (stage-summary.schema.json): `outputs`, `metrics`,
 `rowsIn`, `rowsOut`, `warnings`. It writes its outputs under `spec["output"]`; the CLI adds
-stage, status, startedAt and durationS.
+stage, status, startedAt and durationS. Under torchrun only rank 0 (RANK 0 or unset) writes
+`metrics.json` and `_SUCCESS`, then, where R1FLOW_METRICS_NAMESPACE is set (the Batch job
+definition sets it), prints the stage's CloudWatch EMF line on stdout (r1worker.emf).
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ import argparse
 import importlib
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
+from r1worker import emf
 from r1worker.io import store
 from r1worker.io.commit import SUCCESS, commit_stage, is_complete, now_iso, stage_hash, write_summary
 from r1worker.io.errors import NotFoundError, SchemaMismatchError
@@ -108,11 +112,16 @@ def run_stage(stage: str, spec_uri: str, force: bool = False) -> dict[str, Any]:
         "startedAt": started,
         "durationS": round(time.monotonic() - t0, 3),
     }
+    if os.environ.get("RANK", "0") != "0":
+        return summary  # under torchrun rank 0 alone commits (the stage has synchronised the ranks)
     written = write_summary(output, summary)
     folder = output if output.endswith("/") else output + "/"
     files = [u[len(folder) :] for u in store.list_uris(folder) if not u.endswith("/" + SUCCESS)]
     commit_stage(output, stage, digest, files)
     log.info("stage succeeded", extra={"durationS": written["durationS"], "files": len(files)})
+    namespace = os.environ.get(emf.NAMESPACE_ENV)  # set on AWS Batch, where stdout goes to CloudWatch
+    if namespace:
+        emf.emit(written, stage, spec["runId"], namespace=namespace, gpus=emf.gpus_in_use(spec["compute"]))
     return written
 
 

@@ -28,12 +28,15 @@ export function registerRun(program: Command): void {
       }
       const store = flags.store.startsWith("s3://") ? flags.store : resolve(flags.store);
       const controller = new AbortController();
-      process.once("SIGINT", () => {
+      // Ctrl-C, or a TERM from a supervisor: the worker gets SIGTERM and checkpoints; never orphaned.
+      const stop = () => {
         process.stderr.write(
           "\nstopping: the running stage checkpoints; run the same command again to resume\n",
         );
         controller.abort();
-      });
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
       const started = Date.now();
       try {
         await runLocal(manifest, { store, onEvent: progressPrinter(), signal: controller.signal });

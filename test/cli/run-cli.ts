@@ -11,12 +11,12 @@ export interface CliResult {
   stderr: string;
 }
 
-export function r1flow(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
+export function r1flow(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): CliResult {
   const result = spawnSync(process.execPath, [join(REPO, "bin/r1flow.js"), ...args], {
     cwd: REPO,
     encoding: "utf8",
     env: { ...process.env, ...env },
-    timeout: 120_000,
+    timeout: timeoutMs,
   });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }

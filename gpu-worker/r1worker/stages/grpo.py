@@ -30,6 +30,7 @@ from r1worker.io.tables import read_shards
 from r1worker.model import load_causal_lm, load_tokenizer
 from r1worker.rollout.sequences import SequenceBatch, pack_sequences, token_budget_batches
 from r1worker.stages import cache_dir, start_runtime
+from r1worker.stages.sft import hf_saver
 from r1worker.train import checkpoint, distributed, schedule
 from r1worker.train.precision import Precision, autocast
 
@@ -160,13 +161,13 @@ def frozen_logprobs(ref: str, batches: list[SequenceBatch], env, precision: Prec
 
 
 def save_policy(model, tokenizer, env, output: str) -> str:
-    """The updated policy and its tokenizer in HF layout under `<output>/model/` (rank 0 writes)."""
+    """The updated policy and its tokenizer in HF layout under `<output>/model/` (rank 0 writes;
+    tied copies such as lm_head are dropped, as the sft stage does, or FSDP would save them twice)."""
     uri = store.join(output, "model")
     state = checkpoint.full_state_dict(model, env)
     if env.is_main:
         with tempfile.TemporaryDirectory(prefix="r1worker-policy-") as tmp:
-            model.save_pretrained(tmp, state_dict=state, safe_serialization=True)
-            tokenizer.save_pretrained(tmp)
+            hf_saver(model, tokenizer)(state, tmp)
             store.upload_dir(tmp, uri)
     distributed.barrier(env)
     return uri
@@ -237,6 +238,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         },
     )
 
+    save_model = hf_saver(model, tokenizer)  # checkpoints: HF layout without tied copies
     history: list[dict[str, float]] = []
     gap_sum = 0.0
     with MetricsLog(cfg.output) as mlog, checkpoint.StopSignal() as stop:
@@ -296,10 +298,8 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             stopping = distributed.any_rank(stop.requested, env)
             done = epoch + 1 == cfg.inner_epochs
             if stopping or (not done and (epoch + 1) % cfg.checkpoint_every == 0):
-                save = lambda sd, d: model.save_pretrained(d, state_dict=sd, safe_serialization=True)  # noqa: E731
-                checkpoint.save_checkpoint(
-                    cfg.output, epoch + 1, model, optimizer, env, {"iteration": cfg.iteration}, save
-                )
+                state = {"iteration": cfg.iteration}
+                checkpoint.save_checkpoint(cfg.output, epoch + 1, model, optimizer, env, state, save_model)
             if stopping and not done:
                 raise checkpoint.Preempted(epoch + 1)
 
