@@ -70,3 +70,13 @@ describe("r1flow validate (the real command)", () => {
     expect(r1flow(["--help"]).stdout).toMatch(/Commands:[\s\S]*validate[\s\S]*ingest[\s\S]*verify/);
   });
 });
+
+describe("the example manifests", () => {
+  for (const example of ["tiny-arithmetic.json", "gsm8k-math.json"]) {
+    it(`examples/${example} is valid`, () => {
+      const res = r1flow(["validate", join(import.meta.dirname, "../../examples", example)]);
+      expect(res.stderr).toBe("");
+      expect(res.code).toBe(0);
+    });
+  }
+});
