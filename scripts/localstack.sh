@@ -48,6 +48,7 @@ localstack_start() {
   GATEWAY_LISTEN="127.0.0.1:$port" \
     SERVICES="s3,events,iam,sts,stepfunctions,cloudformation,sqs,logs" \
     LOCALSTACK_VOLUME_DIR="$_ls_dir/state" SKIP_INFRA_DOWNLOADS=1 DISABLE_EVENTS=1 \
+    SFN_MOCK_CONFIG="${SFN_MOCK_CONFIG:-$_ls_root/test/localstack/.generated/sfn-mock-config.json}" \
     "$_ls_dir/venv/bin/python" -m localstack.runtime.main >"$_ls_dir/localstack.log" 2>&1 &
   LOCALSTACK_PID=$!
   local i

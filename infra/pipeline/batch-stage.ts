@@ -26,7 +26,14 @@ export function batchStage(parts: PipelineParts, stage: BatchStage, next: sfn.IC
     resultPath: "$.job",
     comment: `${stage.title}: write the worker spec; skip when _SUCCESS matches`,
   });
-  const summary = invoke(parts, `${stage.id} summary`, "status", stagePayload(stage, { action: "stage" }), {
+  // Only what the status function's read-back accepts (its schema refuses unknown keys).
+  const readBack = sfn.TaskInput.fromObject({
+    action: "stage",
+    runUri: sfn.JsonPath.stringAt("$.runUri"),
+    stageId: stage.id,
+    ...(stage.inLoop ? { iteration: sfn.JsonPath.numberAt("$.loop.iteration") } : {}),
+  });
+  const summary = invoke(parts, `${stage.id} summary`, "status", readBack, {
     resultPath: summaryPath(stage),
     comment: `${stage.title}: read metrics.json back`,
   });

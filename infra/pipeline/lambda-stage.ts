@@ -70,7 +70,17 @@ function perShardStage(
     resultSelector: { "mapRunArn.$": "$.MapRunArn", "results.$": "$.ResultWriterDetails" },
     resultPath: summaryPath(stage),
   });
-  const shard = invoke(parts, `${stage.id} shard`, stage.handler, sfn.TaskInput.fromJsonPathAt("$"), {
+  // The item as an object: `fromJsonPathAt("$")` with payloadResponseOnly renders `"Parameters": "$"`,
+  // which hands the function the literal string (aws/aws-cdk#34260).
+  const shardInput = sfn.TaskInput.fromObject({
+    runId: sfn.JsonPath.stringAt("$.runId"),
+    runUri: sfn.JsonPath.stringAt("$.runUri"),
+    manifestUri: sfn.JsonPath.stringAt("$.manifestUri"),
+    stageId: sfn.JsonPath.stringAt("$.stageId"),
+    ...(stage.inLoop ? { iteration: sfn.JsonPath.numberAt("$.iteration") } : {}),
+    shardUri: sfn.JsonPath.stringAt("$.shardUri"),
+  });
+  const shard = invoke(parts, `${stage.id} shard`, stage.handler, shardInput, {
     resultSelector: SUMMARY_SELECTOR,
     resultPath: "$",
     comment: `${stage.title}: one shard`,

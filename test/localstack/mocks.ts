@@ -4,8 +4,10 @@
  * `StateMachines.<name>.TestCases.<case>.<state name>` to a response in `MockedResponses`, and an
  * execution started on `<stateMachineArn>#<case>` answers those states from the file instead of
  * calling Lambda or Batch (which cannot run here). The file is re-read when its mtime changes, so
- * the tests write it before their first execution; only its path has to be set when LocalStack
- * starts (scripts/localstack.sh).
+ * the tests (re)write it before their first execution; only its path has to be set when LocalStack
+ * starts (scripts/localstack.sh). It is deterministic and kept in git, so a LocalStack in Docker can
+ * mount it before the first run (`-e SFN_MOCK_CONFIG=/mocks/sfn-mock-config.json -v
+ * $PWD/test/localstack/.generated:/mocks`); a change to the definition's states shows as a diff.
  *
  * The file is generated from the synthesized definition: every Task state of the state machine is
  * mocked by what its function (or job) returns, so a state added to the recipe is mocked without
