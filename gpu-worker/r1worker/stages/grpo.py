@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import math
 import statistics
-import tempfile
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -160,19 +159,6 @@ def frozen_logprobs(ref: str, batches: list[SequenceBatch], env, precision: Prec
     return out
 
 
-def save_policy(model, tokenizer, env, output: str) -> str:
-    """The updated policy and its tokenizer in HF layout under `<output>/model/` (rank 0 writes;
-    tied copies such as lm_head are dropped, as the sft stage does, or FSDP would save them twice)."""
-    uri = store.join(output, "model")
-    state = checkpoint.full_state_dict(model, env)
-    if env.is_main:
-        with tempfile.TemporaryDirectory(prefix="r1worker-policy-") as tmp:
-            hf_saver(model, tokenizer)(state, tmp)
-            store.upload_dir(tmp, uri)
-    distributed.barrier(env)
-    return uri
-
-
 def run(spec: dict[str, Any]) -> dict[str, Any]:
     cfg = GrpoConfig.from_spec(spec)
     rt = start_runtime(spec)
@@ -303,7 +289,8 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             if stopping and not done:
                 raise checkpoint.Preempted(epoch + 1)
 
-    model_uri = save_policy(model, tokenizer, env, cfg.output)
+    # Tied copies such as lm_head are dropped by hf_saver, or FSDP would save them twice.
+    model_uri = checkpoint.save_final_model(model, hf_saver(model, tokenizer), env, cfg.output)
     gap = distributed.all_reduce([gap_sum], env)[0] / max(total_tokens, 1e-9)
     distributed.shutdown(env)
     first = history[0] if history else {}

@@ -11,7 +11,6 @@ writes `metrics.json` and `_SUCCESS`.
 from __future__ import annotations
 
 import logging
-import tempfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,18 +147,6 @@ def hf_saver(model, tokenizer):
     return save
 
 
-def save_final(model, save, env: distributed.DistEnv, output: str) -> str:
-    """The trained model in HF layout under `<output>/model/` (every rank gathers, rank 0 writes)."""
-    uri = store.join(output, "model")
-    state = checkpoint.full_state_dict(model, env)
-    if env.is_main:
-        with tempfile.TemporaryDirectory(prefix="r1worker-model-") as tmp:
-            save(state, tmp)
-            store.upload_dir(tmp, uri)
-    distributed.barrier(env)
-    return uri
-
-
 def run(spec: dict[str, Any]) -> dict[str, Any]:
     cfg = SftConfig.from_spec(spec)
     rt = start_runtime(spec)
@@ -252,7 +239,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             if stopping and not done:
                 raise checkpoint.Preempted(step + 1)
 
-    model_uri = save_final(model, save_model, env, cfg.output)
+    model_uri = checkpoint.save_final_model(model, save_model, env, cfg.output)
     seconds = totals["seconds"] + meter.total_seconds
     last = totals["losses"][-5:]
     distributed.shutdown(env)

@@ -224,3 +224,16 @@ def _remove_prefix(prefix: str) -> None:
             )
     else:
         shutil.rmtree(loc.key, ignore_errors=True)
+
+
+def save_final_model(model, save: Callable[[dict, str], None], env: DistEnv, output: str) -> str:
+    """The trained model in HF layout under `<output>/model/`: every rank gathers the full state,
+    rank 0 writes it with `save(state, local_dir)` and uploads it, the others wait."""
+    uri = store.join(output, "model")
+    state = full_state_dict(model, env)
+    if env.is_main:
+        with tempfile.TemporaryDirectory(prefix="r1worker-model-") as tmp:
+            save(state, tmp)
+            store.upload_dir(tmp, uri)
+    barrier(env)
+    return uri
