@@ -33,6 +33,13 @@ export const ingestStage: StageFn = async (ctx) => {
       seed: d.seed,
       levels: d.levels,
     });
+    if (report.rows === 0 && report.skipped > 0) {
+      const first = report.badRows[0];
+      throw new Error(
+        `data set "${d.name}": none of its ${report.skipped} rows could be read as ${d.source} ` +
+          `(first: ${first?.file}:${first?.line}: ${first?.reason}); is the source right?`,
+      );
+    }
     outputs[`${role}/${d.name}`] = shards.map((s) => s.uri);
     metrics[`${role}.${d.name}.rows`] = report.rows;
     rows += report.rows;

@@ -11,6 +11,7 @@ import { runLayout } from "../../pipeline/layout.ts";
 import { plannedVisits } from "../../pipeline/recipe.ts";
 import { type RunEvent, runLocal, StageFailed } from "../../pipeline/runner.ts";
 import { Manifest } from "../../schemas/manifest.ts";
+import { DATA } from "../cli/run-cli.ts";
 import { miniManifest } from "./mini-manifest.ts";
 
 const store = mkdtempSync(join(tmpdir(), "r1flow-runner-"));
@@ -62,6 +63,22 @@ describe("r1flow run on the local backend", () => {
     const status = JSON.parse(readFileSync(runLayout(store, "missing-data").status, "utf8"));
     expect(status).toMatchObject({ status: "failed", stage: "validate" });
     expect(existsSync(runLayout(store, "missing-data").stage("ingest"))).toBe(false);
+  });
+
+  it("a data set in the wrong format fails at ingest with its file and line; validate's output stays", async () => {
+    const wrong = Manifest.parse(
+      miniManifest("wrong-format", {
+        datasets: [{ name: "m", source: "gsm8k", uri: join(DATA, "math500/test.jsonl"), role: "both" }],
+      }),
+    );
+    const err = await runLocal(wrong, { store }).catch((e: unknown) => e);
+    expect((err as StageFailed).stageId).toBe("ingest");
+    expect((err as Error).message).toMatch(
+      /data set "m": none of its 500 rows could be read as gsm8k \(first: .*test\.jsonl:1: /,
+    );
+    const wrongLayout = runLayout(store, "wrong-format");
+    expect(existsSync(join(wrongLayout.stage("validate"), "_SUCCESS"))).toBe(true);
+    expect(existsSync(join(wrongLayout.stage("ingest"), "_SUCCESS"))).toBe(false);
   });
 
   it("an unwritable store is a clear error and marks nothing complete", async () => {
