@@ -60,15 +60,6 @@ def test_local_write_is_atomic_and_leaves_no_temp_file(tmp_path):
     assert os.listdir(tmp_path) == ["out.bin"]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
-def test_local_permission_error_names_the_uri(tmp_path):
-    locked = tmp_path / "locked"
-    locked.mkdir(mode=0o500)
-    uri = str(locked / "x.bin")
-    with pytest.raises(StoreError, match=f"cannot write {uri}: permission denied"):
-        store.write_bytes(uri, b"x")
-
-
 def test_local_unwritable_target_names_the_uri(tmp_path):
     (tmp_path / "file").write_text("x")
     uri = str(tmp_path / "file" / "child.bin")  # a parent that is a file: no folder can be made
