@@ -38,6 +38,8 @@ export const RewardSpec = z.strictObject({
   pairs: shards,
   /** `step_labels` shards for the process head (may be empty). */
   stepLabels: shards.default([]),
+  /** `rollouts` shards whose completions are labelled step by step when settings.stepLabels is auto. */
+  rollouts: shards.default([]),
   model: z.string().min(1),
   settings: RewardModelSettings,
 });

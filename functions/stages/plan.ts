@@ -114,6 +114,7 @@ async function buildSpec(ctx: StageContext, stageId: string): Promise<WorkerSpec
         stage: "reward",
         pairs: await readShards(joinUri(layout.stage("reward-pairs"), "pairs")),
         stepLabels: await readShards(joinUri(layout.stage("reward-pairs"), "steps")),
+        rollouts: await readShards(layout.stage("reward-rollout")),
         model: paths.sftModel,
         settings: settings(stages.reward),
       };
