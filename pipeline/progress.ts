@@ -36,6 +36,12 @@ function figures(metrics: Record<string, unknown>, limit = 4): string {
   return shown.join(" ");
 }
 
+/** A 20-cell bar for a share in [0, 1]. */
+function bar(share: number): string {
+  const cells = Math.max(0, Math.min(20, Math.round(share * 20)));
+  return `[${"#".repeat(cells)}${".".repeat(20 - cells)}]`;
+}
+
 export function progressPrinter(out: NodeJS.WriteStream = process.stdout): (event: RunEvent) => void {
   const live = out.isTTY === true;
   let total = 0;
@@ -54,7 +60,13 @@ export function progressPrinter(out: NodeJS.WriteStream = process.stdout): (even
         const now = Date.now();
         if (!live || now - lastLive < 250) return;
         lastLive = now;
-        const step = typeof event.metrics.step === "number" ? `step ${event.metrics.step} ` : "";
+        const { step: at, steps: of } = event.metrics;
+        const step =
+          typeof at !== "number"
+            ? ""
+            : typeof of === "number"
+              ? `${bar(at / of)} ${at}/${of} `
+              : `step ${at} `;
         clear();
         out.write(`  … ${label(event.visit)}: ${step}${figures(event.metrics, 5)}`);
         return;

@@ -7,7 +7,8 @@ sampled continuation ends in the reference answer:
 - extraction: the last `\\boxed{…}` (braces matched, nested ones kept), else the last `#### x`
   (GSM8K), else the last "the answer is x";
 - numbers (both sides parse as one): equal within 1e-6 relative tolerance, after stripping
-  thousands commas, `$`, `%` and spaces; a simple fraction `a/b` or `\\frac{a}{b}` is a number;
+  thousands commas (`1,200`; `1,2` is not a number), `$`, `%` and spaces; a simple fraction `a/b`
+  or `\\frac{a}{b}` is a number;
 - anything else: equal after normalising the string (spaces, `\\left` / `\\right`, `\\dfrac` /
   `\\tfrac` → `\\frac`, `\\text{…}` wrappers removed, a trailing period dropped).
 
@@ -27,6 +28,7 @@ _ANSWER_IS = re.compile(r"answer is[:\s]*([^\n]+)", flags=re.I)
 _TEXT = re.compile(r"\\(?:text|textbf|mathrm|mbox)\s*\{([^{}]*)\}")
 _FRAC = re.compile(r"^\\frac\{(-?[\d.]+)\}\{(-?[\d.]+)\}$")
 _PLAIN_NUMBER = re.compile(r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?$")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 REL_TOL = 1e-6
 
 
@@ -84,7 +86,7 @@ def to_number(answer: str) -> float | None:
     (1234.5, 50.0, 0.75, None)
     """
     s = normalise(answer).replace("\\%", "%").replace("\\$", "$")
-    s = s.replace(",", "").replace("$", "").replace("%", "")
+    s = _THOUSANDS.sub("", s).replace("$", "").replace("%", "")
     frac = _FRAC.match(s)
     if frac:
         s = f"{frac.group(1)}/{frac.group(2)}"

@@ -220,6 +220,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             if env.is_main:
                 mlog.log(
                     step=step + 1,
+                    steps=len(steps),
                     loss=loss,
                     lr=lr,
                     grad_norm=grad_norm,
