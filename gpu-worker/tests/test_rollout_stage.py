@@ -94,7 +94,7 @@ def test_rollout_stage_writes_valid_groups_with_matching_logprobs(model_cache, t
         assert all(
             r["policy_version"] == 2 and r["level"] == 1 + i % 5 and r["answer"] == str(i) for r in group
         )
-        assert group[0]["prompt"] == f"<|bos|>User: {q}\nAssistant: "
+        assert group[0]["prompt"] == q
     m = summary["metrics"]
     assert {"tokens_per_s", "mean_completion_len", "truncated_share"} <= set(m)
     assert m["truncated_share"] == sum(r["finish_reason"] == "length" for r in rows) / 16

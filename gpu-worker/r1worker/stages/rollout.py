@@ -99,7 +99,7 @@ def build_backend(cfg: RolloutConfig, tokenizer, device: torch.device, bf16: boo
 
 
 def rollout_rows(
-    problem: dict[str, Any], prompt: str, prompt_ids: list[int], completions, tokenizer, policy_version: int
+    problem: dict[str, Any], prompt_ids: list[int], completions, tokenizer, policy_version: int
 ) -> list[dict[str, Any]]:
     """The `rollouts` rows of one problem's group (rm columns left null)."""
     group_id = f"{problem['id']}@v{policy_version}"
@@ -116,7 +116,9 @@ def rollout_rows(
                 "answer": problem["answer"],
                 "answer_type": problem["answer_type"],
                 "choices": problem["choices"],
-                "prompt": prompt,
+                # The user turn, as in problems/sft_examples: rejection and reward data reuse it, and
+                # their trainers render the chat template themselves (prompt_token_ids hold the render).
+                "prompt": problem["question"],
                 "completion": tokenizer.decode(c.token_ids, skip_special_tokens=True),
                 "prompt_token_ids": prompt_ids,
                 "completion_token_ids": c.token_ids,
@@ -186,7 +188,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             rows = [
                 row
                 for (problem, text, ids), group in zip(chunk, groups, strict=True)
-                for row in rollout_rows(problem, text, ids, group, tokenizer, cfg.policy_version)
+                for row in rollout_rows(problem, ids, group, tokenizer, cfg.policy_version)
             ]
             if reward_model is not None:
                 scores = score_rollouts(
