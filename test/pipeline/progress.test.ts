@@ -4,7 +4,11 @@ import { stageById } from "../../pipeline/recipe.ts";
 
 function fakeStream(isTTY: boolean) {
   let text = "";
-  const stream = { isTTY, write: (s: string) => ((text += s), true) } as unknown as NodeJS.WriteStream;
+  const write = (s: string) => {
+    text += s;
+    return true;
+  };
+  const stream = { isTTY, write } as unknown as NodeJS.WriteStream;
   return { stream, text: () => text };
 }
 
