@@ -11,5 +11,3 @@ store="${R1FLOW_STORE:-$root/.r1flow}"
 node bin/r1flow.js run examples/tiny-arithmetic.json --store "$store"
 echo
 node bin/r1flow.js inspect "$store/runs/tiny-arithmetic" --html "$store/runs/tiny-arithmetic/report/report.html"
-echo
-echo "report: $store/runs/tiny-arithmetic/report/report.html"
