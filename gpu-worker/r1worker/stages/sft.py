@@ -58,23 +58,17 @@ class SftConfig:
     def from_spec(cls, spec: dict[str, Any]) -> SftConfig:
         s = spec["settings"]
         return cls(
-            spec["model"],
-            tuple(spec["examples"]),
-            spec["output"],
-            spec["maxSeqLen"],
-            spec["seed"],
-            s["learningRate"],
-            s["warmupRatio"],
-            s["minLrRatio"],
-            s["weightDecay"],
-            s["gradClip"],
-            s["tokenBudget"],
-            s["gradAccumulation"],
-            s["epochs"],
-            s["packing"],
-            s["curriculumOrder"],
-            s["maxSteps"],
-            spec["compute"]["checkpointEvery"],
+            model=spec["model"],
+            examples=tuple(spec["examples"]),
+            output=spec["output"],
+            max_seq_len=spec["maxSeqLen"],
+            seed=spec["seed"],
+            **schedule.optim_fields(s),
+            epochs=s["epochs"],
+            packing=s["packing"],
+            curriculum=s["curriculumOrder"],
+            max_steps=s["maxSteps"],
+            checkpoint_every=spec["compute"]["checkpointEvery"],
         )
 
 
