@@ -19,6 +19,11 @@ const common = {
   compute: ComputeSettings.prefault({}),
   maxSeqLen: z.number().int().min(32),
   seed: z.number().int().default(0),
+  /**
+   * The `_SUCCESS` hash of each stage whose outputs this spec reads, by stage directory. Part of the
+   * spec, so a stage re-runs when an input was rebuilt (the worker's skip hash covers the whole spec).
+   */
+  inputs: z.record(z.string(), z.string()).default({}),
 };
 
 export const SftSpec = z.strictObject({

@@ -4,6 +4,7 @@
  * holds the hash the worker computes over this same spec). Shared by the local runner and the
  * `plan` Lambda, so both hand the worker identical specs.
  */
+import type { z } from "zod";
 import { joinUri } from "../../pipeline/layout.ts";
 import { stageById } from "../../pipeline/recipe.ts";
 import { parseOrThrow } from "../../schemas/errors.ts";
@@ -13,7 +14,7 @@ import { problems } from "../../schemas/tables/problems.ts";
 import { mulberry32 } from "../ingest/arithmetic.ts";
 import { readShardRows, readShards } from "../io/arrow-read.ts";
 import { writeTable } from "../io/arrow-write.ts";
-import { isComplete, stageHash } from "../io/commit.ts";
+import { isComplete, readSuccess, stageHash } from "../io/commit.ts";
 import { writeJson } from "../io/objects.ts";
 import type { StageContext } from "./context.ts";
 import { evalDatasets, trainDatasets } from "./paths.ts";
@@ -54,7 +55,8 @@ async function promptTable(ctx: StageContext, prefixes: string[], limit: number)
   return [uri];
 }
 
-async function buildSpec(ctx: StageContext, stageId: string): Promise<WorkerSpec> {
+/** The spec before `inputs` are filled in (input digests need its URIs). */
+async function buildSpec(ctx: StageContext, stageId: string): Promise<z.input<typeof WorkerSpecSchema>> {
   const { manifest, paths, layout, dir } = ctx;
   const { stages } = manifest;
   const common = {
@@ -171,11 +173,35 @@ async function buildSpec(ctx: StageContext, stageId: string): Promise<WorkerSpec
   }
 }
 
+/** `.../stages/NN-id[/iter-NNNN]` of a URI inside a stage's directory, or null. */
+function stageDirOf(uri: string): string | null {
+  return /^(.*\/stages\/\d{2}-[a-z0-9-]+(?:\/iter-\d{4})?)(?:\/|$)/.exec(uri)?.[1] ?? null;
+}
+
+/** The `_SUCCESS` hashes of the other stages whose outputs a spec names, keyed by stage directory. */
+export async function inputDigests(spec: object, ownDir: string): Promise<Record<string, string>> {
+  const uris = Object.values(spec).flatMap((v) => (typeof v === "string" ? [v] : Array.isArray(v) ? v : []));
+  const dirs = [...new Set(uris.map((u) => (typeof u === "string" ? stageDirOf(u) : null)))].filter(
+    (d): d is string => d !== null && d !== ownDir,
+  );
+  const digests: Record<string, string> = {};
+  for (const dir of dirs.sort()) {
+    const marker = await readSuccess(dir);
+    if (marker) digests[dir.slice(dir.lastIndexOf("/stages/") + 1)] = marker.hash;
+  }
+  return digests;
+}
+
 export async function planBatchStage(ctx: StageContext, stageId: string): Promise<PlannedStage> {
   const stage = stageById(stageId);
   if (stage.kind !== "batch") throw new Error(`stage "${stageId}" runs as a Lambda, not on the worker`);
   const specUri = joinUri(ctx.dir, "spec.json");
-  const spec = parseOrThrow(WorkerSpecSchema, await buildSpec(ctx, stageId), specUri);
+  const built = await buildSpec(ctx, stageId);
+  const spec = parseOrThrow(
+    WorkerSpecSchema,
+    { ...built, inputs: await inputDigests(built, ctx.dir) },
+    specUri,
+  );
   const skip = await isComplete(ctx.dir, stageHash([spec]));
   if (!skip) await writeJson(specUri, spec);
   return { spec, specUri, skip, command: [stage.worker, "--spec", specUri] };

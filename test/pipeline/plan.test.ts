@@ -1,0 +1,56 @@
+/**
+ * The Batch-stage planner: the spec names the `_SUCCESS` hash of every stage it reads from, so a stage
+ * whose inputs were rebuilt is re-run even when its own settings did not change — and is skipped when
+ * nothing it depends on changed.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { writeTable } from "../../functions/io/arrow-write.ts";
+import { commitStage, stageHash } from "../../functions/io/commit.ts";
+import { stageContext } from "../../functions/stages/context.ts";
+import { planBatchStage } from "../../functions/stages/plan.ts";
+import { runLayout } from "../../pipeline/layout.ts";
+import { Manifest } from "../../schemas/manifest.ts";
+import { sftExamples } from "../../schemas/tables/sft-examples.ts";
+import { miniManifest } from "./mini-manifest.ts";
+
+describe("planning a Batch stage", () => {
+  const store = mkdtempSync(join(tmpdir(), "r1flow-plan-"));
+  const manifest = Manifest.parse(miniManifest("plan"));
+  const layout = runLayout(store, "plan");
+  const ingest = layout.stage("ingest");
+  const example = {
+    id: "a#reference",
+    problem_id: "a",
+    source: "arithmetic" as const,
+    level: 1,
+    prompt: "Compute 1 + 1.",
+    completion: "<think>\n1 + 1 = 2\n</think>\n\nThe answer is \\boxed{2}.",
+    origin: "reference" as const,
+  };
+  const ingestAs = async (version: string) => {
+    const shard = join(ingest, "sft/part-00000.arrow");
+    await writeTable(shard, sftExamples, [example]);
+    await commitStage(ingest, { stage: "ingest", hash: stageHash([version]), files: [shard] });
+  };
+
+  it("records its inputs' hashes, skips when they match, re-runs when one was rebuilt", async () => {
+    await ingestAs("v1");
+    const ctx = stageContext(manifest, layout, "sft");
+    const first = await planBatchStage(ctx, "sft");
+    expect(first.skip).toBe(false);
+    expect(first.spec.inputs).toEqual({ "stages/02-ingest": stageHash(["v1"]) });
+    expect(first.command).toEqual(["sft", "--spec", join(ctx.dir, "spec.json")]);
+
+    // What the worker does on success: `_SUCCESS` with the hash of the spec it ran.
+    await commitStage(ctx.dir, { stage: "sft", hash: stageHash([first.spec]), files: [first.specUri] });
+    expect((await planBatchStage(ctx, "sft")).skip).toBe(true);
+
+    await ingestAs("v2");
+    const again = await planBatchStage(ctx, "sft");
+    expect(again.spec.inputs).toEqual({ "stages/02-ingest": stageHash(["v2"]) });
+    expect(again.skip).toBe(false);
+  });
+});
