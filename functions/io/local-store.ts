@@ -161,13 +161,6 @@ export class LocalStore implements ObjectStore {
     }
   }
 
-  async writeFromStream(
-    uri: string,
-    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  ): Promise<void> {
-    await pump(await this.openWrite(uri), chunks);
-  }
-
   async list(prefix: string): Promise<string[]> {
     const parsed = parseUri(prefix);
     if (parsed.scheme !== "file") throw new Error(`not a local URI: ${prefix}`);

@@ -185,13 +185,6 @@ export class S3Store implements ObjectStore {
     return new S3Sink(this.client, uri);
   }
 
-  async writeFromStream(
-    uri: string,
-    chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  ): Promise<void> {
-    await pump(await this.openWrite(uri), chunks);
-  }
-
   async list(prefix: string): Promise<string[]> {
     const { Bucket, Key } = location(prefix);
     const dir = Key === "" || Key.endsWith("/") ? Key : `${Key}/`;

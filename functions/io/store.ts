@@ -48,7 +48,6 @@ export interface ObjectStore {
   size(uri: string): Promise<number>;
   write(uri: string, data: Bytes): Promise<void>;
   openWrite(uri: string): Promise<ObjectSink>;
-  writeFromStream(uri: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void>;
   /** Every object under the prefix (taken as a directory), as full URIs, sorted. */
   list(prefix: string): Promise<string[]>;
   exists(uri: string): Promise<boolean>;
