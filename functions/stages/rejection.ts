@@ -2,8 +2,8 @@
 import { joinUri } from "../../pipeline/layout.ts";
 import { rollouts } from "../../schemas/tables/rollouts.ts";
 import { sftExamples } from "../../schemas/tables/sft-examples.ts";
-import { readRows, readShardRows } from "../io/arrow-read.ts";
-import { ShardedWriter, writeTable } from "../io/arrow-write.ts";
+import { readRows, readShards } from "../io/arrow-read.ts";
+import { writeTable } from "../io/arrow-write.ts";
 import { basename } from "../io/uri.ts";
 import { rejectionFilter } from "../rejection/index.ts";
 import type { StageContext, StageFn } from "./context.ts";
@@ -18,32 +18,23 @@ export async function rejectShard(ctx: StageContext, shard: string) {
   return { uri, result };
 }
 
+/** Every shard through `rejectShard` (as the Distributed Map does on AWS), the counts summed. */
 export const rejectionStage: StageFn = async (ctx) => {
-  const { rejection } = ctx.manifest.stages;
-  const result = await rejectionFilter(
-    readShardRows(ctx.layout.stage("rejection-rollout"), rollouts),
-    rejection,
-    {
-      targetLanguage: ctx.manifest.rewards.targetLanguage,
-    },
-  );
-  const out = new ShardedWriter(joinUri(ctx.dir, "sft"), sftExamples, { maxRows: 50_000 });
-  await out.writeBatch(result.rows);
-  const shards = await out.close();
-  const metrics: Record<string, number> = {
-    total: result.total,
-    kept: result.kept,
-    prompts: result.prompts,
-    keepRate: result.total === 0 ? 0 : result.kept / result.total,
-  };
-  for (const [reason, n] of Object.entries(result.dropped)) metrics[`dropped.${reason}`] = n;
-  const warnings =
-    result.kept === 0 ? ["rejection sampling kept no sample: round-2 SFT has nothing to learn"] : [];
-  return {
-    rowsIn: result.total,
-    rowsOut: result.kept,
-    outputs: { sft: shards.map((s) => s.uri) },
-    metrics,
-    warnings,
-  };
+  const outputs: string[] = [];
+  let total = 0;
+  let kept = 0;
+  let prompts = 0;
+  const dropped: Record<string, number> = {};
+  for (const shard of await readShards(ctx.layout.stage("rejection-rollout"))) {
+    const { uri, result } = await rejectShard(ctx, shard);
+    outputs.push(uri);
+    total += result.total;
+    kept += result.kept;
+    prompts += result.prompts;
+    for (const [reason, n] of Object.entries(result.dropped))
+      dropped[`dropped.${reason}`] = (dropped[`dropped.${reason}`] ?? 0) + n;
+  }
+  const metrics = { total, kept, prompts, keepRate: total === 0 ? 0 : kept / total, ...dropped };
+  const warnings = kept === 0 ? ["rejection sampling kept no sample: round-2 SFT has nothing to learn"] : [];
+  return { rowsIn: total, rowsOut: kept, outputs: { sft: outputs }, metrics, warnings };
 };

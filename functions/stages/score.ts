@@ -7,10 +7,9 @@ import { rollouts } from "../../schemas/tables/rollouts.ts";
 import { scoredRollouts } from "../../schemas/tables/scored-rollouts.ts";
 import { checkArithmeticStep } from "../ingest/arithmetic-expr.ts";
 import { readRows, readShards } from "../io/arrow-read.ts";
-import { ArrowFileWriter } from "../io/arrow-sink.ts";
-import { BatchEncoder } from "../io/record-batch.ts";
+import { writeTable } from "../io/arrow-write.ts";
 import { basename } from "../io/uri.ts";
-import { createScorer, type ScoreSummary } from "../score/index.ts";
+import { createScorer, type ScoreSummary, scoreRolloutStream } from "../score/index.ts";
 import type { StageContext, StageFn } from "./context.ts";
 
 /** Scores one rollouts shard into `<dir>/<same name>`; returns the shard's summary. */
@@ -27,29 +26,13 @@ export async function scoreShard(
     groupSize: grpo.groupSize,
   });
   const uri = joinUri(ctx.dir, basename(shard));
-  const out = await writerFor(uri);
-  for await (const row of readRows(shard, rollouts)) {
-    const done = scorer.push(row);
-    if (done.length > 0) await out.writeBatch(done);
-  }
-  await out.writeBatch(scorer.finish());
-  await out.close();
+  await writeTable(uri, scoredRollouts, scoredRows(scoreRolloutStream(readRows(shard, rollouts), scorer)));
   return { uri, summary: scorer.summary() };
 }
 
-/** A single-file writer for one output shard (the sharded writer numbers its own files). */
-async function writerFor(uri: string) {
-  const file = await ArrowFileWriter.open(uri, scoredRollouts.arrowSchema);
-  const encoder = new BatchEncoder(scoredRollouts);
-  let rows = 0;
-  return {
-    async writeBatch(batch: Record<string, unknown>[]) {
-      if (batch.length === 0) return;
-      await file.writeBatch(encoder.encode(batch, rows));
-      rows += batch.length;
-    },
-    close: () => file.close(),
-  };
+/** The rows of the scored groups, one after another. */
+async function* scoredRows<T>(groups: AsyncIterable<T[]>): AsyncGenerator<T> {
+  for await (const group of groups) yield* group;
 }
 
 /** Weighted mean of shard summaries (by rows), for the stage's metrics. */
