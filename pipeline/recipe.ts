@@ -19,7 +19,8 @@ export const LAMBDA_HANDLERS = [
 export type LambdaHandler = (typeof LAMBDA_HANDLERS)[number];
 
 /** A switch in the manifest that turns a stage off (a Choice state in the state machine). */
-export type EnabledFlag = "sft" | "reward" | "grpo" | "rejection" | "sft2" | "eval";
+export const ENABLED_FLAGS = ["sft", "reward", "grpo", "rejection", "sft2", "eval"] as const;
+export type EnabledFlag = (typeof ENABLED_FLAGS)[number];
 
 interface StageBase {
   /** Stable id, also the state name and the `stages/<NN>-<id>` directory. */

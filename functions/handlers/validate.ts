@@ -4,25 +4,12 @@
  * Choice states (`$.plan`).
  */
 import { runStage } from "../stages/context.ts";
-import { validateStage } from "../stages/validate.ts";
+import { runPlan, validateStage } from "../stages/validate.ts";
 import { instrumented } from "./shared/powertools.ts";
 import { contextOf } from "./shared/stage-event.ts";
 
 export const handler = instrumented("validate", async (raw: unknown) => {
   const { event, ctx } = await contextOf(raw, "validate");
   const summary = await runStage(event.stageId, ctx, validateStage);
-  const { stages, compute } = ctx.manifest;
-  const enabled = Object.fromEntries(
-    (["sft", "reward", "grpo", "rejection", "sft2", "eval"] as const).map((flag) => [
-      flag,
-      stages[flag].enabled,
-    ]),
-  );
-  return {
-    ...summary,
-    enabled,
-    iterations: stages.grpo.enabled ? stages.grpo.iterations : 0,
-    spot: compute.spot,
-    nodes: compute.nodes,
-  };
+  return { ...summary, ...runPlan(ctx.manifest) };
 });

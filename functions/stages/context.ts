@@ -6,7 +6,6 @@ import type { RunLayout } from "../../pipeline/layout.ts";
 import { joinUri } from "../../pipeline/layout.ts";
 import type { Manifest } from "../../schemas/manifest.ts";
 import type { StageSummary } from "../../schemas/stage-spec.ts";
-import { readShards } from "../io/arrow-read.ts";
 import { commitStage, readSuccess, SUCCESS, stageHash } from "../io/commit.ts";
 import { readJson, remove, writeJson } from "../io/objects.ts";
 import { type RunPaths, runPaths } from "./paths.ts";
@@ -90,11 +89,4 @@ export async function runStage(
   const files = Object.values(outcome.outputs).flat();
   await commitStage(ctx.dir, { stage: stageId, hash, files: [...files, metricsUri] });
   return summary;
-}
-
-/** The `part-NNNNN.arrow` shards under each table directory given, in order. */
-export async function committedShards(...prefixes: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const prefix of prefixes) out.push(...(await readShards(prefix)));
-  return out;
 }

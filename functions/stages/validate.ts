@@ -3,6 +3,8 @@
  * is asked for — every data set's file exists, generated sets say how many rows — and the run's plan
  * (stage switches, iteration count) is returned for the state machine's Choice states.
  */
+import { ENABLED_FLAGS, type EnabledFlag } from "../../pipeline/recipe.ts";
+import type { Manifest } from "../../schemas/manifest.ts";
 import { exists } from "../io/objects.ts";
 import type { StageFn } from "./context.ts";
 
@@ -13,9 +15,13 @@ export class ManifestProblems extends Error {
   }
 }
 
-export const validateStage: StageFn = async (ctx) => {
+/**
+ * What the schema cannot see: every data set's file exists, generated sets say how many rows, there is
+ * something to train on and, with evaluation on, something to evaluate. One line per problem.
+ */
+export async function manifestProblems(manifest: Manifest): Promise<string[]> {
   const problems: string[] = [];
-  for (const [i, d] of ctx.manifest.datasets.entries()) {
+  for (const [i, d] of manifest.datasets.entries()) {
     if (d.source === "arithmetic") {
       if (!d.count) problems.push(`datasets[${i}].count: the arithmetic generator needs a row count`);
     } else if (!d.uri) {
@@ -24,16 +30,34 @@ export const validateStage: StageFn = async (ctx) => {
       problems.push(`datasets[${i}].uri: not found: ${d.uri}`);
     }
   }
-  if (!ctx.manifest.datasets.some((d) => d.role !== "eval"))
+  if (!manifest.datasets.some((d) => d.role !== "eval"))
     problems.push("datasets: no data set has role train or both");
-  if (ctx.manifest.stages.eval.enabled && !ctx.manifest.datasets.some((d) => d.role !== "train")) {
+  if (manifest.stages.eval.enabled && !manifest.datasets.some((d) => d.role !== "train")) {
     problems.push("datasets: evaluation is on but no data set has role eval or both");
   }
+  return problems;
+}
+
+export const validateStage: StageFn = async (ctx) => {
+  const problems = await manifestProblems(ctx.manifest);
   if (problems.length > 0) throw new ManifestProblems(problems);
-  const { stages } = ctx.manifest;
-  const metrics: Record<string, number> = { iterations: stages.grpo.enabled ? stages.grpo.iterations : 0 };
-  for (const flag of ["sft", "reward", "grpo", "rejection", "sft2", "eval"] as const) {
-    metrics[`enabled.${flag}`] = stages[flag].enabled ? 1 : 0;
-  }
+  const plan = runPlan(ctx.manifest);
+  const metrics: Record<string, number> = { iterations: plan.iterations };
+  for (const [flag, on] of Object.entries(plan.enabled)) metrics[`enabled.${flag}`] = on ? 1 : 0;
   return { outputs: {}, metrics };
 };
+
+/** What the state machine's Choice states read (`$.plan`): stage switches, iterations, GPU placement. */
+export function runPlan(manifest: Manifest) {
+  const { stages, compute } = manifest;
+  const enabled = Object.fromEntries(ENABLED_FLAGS.map((flag) => [flag, stages[flag].enabled])) as Record<
+    EnabledFlag,
+    boolean
+  >;
+  return {
+    enabled,
+    iterations: stages.grpo.enabled ? stages.grpo.iterations : 0,
+    spot: compute.spot,
+    nodes: compute.nodes,
+  };
+}

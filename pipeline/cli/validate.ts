@@ -15,8 +15,9 @@ export function registerValidate(program: Command): void {
       const text = await readManifestText(uri);
       try {
         const manifest = parseManifest(text, uri);
-        const missing = await missingDatasets(manifest.datasets);
-        if (missing.length > 0) throw new SchemaError(uri, missing);
+        const { manifestProblems } = await import("../../functions/stages/validate.ts");
+        const problems = await manifestProblems(manifest);
+        if (problems.length > 0) throw new SchemaError(uri, problems);
         const stages = Object.entries(manifest.stages)
           .filter(([, s]) => !("enabled" in s) || s.enabled)
           .map(([name]) => name);
@@ -36,15 +37,4 @@ async function readManifestText(uri: string): Promise<string> {
   } catch (error) {
     return fail(`cannot read manifest: ${error instanceof Error ? error.message : String(error)}`);
   }
-}
-
-/** Data sets whose file is not there: a problem named by its path in the manifest. */
-async function missingDatasets(datasets: readonly { uri?: string | undefined }[]): Promise<string[]> {
-  const { storeFor } = await import("../../functions/io/store.ts");
-  const problems: string[] = [];
-  for (const [i, d] of datasets.entries()) {
-    if (d.uri && !(await storeFor(d.uri).exists(d.uri)))
-      problems.push(`datasets[${i}].uri: not found: ${d.uri}`);
-  }
-  return problems;
 }

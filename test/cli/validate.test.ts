@@ -14,7 +14,10 @@ function manifestFile(content: string): { dir: string; file: string } {
 const good = {
   runId: "demo",
   model: { base: "builtin:tiny" },
-  datasets: [{ name: "arith", source: "arithmetic", count: 100 }],
+  datasets: [
+    { name: "arith", source: "arithmetic", count: 100 },
+    { name: "held-out", source: "arithmetic", count: 20, seed: 1, role: "eval" },
+  ],
 };
 
 describe("r1flow validate (the real command)", () => {
@@ -22,7 +25,7 @@ describe("r1flow validate (the real command)", () => {
     const { dir, file } = manifestFile(JSON.stringify(good));
     const res = r1flow(["validate", file]);
     expect(res.code).toBe(0);
-    expect(res.stdout).toContain('valid — run "demo", 1 data set(s)');
+    expect(res.stdout).toContain('valid — run "demo", 2 data set(s)');
     expect(readdirSync(dir)).toEqual(["manifest.json"]);
   });
 
@@ -44,6 +47,16 @@ describe("r1flow validate (the real command)", () => {
     const res = r1flow(["validate", file]);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/not valid JSON at line 2/);
+  });
+
+  it("refuses a manifest the run would refuse: nothing to evaluate, a generated set without a count", () => {
+    const { file } = manifestFile(
+      JSON.stringify({ ...good, datasets: [{ name: "arith", source: "arithmetic" }] }),
+    );
+    const res = r1flow(["validate", file]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain("datasets[0].count: the arithmetic generator needs a row count");
+    expect(res.stderr).toContain("datasets: evaluation is on but no data set has role eval or both");
   });
 
   it("names a missing manifest and a data set file that is not there", () => {
