@@ -100,6 +100,16 @@ def rollout_batch(model, tokenizer, prompts, n: int, max_new_tokens: int):
     return lambda: sum(len(c.token_ids) for g in backend.generate(prompts, params) for c in g)
 
 
+def _trl_update(trainer, inputs) -> float:
+    """One optimizer step of a TRL trainer on prepared inputs: its loss, backward, clip, step."""
+    loss = trainer.compute_loss(trainer.model, inputs)
+    trainer.accelerator.backward(loss)
+    trainer.accelerator.clip_grad_norm_(trainer.model.parameters(), 1.0)
+    trainer.optimizer.step()
+    trainer.optimizer.zero_grad(set_to_none=True)
+    return loss.item()
+
+
 def trl_sft_step(model, batch, out_dir: str, device: torch.device):
     """TRL's SFTTrainer.compute_loss on the same batch, backward, its optimizer step."""
     from datasets import Dataset
@@ -124,15 +134,7 @@ def trl_sft_step(model, batch, out_dir: str, device: torch.device):
     labels[:, 0] = -100
     inputs = {"input_ids": batch.input_ids, "attention_mask": batch.attention_mask, "labels": labels}
 
-    def step() -> float:
-        loss = trainer.compute_loss(trainer.model, inputs)
-        trainer.accelerator.backward(loss)
-        trainer.accelerator.clip_grad_norm_(trainer.model.parameters(), 1.0)
-        trainer.optimizer.step()
-        trainer.optimizer.zero_grad(set_to_none=True)
-        return loss.item()
-
-    return step
+    return lambda: _trl_update(trainer, inputs)
 
 
 def trl_grpo_step(
@@ -197,12 +199,7 @@ def trl_grpo_step(
             "ref_per_token_logps": ref,
             "num_items_in_batch": ones_c.sum(),
         }
-        loss = trainer.compute_loss(trainer.model, inputs)
-        trainer.accelerator.backward(loss)
-        trainer.accelerator.clip_grad_norm_(trainer.model.parameters(), 1.0)
-        trainer.optimizer.step()
-        trainer.optimizer.zero_grad(set_to_none=True)
-        return loss.item()
+        return _trl_update(trainer, inputs)
 
     return step
 
