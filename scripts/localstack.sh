@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts and stops a real AWS emulator on the host, with no Docker engine: `localstack-core`
-# (the last community release, 2026.3.0, which needs Python ≥ 3.12) in its own virtual environment.
+# (the last community release, 2026.3.0, which needs Python ≥ 3.12) in its own virtual environment,
+# built from the exact lock locks/localstack.txt.
 # Source it, then `localstack_start` exports AWS_ENDPOINT_URL; `localstack_stop` ends it.
 # To use a LocalStack you run in Docker instead, export AWS_ENDPOINT_URL=http://localhost:4566 first.
 
@@ -21,17 +22,11 @@ _ls_python() {
 }
 
 _ls_install() {
-  local venv="$_ls_dir/venv" want="localstack-core[runtime]==2026.3.0" before="2026-04-01T00:00:00Z"
-  if [ -f "$venv/.installed" ] && [ "$(cat "$venv/.installed")" = "$want $before" ]; then return 0; fi
   local py
   py="$(_ls_python)" || return 1
-  echo "[localstack] installing $want into $venv" >&2
-  rm -rf "$venv"
-  "$py" -m venv "$venv"
-  "$venv/bin/pip" install --quiet --upgrade pip >&2
-  # Resolve its dependencies as of its release: later releases of cbor2 and others break it.
-  "$venv/bin/pip" install --quiet --uploaded-prior-to "$before" "$want" >&2
-  echo "$want $before" > "$venv/.installed"
+  # shellcheck source=scripts/venv-from-lock.sh
+  source "$_ls_root/scripts/venv-from-lock.sh"
+  venv_from_lock "$_ls_dir/venv" "$py" "$_ls_root/locks/localstack.txt"
 }
 
 _ls_free_port() {
@@ -42,12 +37,19 @@ localstack_start() {
   _ls_install || return 1
   local port
   port="${LOCALSTACK_PORT:-$(_ls_free_port)}"
-  mkdir -p "$_ls_dir/state"
-  # plux caches entry points per sys.path; a stale cache hides LocalStack's runtime components.
-  rm -rf "$HOME/.cache/plux"
-  GATEWAY_LISTEN="127.0.0.1:$port" \
+  # Everything LocalStack keeps lives under .localstack/, never in machine-wide folders, so one
+  # machine's history (a certificate generated once, a plugin cache) cannot pass a test that fails
+  # on the next: host mode (OVERRIDE_IN_DOCKER=0, else a sandbox that looks like a container
+  # sends it to /var/lib/localstack), its filesystem root, config dir and the user cache (plux's
+  # entry-point cache, LocalStack's own) all inside; started fresh each time. Its TLS certificate is
+  # generated there (no download: this is offline).
+  rm -rf "$_ls_dir/fs" "$_ls_dir/cache"
+  mkdir -p "$_ls_dir/fs" "$_ls_dir/cache" "$_ls_dir/config"
+  OVERRIDE_IN_DOCKER=0 FILESYSTEM_ROOT="$_ls_dir/fs" CONFIG_DIR="$_ls_dir/config" \
+    XDG_CACHE_HOME="$_ls_dir/cache" \
+    GATEWAY_LISTEN="127.0.0.1:$port" \
     SERVICES="s3,events,iam,sts,stepfunctions,cloudformation,sqs,logs" \
-    LOCALSTACK_VOLUME_DIR="$_ls_dir/state" SKIP_INFRA_DOWNLOADS=1 DISABLE_EVENTS=1 \
+    SKIP_INFRA_DOWNLOADS=1 SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 \
     SFN_MOCK_CONFIG="${SFN_MOCK_CONFIG:-$_ls_root/test/localstack/.generated/sfn-mock-config.json}" \
     "$_ls_dir/venv/bin/python" -m localstack.runtime.main >"$_ls_dir/localstack.log" 2>&1 &
   LOCALSTACK_PID=$!

@@ -1,15 +1,13 @@
 #!/usr/bin/env bash
-# Creates the project-local virtual environment (.venv) with the worker and its test tools.
-# torch is pinned to the CPU build that sits on CI machines; an unpinned torch pulls a CUDA build.
+# Creates the project-local virtual environment (.venv) with the worker and its test tools, from the
+# exact lock locks/worker-cpu.txt (CPU PyTorch 2.13.0 included; see scripts/lock.sh to regenerate).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-venv="$root/.venv"
-stamp="$venv/.r1flow-installed"
-want="$(cat "$root/gpu-worker/pyproject.toml" "$root/scripts/setup-python.sh" | sha256sum | cut -c1-16)"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then exit 0; fi
-echo "[setup] python virtual environment in $venv" >&2
-python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --upgrade pip >&2
-"$venv/bin/pip" install --quiet "torch==2.13.0" >&2
-"$venv/bin/pip" install --quiet -e "$root/gpu-worker[test]" >&2
-echo "$want" > "$stamp"
+# shellcheck source=scripts/venv-from-lock.sh
+source "$root/scripts/venv-from-lock.sh"
+py="$(command -v python3.11 || command -v python3)"
+if ! "$py" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)'; then
+  echo "[setup] locks/worker-cpu.txt is for Python 3.11; $py is $("$py" --version 2>&1)" >&2
+  exit 1
+fi
+venv_from_lock "$root/.venv" "$py" "$root/locks/worker-cpu.txt" "$root/gpu-worker"

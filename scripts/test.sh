@@ -23,6 +23,15 @@ fi
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
 export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_DEFAULT_REGION="${AWS_REGION:-us-east-1}"
 
+step "locks: each virtual environment holds exactly its lock"
+.venv/bin/python scripts/check_lock.py locks/worker-cpu.txt --editable r1worker \
+  --inputs locks/worker-cpu.in gpu-worker/pyproject.toml
+if [ -x .localstack/venv/bin/python ]; then
+  .localstack/venv/bin/python scripts/check_lock.py locks/localstack.txt --inputs locks/localstack.in
+fi
+# The GPU image's lock is not installed here; its inputs must still match it.
+python3 scripts/check_lock.py locks/worker-gpu.txt --no-env --inputs locks/worker-gpu.in
+
 step "lint: biome"
 npx biome check .
 step "lint: ruff"
