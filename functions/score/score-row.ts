@@ -27,8 +27,13 @@ export interface ScoreOptions {
   eps?: number;
   /** Rule checker for step rewards (the ingest arithmetic checker); steps are unchecked (0) without. */
   checkStep?: StepChecker;
-  /** G: a group is scored as soon as it holds this many rows; without it, groups wait for the end. */
+  /**
+   * G: a group is scored as soon as it holds this many rows; without it, groups wait for the end.
+   * With it, a group still short of G rows at the end is an error: its advantages would be wrong.
+   */
   groupSize?: number;
+  /** Where the rows come from (a shard URI), named in errors. */
+  source?: string;
   /** Per-comparison budget of the verifier (its default when unset). */
   verifyBudgetMs?: number;
 }

@@ -24,14 +24,16 @@ export interface Scorer {
 /**
  * A streaming scorer. It holds only the groups not yet complete: with `groupSize` G, a group is
  * scored when its G-th row arrives, so a shard of whole groups needs memory for about one group;
- * without it, every group waits for `finish()`. A row whose group was already scored is an error,
- * as its advantages would be computed against a partial group.
+ * without it, every group waits for `finish()`. A row whose group was already scored, or (with
+ * `groupSize`) a group still short of G rows at the end, is an error: its advantages would be computed
+ * against a partial group (e.g. a group split across two shards).
  */
 export function createScorer(opts: ScoreOptions): Scorer {
   const eps = opts.eps ?? DEFAULT_EPS;
   const open = new Map<string, RewardedRollout[]>();
   const done = new Set<string>();
   const acc = new SummaryAccumulator();
+  const where = opts.source ? ` in ${opts.source}` : "";
 
   const close = (groupId: string, group: RewardedRollout[]): ScoredRolloutRow[] => {
     open.delete(groupId);
@@ -68,7 +70,7 @@ export function createScorer(opts: ScoreOptions): Scorer {
     push(row) {
       if (done.has(row.group_id)) {
         throw new Error(
-          `rollout "${row.id}": group "${row.group_id}" already has ${opts.groupSize} scored rows; ` +
+          `rollout "${row.id}"${where}: group "${row.group_id}" already has ${opts.groupSize} scored rows; ` +
             "a group's rows must all be in one shard, and groupSize must equal the rollout group size",
         );
       }
@@ -78,6 +80,14 @@ export function createScorer(opts: ScoreOptions): Scorer {
       return opts.groupSize !== undefined && group.length >= opts.groupSize ? close(row.group_id, group) : [];
     },
     finish() {
+      const [short] = open;
+      if (opts.groupSize !== undefined && short) {
+        throw new Error(
+          `group "${short[0]}"${where} has ${short[1].length} of its ${opts.groupSize} rows: a rollout group ` +
+            "must not span shards (the rollout writer cuts shards at group boundaries), and groupSize must " +
+            "equal the rollout group size",
+        );
+      }
       const out: ScoredRolloutRow[] = [];
       for (const [id, group] of [...open]) for (const r of close(id, group)) out.push(r);
       return out;

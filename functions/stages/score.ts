@@ -24,6 +24,7 @@ export async function scoreShard(
     advantage: grpo.advantage,
     checkStep: checkArithmeticStep,
     groupSize: grpo.groupSize,
+    source: shard,
   });
   const uri = joinUri(ctx.dir, basename(shard));
   await writeTable(uri, scoredRollouts, scoredRows(scoreRolloutStream(readRows(shard, rollouts), scorer)));

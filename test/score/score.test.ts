@@ -75,6 +75,19 @@ describe("scoreRollouts", () => {
     expect(scorer.finish()).toEqual([]);
   });
 
+  it("refuses a group that ends short of groupSize rows (split across shards), naming group and shard", () => {
+    const scorer = createScorer({ ...outcome, groupSize: 4, source: "s3://b/runs/r/part-00001.arrow" });
+    scorer.push(rollout({ group_id: "a", sample_index: 0, completion: RIGHT }));
+    scorer.push(rollout({ group_id: "a", sample_index: 1, completion: WRONG }));
+    expect(() => scorer.finish()).toThrow(
+      'group "a" in s3://b/runs/r/part-00001.arrow has 2 of its 4 rows: a rollout group must not span shards',
+    );
+    // Without groupSize the groups are whatever the rows hold: no error.
+    const free = createScorer(outcome);
+    free.push(rollout({ group_id: "a", sample_index: 0, completion: RIGHT }));
+    expect(free.finish()).toHaveLength(1);
+  });
+
   it("process supervision: token advantages from the process RM's step scores", async () => {
     // Same numbers as the processAdvantages test: A [0, 5] at tokens [1, 3] of 5; B [0, 0, 0] at [0, 1, 3] of 4
     const rows = [

@@ -10,6 +10,8 @@ import pyarrow as pa
 
 from r1worker.io.uri import join
 
+_NO_GROUP = object()
+
 
 def shard_name(index: int) -> str:
     return f"part-{index:05d}.arrow"
@@ -18,6 +20,11 @@ def shard_name(index: int) -> str:
 class ShardedWriter:
     """Buffers rows and writes a shard whenever `max_rows` rows or about `max_bytes` bytes (Arrow
     in-memory size, close to the file size) have accumulated; `close()` writes the rest.
+
+    With `group_column`, rows sharing its value (a rollout group) are kept in one shard: a shard is
+    cut only where the value changes, so a group larger than the caps makes one larger shard rather
+    than being split (a split group would be scored as two partial groups). A group's rows must be
+    contiguous; a value that reappears after another group started is an error.
 
     A writer that received no rows still writes an empty `part-00000.arrow`, so every finished
     table has at least one shard. On an exception inside `with`, buffered rows are dropped: the
@@ -35,6 +42,7 @@ class ShardedWriter:
         table_name: str,
         max_rows: int | None = 100_000,
         max_bytes: int | None = 256 * 1024 * 1024,
+        group_column: str | None = None,
     ) -> None:
         if not max_rows and not max_bytes:
             raise ValueError("ShardedWriter needs max_rows or max_bytes")
@@ -44,6 +52,10 @@ class ShardedWriter:
         self.table_name = table_name
         self.max_rows = max_rows
         self.max_bytes = max_bytes
+        self.group_column = group_column
+        self._open_group: object = _NO_GROUP  # the group written last (group_column only)
+        self._open_at = 0  # where the open group starts in the buffer
+        self._closed_groups: set[object] = set()
         self.uris: list[str] = []  # shards written so far
         self.rows_written = 0
         self._buffer: list[pa.Table] = []
@@ -58,6 +70,10 @@ class ShardedWriter:
         if self._closed:
             raise ValueError("ShardedWriter is closed")
         table = to_table(data, self.table_name, self.prefix)
+        if self.group_column is not None:
+            for run in _runs(table, self.group_column):
+                self._write_group(run)
+            return
         per_row = max(table.nbytes / table.num_rows, 1.0) if table.num_rows else 1.0
         start = 0
         while start < table.num_rows:
@@ -79,15 +95,41 @@ class ShardedWriter:
             if full_rows or full_bytes:
                 self._flush()
 
-    def _flush(self) -> None:
+    def _write_group(self, run: pa.Table) -> None:
+        """One run of rows of one group. When the buffer goes over a cap, the groups before the open one
+        become a shard; the open group stays buffered whole, however large it grows."""
+        key = run.column(self.group_column)[0].as_py()
+        if key != self._open_group:
+            if key in self._closed_groups:
+                raise ValueError(
+                    f"{self.table_name} at {self.prefix}: the rows of {self.group_column}={key!r} are not "
+                    "contiguous (another group was written between them)"
+                )
+            if self._open_group is not _NO_GROUP:
+                self._closed_groups.add(self._open_group)
+            self._open_group, self._open_at = key, len(self._buffer)
+        self._buffer.append(run)
+        self._rows += run.num_rows
+        self._bytes += run.nbytes
+        over_rows = self.max_rows is not None and self._rows > self.max_rows
+        over_bytes = self.max_bytes is not None and self._bytes > self.max_bytes
+        if (over_rows or over_bytes) and self._open_at > 0:
+            self._flush(keep=len(self._buffer) - self._open_at)
+            self._open_at = 0
+
+    def _flush(self, keep: int = 0) -> None:
+        """Writes the buffer, but for its last `keep` pieces, as the next shard."""
         from r1worker.io.tables import write_table
 
-        table = pa.concat_tables(self._buffer).combine_chunks() if self._buffer else None
+        pieces, rest = self._buffer[: len(self._buffer) - keep], self._buffer[len(self._buffer) - keep :]
+        table = pa.concat_tables(pieces).combine_chunks() if pieces else None
         uri = join(self.prefix, shard_name(len(self.uris)))
         write_table(uri, self.table_name, table if table is not None else [])
         self.uris.append(uri)
-        self.rows_written += self._rows
-        self._buffer, self._rows, self._bytes = [], 0, 0.0
+        self.rows_written += table.num_rows if table is not None else 0
+        self._buffer = rest
+        self._rows = sum(t.num_rows for t in rest)
+        self._bytes = float(sum(t.nbytes for t in rest))
 
     def close(self) -> list[str]:
         """Write what is buffered; returns every shard URI in order."""
@@ -105,3 +147,11 @@ class ShardedWriter:
             self.close()
         else:
             self._closed = True
+
+
+def _runs(table: pa.Table, column: str) -> list[pa.Table]:
+    """`table` cut where `column`'s value changes: each piece holds consecutive rows of one value."""
+    values = table.column(column).to_pylist()
+    starts = [i for i in range(len(values)) if i == 0 or values[i] != values[i - 1]]
+    ends = starts[1:] + [len(values)]
+    return [table.slice(a, b - a) for a, b in zip(starts, ends, strict=True)]

@@ -170,7 +170,10 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
 
     tokens = truncated = rows_out = 0
     gen_seconds, rm_sum = 0.0, 0.0
-    with MetricsLog(cfg.output) as mlog, ShardedWriter(cfg.output, "rollouts", max_rows=SHARD_ROWS) as writer:
+    with (
+        MetricsLog(cfg.output) as mlog,
+        ShardedWriter(cfg.output, "rollouts", max_rows=SHARD_ROWS, group_column="group_id") as writer,
+    ):
         for b, start in enumerate(range(0, len(todo), cfg.batch_size)):
             chunk = todo[start : start + cfg.batch_size]
             longest = max(len(ids) for _, _, ids in chunk)
