@@ -1,12 +1,14 @@
 /**
  * Arrow I/O benchmark: write and stream-read N `rollouts` rows (256 completion token ids,
  * log-probs of the same length, 8 prompt ids, short text) with functions/io, then the same with
- * pyarrow (bench/arrow_peer.py), and compare read throughput and peak memory.
+ * pyarrow (bench/arrow_peer.py), and compare read throughput and peak memory. Then N `problems`
+ * rows (text only, with dictionary columns whose values are not known up front) in shards of
+ * 50,000 rows, as ingest writes them.
  *
  *   npm run bench:arrow -- [--rows N]      (default 1,000,000; S3 too when AWS_ENDPOINT_URL is set)
  *
- * The read phases run in a child process each, so their peak RSS is the read's alone. The "read"
- * iterates record batches and sums the completion token ids; it builds no JS row objects.
+ * Every write and read phase runs in a child process of its own, so its peak RSS is its alone.
+ * The "read" iterates record batches and sums the completion token ids; it builds no JS row objects.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -19,9 +21,11 @@ import { readBatches, readShards } from "../functions/io/arrow-read.ts";
 import { ShardedWriter, type WriteRow } from "../functions/io/arrow-write.ts";
 import type { S3Store } from "../functions/io/s3-store.ts";
 import { storeFor } from "../functions/io/store.ts";
-import { rollouts } from "../schemas/tables/index.ts";
+import { problems, rollouts } from "../schemas/tables/index.ts";
 
 const SHARD_ROWS = 250_000;
+/** Shard size of the `problems` phase: what ingest uses. */
+const PROBLEM_SHARD_ROWS = 50_000;
 const MB = 1e6;
 
 interface ReadResult {
@@ -70,24 +74,73 @@ function row(i: number): WriteRow<typeof rollouts> {
   };
 }
 
+const SUBJECTS = ["algebra", "geometry", "number_theory", "counting", "precalculus", "prealgebra"];
+
+/**
+ * A `problems` row: `split` and `subject` are open dictionary columns (no enum), and new subjects
+ * keep appearing (one more every 10,000 rows), so a shard's dictionary is only known at its end.
+ */
+function problemRow(i: number): WriteRow<typeof problems> {
+  return {
+    id: `bench/train/${i}`,
+    source: "math",
+    split: i % 10 === 0 ? "test" : "train",
+    question: `Problem ${i}: what is the remainder when ${i * 7919} is divided by ${1 + (i % 97)}? Show every step.`,
+    answer: String((i * 7919) % (1 + (i % 97))),
+    answer_type: "numeric",
+    choices: [],
+    level: 1 + (i % 5),
+    reasoning: `<think>Divide ${i * 7919} by ${1 + (i % 97)} and keep the remainder.</think> ${(i * 7919) % (1 + (i % 97))}`,
+    subject: i % 3 === 0 ? null : `${SUBJECTS[i % SUBJECTS.length]}-${Math.floor(i / 10_000)}`,
+  };
+}
+
+interface WriteResult {
+  seconds: number;
+  bytes: number;
+  shards: number;
+  buildSeconds: number;
+  peakRss: number;
+  baseRss: number;
+}
+
+/** Child-process mode: write `rows` rows of `table` as shards under `prefix`; print JSON. */
 async function writeBench(
   prefix: string,
   rows: number,
-): Promise<{ seconds: number; bytes: number; buildSeconds: number }> {
+  table: "rollouts" | "problems",
+): Promise<WriteResult> {
+  const make = table === "rollouts" ? row : problemRow;
   let build = 0;
   for (let i = 0; i < Math.min(rows, 50_000); i++) {
     const t = performance.now();
-    row(i);
+    make(i);
     build += performance.now() - t;
   }
+  const baseRss = process.memoryUsage.rss();
+  let peakRss = baseRss;
+  const timer = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 2);
   const t0 = performance.now();
-  const w = new ShardedWriter(prefix, rollouts, { maxRows: SHARD_ROWS });
-  for (let i = 0; i < rows; i++) await w.write(row(i)); // rows are built as a producer would build them
+  const w =
+    table === "rollouts"
+      ? new ShardedWriter(prefix, rollouts, { maxRows: SHARD_ROWS })
+      : new ShardedWriter(prefix, problems, { maxRows: PROBLEM_SHARD_ROWS });
+  // rows are built as a producer would build them
+  for (let i = 0; i < rows; i++) {
+    await w.write(make(i) as never);
+    if ((i & 1023) === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }
   const shards = await w.close();
+  clearInterval(timer);
   return {
     seconds: (performance.now() - t0) / 1000,
     bytes: shards.reduce((n, s) => n + s.bytes, 0),
+    shards: shards.length,
     buildSeconds: ((build / Math.min(rows, 50_000)) * rows) / 1000,
+    peakRss: Math.max(peakRss, process.memoryUsage.rss()),
+    baseRss,
   };
 }
 
@@ -154,15 +207,25 @@ function reportRead(label: string, r: ReadResult): void {
   );
 }
 
+const self = fileURLToPath(import.meta.url);
+
+function runWrite(prefix: string, rows: number, table: "rollouts" | "problems", label: string): WriteResult {
+  const w = JSON.parse(
+    runChild(process.execPath, [...process.execArgv, self, "--write", prefix, String(rows), table]),
+  ) as WriteResult;
+  report(label, rows, w.bytes, w.seconds);
+  console.log(
+    `${"".padEnd(28)} of which building the rows ~${fmt(w.buildSeconds, 2)} s (measured apart); ${w.shards} shards; peak RSS ${fmt(w.peakRss / MB)} MB (base ${fmt(w.baseRss / MB)} MB, +${fmt((w.peakRss - w.baseRss) / MB)} MB)`,
+  );
+  return w;
+}
+
 async function benchTs(
   prefix: string,
   rows: number,
   where: string,
 ): Promise<{ writeSeconds: number; reads: ReadResult[] }> {
-  const w = await writeBench(prefix, rows);
-  report(`TS write (${where})`, rows, w.bytes, w.seconds);
-  console.log(`${"".padEnd(28)} of which building the rows ~${fmt(w.buildSeconds, 2)} s (measured apart)`);
-  const self = fileURLToPath(import.meta.url);
+  const w = runWrite(prefix, rows, "rollouts", `TS write (${where})`);
   const out: ReadResult[] = [];
   for (const [mode, label] of [
     ["owned", "TS stream read"],
@@ -184,6 +247,12 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(await readBench(args[readAt + 1]!, args[readAt + 2] === "reuse")));
     return;
   }
+  const writeAt = args.indexOf("--write");
+  if (writeAt >= 0) {
+    const table = args[writeAt + 3] === "problems" ? "problems" : "rollouts";
+    console.log(JSON.stringify(await writeBench(args[writeAt + 1]!, Number(args[writeAt + 2]), table)));
+    return;
+  }
   const rowsAt = args.indexOf("--rows");
   const rows = rowsAt >= 0 ? Number(args[rowsAt + 1]) : 1_000_000;
   if (!Number.isInteger(rows) || rows <= 0)
@@ -196,6 +265,8 @@ async function main(): Promise<void> {
   try {
     const local = await benchTs(join(dir, "ts"), rows, "local");
     const [ts, tsReuse] = local.reads as [ReadResult, ReadResult];
+    rmSync(join(dir, "ts"), { recursive: true, force: true });
+    runWrite(join(dir, "problems"), rows, "problems", "TS write problems (local)");
     if (process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3) {
       const bucket = `r1flow-bench-${Date.now()}`;
       await (storeFor(`s3://${bucket}`) as S3Store).client.send(new CreateBucketCommand({ Bucket: bucket }));
