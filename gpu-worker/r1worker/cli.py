@@ -2,6 +2,8 @@
 
 It validates the spec, skips the stage when its `_SUCCESS` already matches (resume), calls the
 stage's pure-ish `run(spec) -> dict`, then writes `metrics.json` and `_SUCCESS` last.
+`python -m r1worker launch [--nproc-per-node N] -- <stage> --spec <uri>` runs the same under
+torchrun, one rank per GPU, across AWS Batch multi-node jobs too (`r1worker.train.launch`).
 
 Exit codes: 0 ok · 1 other failure · 2 bad usage or spec · 3 missing input · 4 schema mismatch;
 every failure prints one line `r1worker: error: …` on stderr.
@@ -167,6 +169,12 @@ def _parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=f"run the {name} stage", description=f"Run the {name} stage.")
         sub.add_argument("--spec", required=True, help="URI of the stage spec (worker-spec.schema.json)")
         sub.add_argument("--force", action="store_true", help="run even when _SUCCESS matches the spec")
+    # Handled before parsing (main); listed here for --help.
+    commands.add_parser(
+        "launch",
+        help="run a stage under torchrun on this node: launch [--nproc-per-node N] -- <stage> --spec <uri>",
+        add_help=False,
+    )
     check = commands.add_parser(
         "check-table",
         help="check an Arrow file against a declared table",
@@ -191,6 +199,12 @@ def _fail(message: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["launch"]:  # torchrun for multi-GPU / multi-node jobs; replaces this process
+        from r1worker.train import launch
+
+        launch.main(argv[1:])
+        return 0
     args = _parser().parse_args(argv)
     try:
         if args.command == "check-table":

@@ -39,6 +39,14 @@ class MetricsLog:
         self.upload_every_s = upload_every_s
         self._clock = clock
         self._remote = parse(self.uri).scheme == "s3"
+        # Opened at the first line: under torchrun every rank enters the log but only rank 0 writes,
+        # and a rank that never logs must not create (or, on S3, overwrite at close) the shared file.
+        self._file: Any = None
+        self._path = ""
+        self._last_upload = self._clock()
+        self.lines = 0
+
+    def _open(self) -> None:
         if self._remote:
             fd, self._path = tempfile.mkstemp(prefix="r1worker-metrics-", suffix=".jsonl")
             os.close(fd)
@@ -46,14 +54,14 @@ class MetricsLog:
             self._path = parse(self.uri).key
             os.makedirs(os.path.dirname(os.path.abspath(self._path)), exist_ok=True)
         self._file = open(self._path, "a", encoding="utf-8")
-        self._last_upload = self._clock()
-        self.lines = 0
 
     def log(self, **fields: Any) -> None:
         """Append {"time": …, **fields}; values must be JSON scalars, lists or dicts (or 0-d tensors)."""
         from r1worker.io.commit import now_iso
 
         record = {"time": now_iso(), **{k: _plain(v) for k, v in fields.items()}}
+        if self._file is None:
+            self._open()
         self._file.write(json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n")
         self._file.flush()
         self.lines += 1
@@ -62,13 +70,13 @@ class MetricsLog:
 
     def upload(self) -> None:
         """Publish the lines so far (S3 only; local lines are already in place)."""
-        if self._remote:
+        if self._remote and self._file is not None:
             with open(self._path, "rb") as f:
                 store.write_bytes(self.uri, f.read())
             self._last_upload = self._clock()
 
     def close(self) -> None:
-        if self._file.closed:
+        if self._file is None or self._file.closed:
             return
         self._file.close()
         if self._remote:

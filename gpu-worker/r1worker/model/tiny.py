@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import torch
 from transformers import (
@@ -60,6 +61,11 @@ def build_tiny_model(
     )
     if out_dir is not None:
         tokenizer.model_max_length = max_pos
+        # Once a process group is up, transformers' save_pretrained writes only on global rank 0; but
+        # each node of a multi-node job fills its own model cache, so whoever builds the model saves it.
+        model.should_save_on_this_rank = lambda is_main_process: is_main_process
         model.save_pretrained(out_dir, safe_serialization=True)
+        if not (Path(out_dir) / "config.json").is_file():
+            raise RuntimeError(f"save_pretrained wrote no config.json into {out_dir}")
         save_tokenizer(tokenizer, out_dir)
     return model

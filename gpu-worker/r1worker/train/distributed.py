@@ -48,11 +48,11 @@ def rendezvous_from_batch(environ: Mapping[str, str]) -> dict[str, str]:
 
     Returns {"nnodes", "node_rank", "master_addr", "master_port"}; a single-node job (no Batch
     variables) gets nnodes 1 on localhost. The main node has no MAIN_NODE_PRIVATE_IPV4_ADDRESS:
-    it is the master, so it uses its own address.
+    it is the master, so it uses its own address. A variable out of range raises ValueError.
     """
-    nnodes = int(environ.get("AWS_BATCH_JOB_NUM_NODES", "1"))
-    node = int(environ.get("AWS_BATCH_JOB_NODE_INDEX", "0"))
-    main = int(environ.get("AWS_BATCH_JOB_MAIN_NODE_INDEX", "0"))
+    nnodes = _int_var(environ, "AWS_BATCH_JOB_NUM_NODES", "1", low=1)
+    node = _int_var(environ, "AWS_BATCH_JOB_NODE_INDEX", "0", low=0, high=nnodes - 1)
+    main = _int_var(environ, "AWS_BATCH_JOB_MAIN_NODE_INDEX", "0", low=0, high=nnodes - 1)
     if nnodes == 1:
         addr = "127.0.0.1"
     elif node == main:
@@ -60,7 +60,10 @@ def rendezvous_from_batch(environ: Mapping[str, str]) -> dict[str, str]:
     else:
         addr = environ.get("AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS", "")
         if not addr:
-            raise RuntimeError("AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS is not set on a child node")
+            raise ValueError(
+                f"AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS is not set on node {node} "
+                f"(main node {main}): a child node cannot find the main node"
+            )
     # torchrun ranks nodes 0…n−1 with the master as 0, whatever index Batch gave the main node.
     node_rank = 0 if node == main else (node + 1 if node < main else node)
     return {
@@ -71,11 +74,28 @@ def rendezvous_from_batch(environ: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+def _int_var(environ: Mapping[str, str], name: str, default: str, low: int, high: int | None = None) -> int:
+    raw = environ.get(name, default)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name}: expected an integer, found {raw!r}") from None
+    if value < low or (high is not None and value > high):
+        bound = f"{low}…{high}" if high is not None else f"≥ {low}"
+        raise ValueError(f"{name}: expected {bound}, found {value}")
+    return value
+
+
 def _own_address() -> str:
     try:
         return socket.gethostbyname(socket.gethostname())
     except OSError:
         return "127.0.0.1"
+
+
+# How long the nodes wait for each other at start: Batch starts child nodes after the main node,
+# and each may first pull the multi-GB image (torchrun's static default is 600 s).
+RENDEZVOUS_TIMEOUT_S = 1800
 
 
 def torchrun_argv(nproc_per_node: int, args: list[str], environ: Mapping[str, str]) -> list[str]:
@@ -90,6 +110,8 @@ def torchrun_argv(nproc_per_node: int, args: list[str], environ: Mapping[str, st
         f"--nproc_per_node={nproc_per_node}",
         f"--master_addr={r['master_addr']}",
         f"--master_port={r['master_port']}",
+        f"--rdzv_conf=timeout={RENDEZVOUS_TIMEOUT_S}",
+        "--max_restarts=0",  # a failed rank fails the job; Batch retries host loss, not bugs
         "-m",
         "r1worker",
         *args,
