@@ -8,8 +8,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readText } from "../functions/io/objects.ts";
-import { parseManifest } from "../pipeline/manifest-io.ts";
 import { type RunEvent, runLocal } from "../pipeline/runner.ts";
+import { parseManifest } from "../recipe/manifest-io.ts";
 
 const manifestUri = process.argv[2] ?? join(import.meta.dirname, "../examples/tiny-arithmetic.json");
 const manifest = parseManifest(await readText(manifestUri), manifestUri);

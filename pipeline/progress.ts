@@ -2,8 +2,9 @@
  * The one progress display of `r1flow run`: a line per stage (state, duration, key figures) and,
  * on a terminal, a live line inside long stages with the worker's latest metrics.
  */
+
+import type { StageVisit } from "../recipe/recipe.ts";
 import type { StageSummary } from "../schemas/stage-spec.ts";
-import type { StageVisit } from "./recipe.ts";
 import type { RunEvent } from "./runner.ts";
 
 const KEY_METRICS = [

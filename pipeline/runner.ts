@@ -9,10 +9,10 @@ import { readJson, writeJson } from "../functions/io/objects.ts";
 import { parseUri } from "../functions/io/uri.ts";
 import { runStage } from "../functions/stages/context.ts";
 import { LAMBDA_STAGES, planBatchStage, stageContext } from "../functions/stages/index.ts";
+import { joinUri, type RunLayout, runLayout } from "../recipe/layout.ts";
+import { plannedVisits, type StageVisit } from "../recipe/recipe.ts";
 import type { Manifest } from "../schemas/manifest.ts";
 import type { StageSummary } from "../schemas/stage-spec.ts";
-import { joinUri, type RunLayout, runLayout } from "./layout.ts";
-import { plannedVisits, type StageVisit } from "./recipe.ts";
 import { runWorker } from "./worker-process.ts";
 
 export type RunEvent =

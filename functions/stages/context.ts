@@ -2,8 +2,8 @@
  * What every Lambda stage is handed and gives back, and the wrapper that makes a stage resumable:
  * skip when `_SUCCESS` matches, else run, write `metrics.json`, then `_SUCCESS` last.
  */
-import type { RunLayout } from "../../pipeline/layout.ts";
-import { joinUri } from "../../pipeline/layout.ts";
+import type { RunLayout } from "../../recipe/layout.ts";
+import { joinUri } from "../../recipe/layout.ts";
 import type { Manifest } from "../../schemas/manifest.ts";
 import type { StageSummary } from "../../schemas/stage-spec.ts";
 import { commitStage, readSuccess, SUCCESS, stageHash } from "../io/commit.ts";

@@ -1,5 +1,5 @@
-/** The Lambda stages by handler name (the `handler` of each Lambda stage in pipeline/recipe.ts). */
-import type { LambdaHandler } from "../../pipeline/recipe.ts";
+/** The Lambda stages by handler name (the `handler` of each Lambda stage in recipe/recipe.ts). */
+import type { LambdaHandler } from "../../recipe/recipe.ts";
 import type { StageFn } from "./context.ts";
 import { curriculumStage } from "./curriculum.ts";
 import { evaluateStage } from "./evaluate.ts";

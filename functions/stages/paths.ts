@@ -3,8 +3,8 @@
  * that knows that GRPO iteration i samples from the curriculum batch of iteration i−1, and so on.
  */
 
-import type { RunLayout } from "../../pipeline/layout.ts";
-import { joinUri } from "../../pipeline/layout.ts";
+import type { RunLayout } from "../../recipe/layout.ts";
+import { joinUri } from "../../recipe/layout.ts";
 import type { Manifest } from "../../schemas/manifest.ts";
 
 export interface RunPaths {

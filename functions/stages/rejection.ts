@@ -1,5 +1,5 @@
 /** The rejection stage (R1 stage 3): the RL policy's samples → a new, filtered `sft_examples` set. */
-import { joinUri } from "../../pipeline/layout.ts";
+import { joinUri } from "../../recipe/layout.ts";
 import { rollouts } from "../../schemas/tables/rollouts.ts";
 import { sftExamples } from "../../schemas/tables/sft-examples.ts";
 import { readRows, readShards } from "../io/arrow-read.ts";

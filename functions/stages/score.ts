@@ -2,7 +2,7 @@
  * The GRPO score stage: rule rewards and group-relative advantages for each rollout shard, one output
  * shard per input shard (same name), so a Distributed Map can run it shard by shard.
  */
-import { joinUri } from "../../pipeline/layout.ts";
+import { joinUri } from "../../recipe/layout.ts";
 import { rollouts } from "../../schemas/tables/rollouts.ts";
 import { scoredRollouts } from "../../schemas/tables/scored-rollouts.ts";
 import { checkArithmeticStep } from "../ingest/arithmetic-expr.ts";

@@ -3,7 +3,7 @@
  * is asked for — every data set's file exists, generated sets say how many rows — and the run's plan
  * (stage switches, iteration count) is returned for the state machine's Choice states.
  */
-import { ENABLED_FLAGS, type EnabledFlag } from "../../pipeline/recipe.ts";
+import { ENABLED_FLAGS, type EnabledFlag } from "../../recipe/recipe.ts";
 import type { Manifest } from "../../schemas/manifest.ts";
 import { exists } from "../io/objects.ts";
 import type { StageFn } from "./context.ts";

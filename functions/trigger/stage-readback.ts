@@ -4,7 +4,7 @@
  * written to `shards.json` beside it, which the next per-shard stage's Distributed Map reads.
  */
 import { z } from "zod";
-import { runLayout } from "../../pipeline/layout.ts";
+import { runLayout } from "../../recipe/layout.ts";
 import { parseOrThrow } from "../../schemas/errors.ts";
 import { StageSummary } from "../../schemas/stage-spec.ts";
 import type { RunObjects } from "./ports.ts";

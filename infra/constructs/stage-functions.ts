@@ -12,7 +12,7 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { LAMBDA_HANDLERS } from "../../pipeline/recipe.ts";
+import { LAMBDA_HANDLERS } from "../../recipe/recipe.ts";
 import { METRICS_NAMESPACE } from "../metrics.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));

@@ -15,7 +15,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as secrets from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
-import { RECIPE } from "../../pipeline/recipe.ts";
+import { RECIPE } from "../../recipe/recipe.ts";
 import type { WorkerStage } from "../../schemas/stage-spec.ts";
 import type { InfraConfig } from "../config.ts";
 import { StageFunctions } from "./stage-functions.ts";

@@ -9,7 +9,7 @@
 import { Duration } from "aws-cdk-lib";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
-import type { BatchStage } from "../../pipeline/recipe.ts";
+import type { BatchStage } from "../../recipe/recipe.ts";
 import { TRAINING_WORKERS } from "../constructs/worker-jobs.ts";
 import { catchInto, invoke, type PipelineParts, stagePayload, summaryPath } from "./parts.ts";
 

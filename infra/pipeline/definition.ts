@@ -5,7 +5,7 @@
  * Built back to front (each part is given what follows it), read front to back.
  */
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
-import { type EnabledFlag, RECIPE, type RecipeStage } from "../../pipeline/recipe.ts";
+import { type EnabledFlag, RECIPE, type RecipeStage } from "../../recipe/recipe.ts";
 import { batchStage } from "./batch-stage.ts";
 import { grpoLoop } from "./grpo-loop.ts";
 import { lambdaStage } from "./lambda-stage.ts";

@@ -4,7 +4,7 @@
  * (`shards.json`), one invocation per Arrow shard, with the results written to `map-results/`.
  */
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
-import type { LambdaStage, RecipeStage } from "../../pipeline/recipe.ts";
+import type { LambdaStage, RecipeStage } from "../../recipe/recipe.ts";
 import {
   catchInto,
   invoke,

@@ -9,7 +9,7 @@ import type * as s3 from "aws-cdk-lib/aws-s3";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import type { Construct } from "constructs";
-import type { RecipeStage } from "../../pipeline/recipe.ts";
+import type { RecipeStage } from "../../recipe/recipe.ts";
 import type { InfraConfig } from "../config.ts";
 import type { HandlerName, StageFunctions } from "../constructs/stage-functions.ts";
 import type { WorkerJobs } from "../constructs/worker-jobs.ts";

@@ -1,8 +1,8 @@
 /** `r1flow run <manifest>`: the whole recipe on this machine, resumable. */
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { parseManifest } from "../../recipe/manifest-io.ts";
 import { SchemaError } from "../../schemas/errors.ts";
-import { parseManifest } from "../manifest-io.ts";
 import { progressPrinter } from "../progress.ts";
 import { fail } from "./output.ts";
 

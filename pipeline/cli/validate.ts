@@ -1,7 +1,7 @@
 /** `r1flow validate <manifest>`: check a manifest without running it; writes nothing. */
 import type { Command } from "commander";
+import { parseManifest } from "../../recipe/manifest-io.ts";
 import { SchemaError } from "../../schemas/errors.ts";
-import { parseManifest } from "../manifest-io.ts";
 import { fail } from "./output.ts";
 
 export function registerValidate(program: Command): void {

@@ -3,8 +3,8 @@
  * with its total reward) and from the final checkpoint's eval records (one per problem).
  */
 import { readRows, readShards } from "../../functions/io/index.ts";
+import { joinUri } from "../../recipe/layout.ts";
 import { evalRecords, scoredRollouts } from "../../schemas/tables/index.ts";
-import { joinUri } from "../layout.ts";
 import type { Sample, VisitRow } from "./model.ts";
 
 /** Longest completion or prompt kept in the model (characters). */

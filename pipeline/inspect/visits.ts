@@ -3,8 +3,9 @@
  * `_SUCCESS` exists (`metrics.json` then says succeeded or skipped), failed when `status.json`
  * names its stage, running when it is the first unfinished visit of a running run, else pending.
  */
+
+import type { RecipeStage } from "../../recipe/recipe.ts";
 import type { StageSummary } from "../../schemas/stage-spec.ts";
-import type { RecipeStage } from "../recipe.ts";
 import type { RunInfo, VisitRow, VisitStatus } from "./model.ts";
 
 /** What was found in one visit's directory. */

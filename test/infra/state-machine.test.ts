@@ -4,7 +4,7 @@
  * a new execution; Distributed Maps over shard lists; a Catch on every task; a valid ASL graph.
  */
 import { describe, expect, it } from "vitest";
-import { RECIPE } from "../../pipeline/recipe.ts";
+import { RECIPE } from "../../recipe/recipe.ts";
 import { type AslMachine, type AslState, aslProblems, reachable } from "./asl.ts";
 import { logicalId, renderJoin, synthesized } from "./fixture.ts";
 

@@ -5,8 +5,8 @@
  */
 import { writeTable } from "../../functions/io/arrow-write.ts";
 import { write, writeJson } from "../../functions/io/objects.ts";
-import { runLayout } from "../../pipeline/layout.ts";
-import { plannedVisits } from "../../pipeline/recipe.ts";
+import { runLayout } from "../../recipe/layout.ts";
+import { plannedVisits } from "../../recipe/recipe.ts";
 import { Manifest } from "../../schemas/manifest.ts";
 import { evalRecords, scoredRollouts } from "../../schemas/tables/index.ts";
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { writeJson } from "../../functions/io/objects.ts";
 import { gatherRun } from "../../pipeline/inspect/gather.ts";
 import { renderTable } from "../../pipeline/inspect/table.ts";
-import { runLayout } from "../../pipeline/layout.ts";
+import { runLayout } from "../../recipe/layout.ts";
 import { r1flow } from "../cli/run-cli.ts";
 import { MANIFEST, RUN_ID, writeSyntheticRun } from "./fixture.ts";
 

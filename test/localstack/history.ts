@@ -6,7 +6,7 @@ import {
   type HistoryEvent,
   type SFNClient,
 } from "@aws-sdk/client-sfn";
-import { RECIPE, type StageVisit } from "../../pipeline/recipe.ts";
+import { RECIPE, type StageVisit } from "../../recipe/recipe.ts";
 
 export async function waitForEnd(
   sfn: SFNClient,

@@ -7,10 +7,10 @@ import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { readShards } from "../../functions/io/arrow-read.ts";
 import { readJson } from "../../functions/io/objects.ts";
-import { runLayout } from "../../pipeline/layout.ts";
 import { runLocal } from "../../pipeline/runner.ts";
 import { Manifest } from "../../schemas/manifest.ts";
 import { miniManifest } from "../pipeline/mini-manifest.ts";
+import { runLayout } from "../../recipe/layout.ts";
 import { endpoint, s3Client, uniqueName } from "./aws.ts";
 
 describe("the local runner over an s3:// store", () => {

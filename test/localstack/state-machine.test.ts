@@ -23,8 +23,8 @@ import { StageEvent } from "../../functions/handlers/shared/stage-event.ts";
 import { s3RunObjects } from "../../functions/trigger/aws.ts";
 import { RecordRunStatus, recordRunStatus } from "../../functions/trigger/record-status.ts";
 import { ReadStageSummary } from "../../functions/trigger/stage-readback.ts";
-import { plannedVisits } from "../../pipeline/recipe.ts";
 import { type RunEvent, runLocal } from "../../pipeline/runner.ts";
+import { plannedVisits } from "../../recipe/recipe.ts";
 import type { Manifest } from "../../schemas/manifest.ts";
 import { endpoint, s3Client, sfnClient, uniqueName } from "./aws.ts";
 import {

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runLayout } from "../../pipeline/layout.ts";
+import { runLayout } from "../../recipe/layout.ts";
 import { REPO, r1flow } from "../cli/run-cli.ts";
 import { miniManifest } from "./mini-manifest.ts";
 

@@ -11,7 +11,7 @@ import { writeTable } from "../../functions/io/arrow-write.ts";
 import { commitStage, stageHash } from "../../functions/io/commit.ts";
 import { stageContext } from "../../functions/stages/context.ts";
 import { planBatchStage } from "../../functions/stages/plan.ts";
-import { runLayout } from "../../pipeline/layout.ts";
+import { runLayout } from "../../recipe/layout.ts";
 import { Manifest } from "../../schemas/manifest.ts";
 import { sftExamples } from "../../schemas/tables/sft-examples.ts";
 import { miniManifest } from "./mini-manifest.ts";

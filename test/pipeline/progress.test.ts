@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { progressPrinter } from "../../pipeline/progress.ts";
-import { stageById } from "../../pipeline/recipe.ts";
+import { stageById } from "../../recipe/recipe.ts";
 
 function fakeStream(isTTY: boolean) {
   let text = "";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseManifest } from "../../pipeline/manifest-io.ts";
+import { parseManifest } from "../../recipe/manifest-io.ts";
 import { SchemaError } from "../../schemas/errors.ts";
 
 const minimal = {

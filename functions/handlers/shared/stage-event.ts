@@ -3,9 +3,9 @@
  * the step from it to a stage context: the manifest is read from the run and parsed once, here.
  */
 import { z } from "zod";
-import { parseManifest } from "../../../pipeline/manifest-io.ts";
-import { stageById } from "../../../pipeline/recipe.ts";
-import { layoutFromRunUri } from "../../../pipeline/run-location.ts";
+import { parseManifest } from "../../../recipe/manifest-io.ts";
+import { stageById } from "../../../recipe/recipe.ts";
+import { layoutFromRunUri } from "../../../recipe/run-location.ts";
 import { parseOrThrow } from "../../../schemas/errors.ts";
 import { readText } from "../../io/objects.ts";
 import { type StageContext, stageContext } from "../../stages/context.ts";

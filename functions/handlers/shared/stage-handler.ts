@@ -1,5 +1,5 @@
 /** A Lambda stage handler: parse the event, run the pure stage through the resumable wrapper, return its summary. */
-import type { LambdaHandler } from "../../../pipeline/recipe.ts";
+import type { LambdaHandler } from "../../../recipe/recipe.ts";
 import { LAMBDA_STAGES, runStage } from "../../stages/index.ts";
 import { instrumented } from "./powertools.ts";
 import { contextOf } from "./stage-event.ts";
