@@ -6,11 +6,11 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readJson, writeJson } from "../functions/io/objects.ts";
-import { parseUri } from "../functions/io/uri.ts";
 import { runStage } from "../functions/stages/context.ts";
 import { LAMBDA_STAGES, planBatchStage, stageContext } from "../functions/stages/index.ts";
-import { joinUri, type RunLayout, runLayout } from "../recipe/layout.ts";
+import { type RunLayout, runLayout } from "../recipe/layout.ts";
 import { plannedVisits, type StageVisit } from "../recipe/recipe.ts";
+import { joinUri, parseUri } from "../recipe/uri.ts";
 import type { Manifest } from "../schemas/manifest.ts";
 import type { StageSummary } from "../schemas/stage-spec.ts";
 import { runWorker } from "./worker-process.ts";

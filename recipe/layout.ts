@@ -4,11 +4,7 @@
  * `checkpoints/…`, `report/`.
  */
 import { stageNumber } from "./recipe.ts";
-
-export function joinUri(base: string, ...parts: string[]): string {
-  const trimmed = base.replace(/\/+$/, "");
-  return [trimmed, ...parts.map((p) => p.replace(/^\/+|\/+$/g, ""))].filter((p) => p !== "").join("/");
-}
+import { joinUri } from "./uri.ts";
 
 export interface RunLayout {
   readonly root: string;

@@ -9,13 +9,13 @@
  * only in the footer) fall back to the footer with ranged reads.
  */
 import * as arrow from "apache-arrow";
+import { basename, formatUri, parseUri } from "../../recipe/uri.ts";
 import type { Row, TableDef } from "../../schemas/tables/define.ts";
 import { checkSchema } from "./arrow-check.ts";
 import { StoreError } from "./errors.ts";
 import { decodeStream, type Framed, MessageFramer } from "./ipc-stream.ts";
 import { batchRows } from "./rows.ts";
 import { type ObjectStore, type RandomReader, storeFor } from "./store.ts";
-import { basename, formatUri, parseUri } from "./uri.ts";
 
 /** A stand-in for a Node FileHandle that apache-arrow's random-access file reader accepts. */
 function rangeHandle(store: ObjectStore, uri: string, size: number) {

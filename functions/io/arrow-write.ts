@@ -5,11 +5,11 @@
  * List columns of numbers take `Int32Array`/`Float32Array`/`Int8Array` values as well as number
  * arrays (a typed array of the column's own kind is copied with one memcpy).
  */
+import { joinUri as join } from "../../recipe/uri.ts";
 import { formatIssues, SchemaError } from "../../schemas/errors.ts";
 import type { Row, TableDef } from "../../schemas/tables/define.ts";
 import { ArrowFileWriter } from "./arrow-sink.ts";
 import { BatchEncoder } from "./record-batch.ts";
-import { join } from "./uri.ts";
 
 export const DEFAULT_BATCH_ROWS = 8192;
 

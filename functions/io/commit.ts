@@ -4,12 +4,12 @@
  * stage that failed half-way has no `_SUCCESS` for anyone to trust.
  */
 import { createHash } from "node:crypto";
+import { joinUri } from "../../recipe/uri.ts";
 import { parseOrThrow } from "../../schemas/errors.ts";
 import { SuccessMarker } from "../../schemas/stage-spec.ts";
 import { NotFoundError } from "./errors.ts";
 import { readJson, writeJson } from "./objects.ts";
 import { storeFor } from "./store.ts";
-import { join } from "./uri.ts";
 
 export const SUCCESS = "_SUCCESS";
 
@@ -43,7 +43,7 @@ export async function commitStage(
 ): Promise<SuccessMarker> {
   const store = storeFor(prefix);
   for (const file of marker.files) {
-    const uri = isUri(file) ? file : join(prefix, file);
+    const uri = isUri(file) ? file : joinUri(prefix, file);
     if (!(await store.exists(uri))) {
       throw new Error(`cannot commit stage "${marker.stage}" at ${prefix}: output missing: ${uri}`);
     }
@@ -51,15 +51,15 @@ export async function commitStage(
   const body = parseOrThrow(
     SuccessMarker,
     { ...marker, finishedAt: new Date().toISOString() },
-    `${join(prefix, SUCCESS)}`,
+    `${joinUri(prefix, SUCCESS)}`,
   );
-  await writeJson(join(prefix, SUCCESS), body);
+  await writeJson(joinUri(prefix, SUCCESS), body);
   return body;
 }
 
 /** The stage's `_SUCCESS` marker, or null when the stage has not completed. */
 export async function readSuccess(prefix: string): Promise<SuccessMarker | null> {
-  const uri = join(prefix, SUCCESS);
+  const uri = joinUri(prefix, SUCCESS);
   try {
     return parseOrThrow(SuccessMarker, await readJson(uri), uri);
   } catch (err) {
@@ -76,6 +76,6 @@ export async function isComplete(prefix: string, hash: string): Promise<boolean>
 /** Clears a stage's output for a re-run: `_SUCCESS` goes first, so a half-cleared stage is never "complete". */
 export async function clearStage(prefix: string): Promise<number> {
   const store = storeFor(prefix);
-  await store.delete(join(prefix, SUCCESS));
+  await store.delete(joinUri(prefix, SUCCESS));
   return store.deletePrefix(prefix);
 }

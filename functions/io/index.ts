@@ -1,5 +1,6 @@
 /** The object store and Arrow I/O layer: every stage reads and writes through here. */
 
+export { basename, joinUri, parseUri } from "../../recipe/uri.ts";
 export { checkSchema } from "./arrow-check.ts";
 export {
   type ReadOptions,
@@ -46,4 +47,3 @@ export {
 export { BatchEncoder } from "./record-batch.ts";
 export { batchRows } from "./rows.ts";
 export { type Bytes, type ObjectSink, type ObjectStore, type RandomReader, storeFor } from "./store.ts";
-export { basename, join, parseUri } from "./uri.ts";

@@ -5,10 +5,10 @@
 import { randomBytes } from "node:crypto";
 import { type FileHandle, mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, basename as pathBase, join as pathJoin } from "node:path";
+import { formatUri, parseUri } from "../../recipe/uri.ts";
 import { type Bytes, pump, toBuffer } from "./bytes.ts";
 import { fsError, NotFoundError } from "./errors.ts";
 import type { ObjectSink, ObjectStore, RandomReader } from "./store.ts";
-import { formatUri, parseUri } from "./uri.ts";
 
 /** Read size for streams: large enough for throughput, small next to a record batch. */
 const CHUNK = 4 << 20;

@@ -13,10 +13,10 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
+import { parseUri } from "../../recipe/uri.ts";
 import { type Bytes, pump, toBuffer } from "./bytes.ts";
 import { NotFoundError, StoreError } from "./errors.ts";
 import type { ObjectSink, ObjectStore, RandomReader } from "./store.ts";
-import { parseUri } from "./uri.ts";
 
 /** S3's minimum part is 5 MiB; 8 MiB parts keep a 10,000-part upload good for 80 GB. */
 export const PART_SIZE = 8 << 20;

@@ -2,9 +2,10 @@
  * One object-store interface for S3 (and LocalStack) and the local disk, chosen by URI.
  * Writes are all-or-nothing: a reader sees the whole object or none of it.
  */
+
+import { parseUri } from "../../recipe/uri.ts";
 import { LocalStore } from "./local-store.ts";
 import { S3Store, s3ClientFromEnv } from "./s3-store.ts";
-import { parseUri } from "./uri.ts";
 
 export type { Bytes } from "./bytes.ts";
 

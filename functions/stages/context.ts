@@ -3,7 +3,7 @@
  * skip when `_SUCCESS` matches, else run, write `metrics.json`, then `_SUCCESS` last.
  */
 import type { RunLayout } from "../../recipe/layout.ts";
-import { joinUri } from "../../recipe/layout.ts";
+import { joinUri } from "../../recipe/uri.ts";
 import type { Manifest } from "../../schemas/manifest.ts";
 import type { StageSummary } from "../../schemas/stage-spec.ts";
 import { commitStage, readSuccess, SUCCESS, stageHash } from "../io/commit.ts";

@@ -4,7 +4,7 @@
  * state and picks iteration i+1's prompts. The state is JSON beside the batch, so a resumed run
  * continues from it.
  */
-import { joinUri } from "../../recipe/layout.ts";
+import { joinUri } from "../../recipe/uri.ts";
 import { problems } from "../../schemas/tables/problems.ts";
 import { scoredRollouts } from "../../schemas/tables/scored-rollouts.ts";
 import { CurriculumState, groupOutcomes, nextCurriculumBatch } from "../curriculum/index.ts";

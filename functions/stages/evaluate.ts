@@ -2,7 +2,7 @@
  * The evaluation stage: each checkpoint's samples on the benchmarks → verified `eval_records`, and
  * pass@1 (mean over k), maj@k and unbiased pass@k per benchmark and level, against the base model.
  */
-import { joinUri } from "../../recipe/layout.ts";
+import { joinUri } from "../../recipe/uri.ts";
 import type { Row } from "../../schemas/tables/define.ts";
 import { evalRecords } from "../../schemas/tables/eval-records.ts";
 import { problems } from "../../schemas/tables/problems.ts";

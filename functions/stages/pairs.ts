@@ -4,7 +4,7 @@
  * (R1/DeepSeekMath: a reward model from correct vs incorrect reasoning for the same problem); each
  * completion whose chain of thought has checkable steps becomes a `step_labels` record.
  */
-import { joinUri } from "../../recipe/layout.ts";
+import { joinUri } from "../../recipe/uri.ts";
 import type { Row } from "../../schemas/tables/define.ts";
 import { preferencePairs } from "../../schemas/tables/preference-pairs.ts";
 import { rollouts } from "../../schemas/tables/rollouts.ts";

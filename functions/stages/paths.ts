@@ -4,7 +4,7 @@
  */
 
 import type { RunLayout } from "../../recipe/layout.ts";
-import { joinUri } from "../../recipe/layout.ts";
+import { joinUri } from "../../recipe/uri.ts";
 import type { Manifest } from "../../schemas/manifest.ts";
 
 export interface RunPaths {

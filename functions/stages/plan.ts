@@ -5,8 +5,8 @@
  * `plan` Lambda, so both hand the worker identical specs.
  */
 import type { z } from "zod";
-import { joinUri } from "../../recipe/layout.ts";
 import { stageById } from "../../recipe/recipe.ts";
+import { joinUri } from "../../recipe/uri.ts";
 import { parseOrThrow } from "../../schemas/errors.ts";
 import { type WorkerSpec, WorkerSpec as WorkerSpecSchema } from "../../schemas/stage-spec.ts";
 import type { Row } from "../../schemas/tables/define.ts";

@@ -1,10 +1,9 @@
 /** The rejection stage (R1 stage 3): the RL policy's samples → a new, filtered `sft_examples` set. */
-import { joinUri } from "../../recipe/layout.ts";
+import { basename, joinUri } from "../../recipe/uri.ts";
 import { rollouts } from "../../schemas/tables/rollouts.ts";
 import { sftExamples } from "../../schemas/tables/sft-examples.ts";
 import { readRows, readShards } from "../io/arrow-read.ts";
 import { writeTable } from "../io/arrow-write.ts";
-import { basename } from "../io/uri.ts";
 import { rejectionFilter } from "../rejection/index.ts";
 import type { StageContext, StageFn } from "./context.ts";
 

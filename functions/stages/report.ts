@@ -1,7 +1,7 @@
 /** The report stage: every stage's summary of the run, gathered into `report/summary.json`. */
 
-import { joinUri } from "../../recipe/layout.ts";
 import { plannedVisits } from "../../recipe/recipe.ts";
+import { joinUri } from "../../recipe/uri.ts";
 import { exists, readJson, writeJson } from "../io/objects.ts";
 import type { StageFn } from "./context.ts";
 

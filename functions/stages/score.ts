@@ -2,13 +2,12 @@
  * The GRPO score stage: rule rewards and group-relative advantages for each rollout shard, one output
  * shard per input shard (same name), so a Distributed Map can run it shard by shard.
  */
-import { joinUri } from "../../recipe/layout.ts";
+import { basename, joinUri } from "../../recipe/uri.ts";
 import { rollouts } from "../../schemas/tables/rollouts.ts";
 import { scoredRollouts } from "../../schemas/tables/scored-rollouts.ts";
 import { checkArithmeticStep } from "../ingest/arithmetic-expr.ts";
 import { readRows, readShards } from "../io/arrow-read.ts";
 import { writeTable } from "../io/arrow-write.ts";
-import { basename } from "../io/uri.ts";
 import { createScorer, type ScoreSummary, scoreRolloutStream } from "../score/index.ts";
 import type { StageContext, StageFn } from "./context.ts";
 

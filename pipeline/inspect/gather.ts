@@ -4,10 +4,11 @@
  * `metrics.jsonl`, and a few rows of the scored rollouts and eval records. Reads only.
  */
 import { exists, NotFoundError, readJson, readText } from "../../functions/io/index.ts";
-import { joinUri, type RunLayout } from "../../recipe/layout.ts";
+import type { RunLayout } from "../../recipe/layout.ts";
 import { parseManifest } from "../../recipe/manifest-io.ts";
 import { isEnabled, plannedVisits, RECIPE } from "../../recipe/recipe.ts";
 import { layoutFromRunUri } from "../../recipe/run-location.ts";
+import { joinUri } from "../../recipe/uri.ts";
 import { StageSummary } from "../../schemas/stage-spec.ts";
 import { evalRows } from "./eval-table.ts";
 import type { InspectModel, LossPoint, RunInfo, VisitRow } from "./model.ts";

@@ -3,7 +3,7 @@
  * with its total reward) and from the final checkpoint's eval records (one per problem).
  */
 import { readRows, readShards } from "../../functions/io/index.ts";
-import { joinUri } from "../../recipe/layout.ts";
+import { joinUri } from "../../recipe/uri.ts";
 import { evalRecords, scoredRollouts } from "../../schemas/tables/index.ts";
 import type { Sample, VisitRow } from "./model.ts";
 

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { readRows, readShardRows, readShards } from "../../functions/io/arrow-read.ts";
 import { ShardedWriter, writeTable } from "../../functions/io/arrow-write.ts";
-import { join } from "../../functions/io/uri.ts";
+import { joinUri as join } from "../../recipe/uri.ts";
 import { TABLES } from "../../schemas/tables/index.ts";
 import { makeRows, tokenRow } from "./fixtures.ts";
 import { tempDir } from "./helpers.ts";

@@ -5,7 +5,7 @@ import { readRows } from "../../functions/io/arrow-read.ts";
 import { writeTable } from "../../functions/io/arrow-write.ts";
 import { SchemaMismatchError } from "../../functions/io/errors.ts";
 import { write } from "../../functions/io/objects.ts";
-import { join } from "../../functions/io/uri.ts";
+import { joinUri as join } from "../../recipe/uri.ts";
 import { TABLES } from "../../schemas/tables/index.ts";
 import { makeRows } from "./fixtures.ts";
 import { runPython, tempDir } from "./helpers.ts";

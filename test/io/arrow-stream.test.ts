@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { readBatches, readRows, readSchema } from "../../functions/io/arrow-read.ts";
 import { writeTable } from "../../functions/io/arrow-write.ts";
 import { LocalStore } from "../../functions/io/local-store.ts";
-import { join } from "../../functions/io/uri.ts";
+import { joinUri as join } from "../../recipe/uri.ts";
 import { TABLES } from "../../schemas/tables/index.ts";
 import { tokenRow } from "./fixtures.ts";
 import { tempDir } from "./helpers.ts";

@@ -11,7 +11,7 @@ import {
 } from "../../functions/io/commit.ts";
 import { LocalStore } from "../../functions/io/local-store.ts";
 import { write } from "../../functions/io/objects.ts";
-import { join } from "../../functions/io/uri.ts";
+import { joinUri as join } from "../../recipe/uri.ts";
 import { TABLES } from "../../schemas/tables/index.ts";
 import { makeRows } from "./fixtures.ts";
 import { tempDir } from "./helpers.ts";

@@ -16,7 +16,7 @@ import {
   writeFromStream,
 } from "../../functions/io/objects.ts";
 import { storeFor } from "../../functions/io/store.ts";
-import { join, parseUri } from "../../functions/io/uri.ts";
+import { joinUri as join, parseUri } from "../../recipe/uri.ts";
 import { tempDir } from "./helpers.ts";
 
 const { dir, cleanup } = tempDir();

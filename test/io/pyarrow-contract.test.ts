@@ -1,7 +1,7 @@
 /** TS → Python contract: files written here open with `pyarrow.ipc.open_file`, with the declared types. */
 import { afterAll, describe, expect, it } from "vitest";
 import { ShardedWriter, writeTable } from "../../functions/io/arrow-write.ts";
-import { join } from "../../functions/io/uri.ts";
+import { joinUri as join } from "../../recipe/uri.ts";
 import { TABLES } from "../../schemas/tables/index.ts";
 import { makeRows } from "./fixtures.ts";
 import { runPython, tempDir } from "./helpers.ts";

@@ -2,7 +2,7 @@
  * Object URIs: `s3://bucket/key`, `file:///abs/path`, or a plain path (relative to the cwd).
  * Parsing is pure; the stores use the parsed form.
  */
-import { isAbsolute, posix, resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 export type ParsedUri =
@@ -31,14 +31,18 @@ export function formatUri(parsed: ParsedUri): string {
   return parsed.style === "url" ? pathToFileURL(parsed.path).href : parsed.path;
 }
 
-/** Appends path segments: `join("s3://b/runs", "x", "part-00000.arrow")` → `s3://b/runs/x/part-00000.arrow`. */
-export function join(uri: string, ...parts: string[]): string {
-  const tail = parts.filter((p) => p.length > 0).map((p) => p.replace(/^\/+|\/+$/g, ""));
-  if (uri.startsWith("s3://") || uri.startsWith("file://")) {
-    const base = uri.replace(/\/+$/, "");
-    return [base, ...tail.filter((p) => p.length > 0)].join("/");
-  }
-  return posix.join(uri, ...tail);
+/**
+ * Appends path segments, one rule for every scheme: the base's trailing `/` and each segment's
+ * leading and trailing `/` are dropped, empty segments are skipped, and the pieces are joined by one
+ * `/`. Nothing else is rewritten (no `.` or `..` resolution), so a URI keeps the form it was written
+ * in, and a base of `/` stays the root.
+ * `joinUri("s3://b/runs/", "x", "part-00000.arrow")` → `s3://b/runs/x/part-00000.arrow`.
+ */
+export function joinUri(base: string, ...parts: string[]): string {
+  const tail = parts.map((p) => p.replace(/^\/+|\/+$/g, "")).filter((p) => p !== "");
+  const head = base.replace(/\/+$/, "");
+  if (head === "" && base.startsWith("/")) return `/${tail.join("/")}`;
+  return [head, ...tail].filter((p) => p !== "").join("/");
 }
 
 /** The last path segment: `basename("s3://b/x/part-00001.arrow")` → `part-00001.arrow`. */
