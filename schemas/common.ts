@@ -21,8 +21,11 @@ export type DatasetSource = z.infer<typeof DatasetSource>;
 /** `stop`: an end token or stop sequence; `length`: the token cap (truncated). */
 export const FinishReason = z.enum(["stop", "length"]);
 
-/** A level of the curriculum: 1 (easiest) to 5. */
-export const Level = z.number().int().min(1).max(5);
+/** The hardest curriculum level (levels run 1 … MAX_LEVEL); the one place that bounds them. */
+export const MAX_LEVEL = 5;
+
+/** A level of the curriculum: 1 (easiest) to MAX_LEVEL. */
+export const Level = z.number().int().min(1).max(MAX_LEVEL);
 
 /** `s3://bucket/key`, `file:///abs/path` or a plain path. */
 export const Uri = z.string().min(1, "expected a URI (s3://bucket/key, file:// or a path)");

@@ -5,7 +5,7 @@
  * papers report, where they report one; docs/manifest.md lists each with its source.
  */
 import { z } from "zod";
-import { DatasetSource, RunId, Uri } from "./common.ts";
+import { DatasetSource, Level, RunId, Uri } from "./common.ts";
 import {
   CurriculumSettings,
   EvalSettings,
@@ -38,7 +38,7 @@ export const DatasetRef = z.strictObject({
   /** Rows to generate (arithmetic) or to keep at most (others). */
   count: z.number().int().min(1).optional(),
   /** Keep only these difficulty levels (e.g. MATH levels 1–3); absent keeps all. */
-  levels: z.array(z.number().int().min(1).max(5)).min(1).optional(),
+  levels: z.array(Level).min(1).optional(),
   seed: z.number().int().default(0),
 });
 

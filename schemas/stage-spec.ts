@@ -7,7 +7,7 @@ import { RunId, Uri } from "./common.ts";
 import { ComputeSettings } from "./manifest.ts";
 import { GrpoSettings, RewardModelSettings, RolloutSettings, SftSettings } from "./settings/worker-stages.ts";
 
-export const WORKER_STAGES = ["sft", "reward", "rollout", "score-rm", "grpo"] as const;
+export const WORKER_STAGES = ["sft", "reward", "rollout", "grpo"] as const;
 export type WorkerStage = (typeof WORKER_STAGES)[number];
 
 const shards = z.array(Uri);
@@ -62,13 +62,6 @@ export const RolloutSpec = z.strictObject({
   settings: RolloutSettings,
 });
 
-export const ScoreRmSpec = z.strictObject({
-  ...common,
-  stage: z.literal("score-rm"),
-  rollouts: shards.min(1),
-  rewardModel: z.string().min(1),
-});
-
 export const GrpoSpec = z.strictObject({
   ...common,
   stage: z.literal("grpo"),
@@ -82,13 +75,7 @@ export const GrpoSpec = z.strictObject({
   settings: GrpoSettings,
 });
 
-export const WorkerSpec = z.discriminatedUnion("stage", [
-  SftSpec,
-  RewardSpec,
-  RolloutSpec,
-  ScoreRmSpec,
-  GrpoSpec,
-]);
+export const WorkerSpec = z.discriminatedUnion("stage", [SftSpec, RewardSpec, RolloutSpec, GrpoSpec]);
 export type WorkerSpec = z.output<typeof WorkerSpec>;
 
 /** `metrics.json` of every stage and the small result a state returns (well under 256 KB). */

@@ -1,8 +1,9 @@
 /** The curriculum's step between iterations: record accuracy, drop signal-less prompts, unlock a level. */
+import { MAX_LEVEL } from "../../schemas/common.ts";
 import { type GroupOutcome, levelAccuracy } from "./outcomes.ts";
 import type { CurriculumSettingsT, CurriculumState } from "./state.ts";
 
-export const MAX_LEVEL = 5;
+export { MAX_LEVEL };
 
 /**
  * The state after measuring the last batch's rollouts (the iteration counter is left alone):

@@ -28,8 +28,14 @@ export interface RunPaths {
   rlModel: string;
   /** The model evaluated as "final". */
   finalModel: string;
-  /** The KL reference. */
+  /** The KL reference the RL run starts with: the manifest's, else the SFT model. */
   reference: string;
+  /**
+   * The KL reference of GRPO iteration `i`: `reference`, or,
+   * with `stages.grpo.refreshReferenceEvery` N > 0, the policy iteration ⌊i / N⌋·N started from
+   * (reference ← current policy every N iterations).
+   */
+  referenceAt(iteration: number): string;
 }
 
 export function runPaths(manifest: Manifest, layout: RunLayout): RunPaths {
@@ -37,6 +43,7 @@ export function runPaths(manifest: Manifest, layout: RunLayout): RunPaths {
   const batchModel = (id: string, iteration?: number) => joinUri(layout.stage(id, iteration), "model");
   const sftModel = stages.sft.enabled ? batchModel("sft") : model.base;
   const policyBefore = (i: number) => (i === 0 ? sftModel : batchModel("grpo-update", i - 1));
+  const reference = model.reference ?? sftModel;
   const rlModel = stages.grpo.enabled ? policyBefore(stages.grpo.iterations) : sftModel;
   const curriculumDir = (i: number) =>
     i === 0 ? layout.stage("curriculum") : layout.stage("grpo-curriculum", i - 1);
@@ -51,7 +58,12 @@ export function runPaths(manifest: Manifest, layout: RunLayout): RunPaths {
     sftModel,
     rlModel,
     finalModel: stages.sft2.enabled ? batchModel("sft2") : rlModel,
-    reference: model.reference ?? sftModel,
+    reference,
+    referenceAt: (i) => {
+      const every = stages.grpo.refreshReferenceEvery;
+      const refreshed = every > 0 ? Math.floor(i / every) * every : 0;
+      return refreshed > 0 ? policyBefore(refreshed) : reference;
+    },
   };
 }
 

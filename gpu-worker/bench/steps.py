@@ -11,7 +11,7 @@ import torch
 from r1worker.algos import grpo_objective, sft_loss
 from r1worker.rollout import SamplingParams, pack_sequences
 from r1worker.rollout.hf import HFBackend
-from r1worker.stages.grpo import forward
+from r1worker.train.grpo_step import forward
 from r1worker.train.precision import Precision, autocast
 from r1worker.train.schedule import build_optimizer
 
@@ -82,6 +82,9 @@ def ours_grpo_step(model, ref_model, batch, advantages, precision: Precision, be
             ref_logprobs=ref,
             entropy=entropy,
             beta=beta,
+            entropy_coef=0.0,
+            clip_eps_low=0.2,
+            clip_eps_high=0.2,
             loss_agg_mode="seq-mean-token-mean",
         )
         loss.backward()

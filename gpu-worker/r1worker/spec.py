@@ -81,7 +81,7 @@ class Compute:
 class SpecView:
     """The settings every worker stage shares; stage-specific keys stay in `raw`."""
 
-    stage: str  # sft | reward | rollout | score-rm | grpo
+    stage: str  # sft | reward | rollout | grpo
     run_id: str  # the run this stage belongs to (log field, S3 key segment)
     output: str  # prefix the stage writes under; `_SUCCESS` goes there last
     max_seq_len: int  # prompt + completion tokens, the truncation limit

@@ -11,6 +11,11 @@ from r1worker.algos.policy_loss import POLICY_LOSSES, get_policy_loss, grpo_clip
 MODES = ["seq-mean-token-mean", "token-mean", "seq-mean-token-sum-norm"]
 
 
+AGG = "seq-mean-token-mean"  # GRPO's own aggregation
+CLIP = {"clip_eps_low": 0.2, "clip_eps_high": 0.2}  # PPO's symmetric ε
+SCALARS = {"beta": 0.04, "entropy_coef": 0.0, **CLIP, "loss_agg_mode": AGG}  # DeepSeekMath's
+
+
 def _hand_batch():
     # Five real tokens (row 1 has a padded third position):
     #   tok  ratio  A   unclipped -rA  clipped -clip(r)A  loss = max   clipped?
@@ -47,7 +52,7 @@ def test_grpo_clip_hand_worked(mode, want):
 def test_grpo_clip_gradient_is_zero_exactly_where_clipped():
     logp, old, adv, mask = _hand_batch()
     logp.requires_grad_(True)
-    loss, _ = grpo_clip(logp, old, adv, mask, loss_agg_mode="token-mean")
+    loss, _ = grpo_clip(logp, old, adv, mask, clip_eps_low=0.2, clip_eps_high=0.2, loss_agg_mode="token-mean")
     loss.backward()
     # d(-A r)/d logp = -A r, over 5 tokens: r0t0 -2*1/5 = -0.4, r0t2 -1*0.5/5 = -0.1, r1t1 1*1.5/5 = 0.3
     want = torch.tensor([[-0.4, 0.0, -0.1], [0.0, 0.3, 0.0]])
@@ -58,9 +63,9 @@ def test_grpo_clip_higher_separate_upper_bound():
     # ratio 1.25, A = 1: clipped at 1.2 with eps_high = 0.2, untouched with DAPO's eps_high = 0.28.
     logp = torch.tensor([[math.log(1.25)]], requires_grad=True)
     args = (torch.zeros(1, 1), torch.ones(1), torch.ones(1, 1, dtype=torch.bool))
-    loss, metrics = grpo_clip(logp, *args, clip_eps_low=0.2, clip_eps_high=0.2)
+    loss, metrics = grpo_clip(logp, *args, clip_eps_low=0.2, clip_eps_high=0.2, loss_agg_mode=AGG)
     assert loss.item() == pytest.approx(-1.2) and metrics["clip_fraction"] == 1.0
-    loss, metrics = grpo_clip(logp, *args, clip_eps_low=0.2, clip_eps_high=0.28)
+    loss, metrics = grpo_clip(logp, *args, clip_eps_low=0.2, clip_eps_high=0.28, loss_agg_mode=AGG)
     assert loss.item() == pytest.approx(-1.25) and metrics["clip_fraction"] == 0.0
     loss.backward()
     assert logp.grad.item() == pytest.approx(-1.25)
@@ -68,8 +73,10 @@ def test_grpo_clip_higher_separate_upper_bound():
 
 def test_grpo_clip_broadcasts_sequence_advantages():
     logp, old, _, mask = _hand_batch()
-    per_seq, _ = grpo_clip(logp, old, torch.tensor([1.0, -1.0]), mask, loss_agg_mode="token-mean")
-    per_tok, _ = grpo_clip(logp, old, torch.tensor([[1.0] * 3, [-1.0] * 3]), mask, loss_agg_mode="token-mean")
+    per_seq, _ = grpo_clip(logp, old, torch.tensor([1.0, -1.0]), mask, **CLIP, loss_agg_mode="token-mean")
+    per_tok, _ = grpo_clip(
+        logp, old, torch.tensor([[1.0] * 3, [-1.0] * 3]), mask, **CLIP, loss_agg_mode="token-mean"
+    )
     assert per_seq.item() == pytest.approx(per_tok.item())
 
 
@@ -135,7 +142,7 @@ def test_unknown_names_list_the_valid_ones():
     assert set(LOSS_AGG_MODES) == set(MODES)
     logp, old, adv, mask = _hand_batch()
     with pytest.raises(ValueError, match="valid names: k1, k2, k3"):
-        grpo_objective(logp, old, adv, mask, ref_logprobs=logp, kl_type="k4")
+        grpo_objective(logp, old, adv, mask, ref_logprobs=logp, kl_type="k4", **SCALARS)
 
 
 def test_grpo_objective_hand_worked_token_mean():
@@ -151,6 +158,7 @@ def test_grpo_objective_hand_worked_token_mean():
         entropy=entropy,
         beta=0.1,
         entropy_coef=0.01,
+        **CLIP,
         loss_agg_mode="token-mean",
     )
     # -0.28 + 0.1 * 0.193147 - 0.01 * 3 = -0.290685
@@ -181,6 +189,7 @@ def test_grpo_objective_is_aggregate_of_per_token_sum(seed, mode):
         entropy=ent,
         beta=0.04,
         entropy_coef=0.001,
+        **CLIP,
         loss_agg_mode=mode,
         max_len=16,
     )
@@ -195,6 +204,6 @@ def test_grpo_objective_is_aggregate_of_per_token_sum(seed, mode):
 def test_grpo_objective_requires_ref_when_beta_positive():
     logp, old, adv, mask = _hand_batch()
     with pytest.raises(ValueError, match="needs ref_logprobs"):
-        grpo_objective(logp, old, adv, mask, beta=0.04)
-    loss, m = grpo_objective(logp, old, adv, mask, beta=0.0, loss_agg_mode="token-mean")
+        grpo_objective(logp, old, adv, mask, **SCALARS)
+    loss, m = grpo_objective(logp, old, adv, mask, **{**SCALARS, "beta": 0.0, "loss_agg_mode": "token-mean"})
     assert loss.item() == pytest.approx(-0.28) and "kl" not in m

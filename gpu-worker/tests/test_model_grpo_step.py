@@ -47,6 +47,8 @@ def test_grpo_steps_raise_positive_and_lower_negative_sequence(mode):
             entropy=ent,
             beta=0.04,
             entropy_coef=1e-3,
+            clip_eps_low=0.2,
+            clip_eps_high=0.2,
             loss_agg_mode=mode,
         )
         opt.zero_grad()

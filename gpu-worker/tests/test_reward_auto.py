@@ -7,6 +7,7 @@ from test_train_fixtures import reward_spec
 
 from r1worker.io.tables import read_shards, write_table
 from r1worker.model import RewardModel
+from r1worker.reward_data import auto_labels
 from r1worker.reward_data.answer_check import extract_answer, reaches_answer, to_number
 from r1worker.spec import parse_spec
 from r1worker.stages import reward
@@ -93,7 +94,7 @@ def test_auto_labels_follow_the_rule(rule, expected):
     calls = []
     truncated = "<think>\n" + "\n".join(STEPS) + "\n"  # no answer yet: its last step is sampled
     wrong = DONE.replace("\\boxed{80}", "\\boxed{81}")
-    rows, m = reward.auto_step_rows(
+    rows, m = auto_labels.auto_step_rows(
         [_rollout(0, DONE), _rollout(1, truncated, finish="length"), _rollout(2, wrong)],
         CharTokenizer(),
         _fake_sampler(calls),
@@ -112,7 +113,7 @@ def test_auto_labels_follow_the_rule(rule, expected):
 def test_auto_labels_stop_where_the_sequence_is_full():
     calls = []
     first_step_end = len("<think>\n12 + 30 = 42\n")
-    rows, m = reward.auto_step_rows(
+    rows, m = auto_labels.auto_step_rows(
         [_rollout(0, DONE)],
         CharTokenizer(),
         _fake_sampler(calls),

@@ -204,7 +204,7 @@ def test_vllm_backend_maps_outputs(monkeypatch):
 def test_importing_the_worker_never_imports_vllm():
     code = (
         "import sys, r1worker.cli, r1worker.rollout, r1worker.rollout.hf, r1worker.rollout.vllm_backend, "
-        "r1worker.stages.rollout, r1worker.stages.score_rm, r1worker.stages.grpo; "
+        "r1worker.stages.rollout, r1worker.stages.grpo; "
         "r1worker.rollout.get_backend('auto', cuda=False); "
         "assert 'vllm' not in sys.modules, 'vllm was imported'"
     )

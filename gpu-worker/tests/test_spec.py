@@ -25,6 +25,19 @@ def sft_spec(**overrides):
     return spec
 
 
+GRPO_SPEC = {
+    "stage": "grpo",
+    "runId": "r",
+    "output": "o",
+    "maxSeqLen": 64,
+    "scored": ["s"],
+    "policy": "p",
+    "reference": "p",
+    "iteration": 0,
+    "settings": {},
+}
+
+
 def test_cli_stage_names_equal_the_schema_consts():
     assert tuple(worker_stages()) == WORKER_STAGES
 
@@ -49,19 +62,7 @@ def test_valid_spec_gets_defaults_from_the_schema(tmp_path):
 
 
 def test_defaults_follow_the_stage_branch():
-    spec = parse_spec(
-        {
-            "stage": "grpo",
-            "runId": "r",
-            "output": "o",
-            "maxSeqLen": 64,
-            "scored": ["s"],
-            "policy": "p",
-            "reference": "p",
-            "iteration": 0,
-            "settings": {},
-        }
-    )
+    spec = parse_spec(GRPO_SPEC)
     assert spec["settings"]["learningRate"] == 3e-6 and spec["settings"]["groupSize"] == 16
     assert spec["settings"]["warmupRatio"] == 0  # grpo overrides the shared 0.03
     assert "clipEpsHigh" not in spec["settings"]  # optional without a default stays absent
@@ -97,7 +98,7 @@ def test_missing_required_key_and_unknown_stage():
     with pytest.raises(SpecError, match=r"\$\.model: required key is missing"):
         parse_spec(spec)
     with pytest.raises(
-        SpecError, match=r"\$\.stage: expected one of sft, reward, rollout, score-rm, grpo, found 'eval'"
+        SpecError, match=r"\$\.stage: expected one of sft, reward, rollout, grpo, found 'eval'"
     ):
         parse_spec(sft_spec(stage="eval"))
 
@@ -109,3 +110,11 @@ def test_malformed_json_is_a_spec_error_and_a_missing_spec_is_not_found(tmp_path
         load_spec(str(path))
     with pytest.raises(NotFoundError):
         load_spec(str(tmp_path / "absent.json"))
+
+
+def test_grpo_has_no_grad_accumulation_and_sft_keeps_it():
+    """A GRPO step takes every micro-batch of the rollouts: the setting would do nothing there."""
+    grpo = {**GRPO_SPEC, "settings": {"gradAccumulation": 2}}
+    with pytest.raises(SpecError, match=r"\$\.settings\.gradAccumulation: unknown key"):
+        parse_spec(grpo)
+    assert parse_spec(sft_spec())["settings"]["gradAccumulation"] == 1

@@ -1,5 +1,6 @@
 /** Settings of the stages that run as Lambda functions (and in-process locally). */
 import { z } from "zod";
+import { Level } from "../common.ts";
 
 const share = z.number().min(0).max(1);
 
@@ -27,7 +28,7 @@ export const RewardWeights = z.strictObject({
 export const CurriculumSettings = z.strictObject({
   /** Prompts per GRPO iteration; R1 takes 32 unique questions per step. */
   batchSize: z.number().int().min(1).default(32),
-  startLevel: z.number().int().min(1).max(5).default(1),
+  startLevel: Level.default(1),
   /** Accuracy on the current level that unlocks the next one. */
   unlockThreshold: share.default(0.7),
   /** Share of each batch drawn from lower, already passed levels. */

@@ -13,11 +13,17 @@ export const OptimSettings = {
   gradClip: positive.default(1),
   /** Tokens per micro-batch (batches are sized by tokens, not rows). */
   tokenBudget: z.number().int().min(16).default(16_384),
-  gradAccumulation: z.number().int().min(1).default(1),
 };
+
+/**
+ * Micro-batches per optimizer step on each rank (SFT and reward). GRPO has none: its step takes
+ * every micro-batch of the iteration's rollouts (one update per batch of rollouts, DeepSeekMath).
+ */
+const gradAccumulation = z.number().int().min(1).default(1);
 
 export const SftSettings = z.strictObject({
   ...OptimSettings,
+  gradAccumulation,
   /** DeepSeekMath-Instruct SFT used 5e-5. */
   learningRate: positive.default(5e-5),
   /** R1 fine-tunes for two epochs on its ~800k-sample set. */
@@ -31,6 +37,7 @@ export const SftSettings = z.strictObject({
 
 export const RewardModelSettings = z.strictObject({
   ...OptimSettings,
+  gradAccumulation,
   /** DeepSeekMath's reward model: 2e-5. */
   learningRate: positive.default(2e-5),
   epochs: z.number().int().min(1).default(1),
@@ -75,7 +82,7 @@ export const GrpoSettings = z.strictObject({
   iterations: z.number().int().min(1).default(100),
   /** G, samples per prompt: R1 16, DeepSeekMath 64. */
   groupSize: z.number().int().min(2, "expected an integer ≥ 2 (GRPO needs a group)").default(16),
-  /** ε of the clipped ratio (PPO); `clipEpsHigh` is DAPO's separate upper bound (defaults to ε). */
+  /** ε of the clipped ratio (PPO); `clipEpsHigh` is DAPO's separate upper bound (absent: ε, symmetric). */
   clipEps: positive.default(0.2),
   clipEpsHigh: positive.optional(),
   /** β of the k3 KL to the frozen reference: R1 0.001, DeepSeekMath 0.04. */

@@ -133,7 +133,8 @@ def grpo_process(
 
     rewards = [torch.as_tensor(r).reshape(-1) for r in step_rewards]
     ends = [torch.as_tensor(e, dtype=torch.long).reshape(-1) for e in step_end_tokens]
-    dtype = torch.result_type(rewards[0], 1.0) if n and rewards[0].numel() else torch.float32
+    # The rewards' float type (float64 in stays float64), whichever sample has the first step.
+    dtype = next((torch.result_type(r, 1.0) for r in rewards if r.numel()), torch.float32)
     for i, (r, e) in enumerate(zip(rewards, ends, strict=False)):
         if r.numel() != e.numel():
             raise ValueError(f"sample {i}: {r.numel()} step rewards but {e.numel()} step ends")

@@ -73,9 +73,9 @@ def grpo_clip(
     advantages: torch.Tensor,
     mask: torch.Tensor,
     *,
-    clip_eps_low: float = 0.2,
-    clip_eps_high: float = 0.2,
-    loss_agg_mode: str = "seq-mean-token-mean",
+    clip_eps_low: float,
+    clip_eps_high: float,
+    loss_agg_mode: str,
     max_len: int | None = None,
 ) -> tuple[torch.Tensor, dict[str, float]]:
     """Clipped surrogate of PPO/GRPO, negated so that it is minimised.
@@ -129,11 +129,11 @@ def grpo_objective(
     *,
     ref_logprobs: torch.Tensor | None = None,
     entropy: torch.Tensor | None = None,
-    beta: float = 0.04,
-    entropy_coef: float = 0.0,
-    clip_eps_low: float = 0.2,
-    clip_eps_high: float = 0.2,
-    loss_agg_mode: str = "seq-mean-token-mean",
+    beta: float,
+    entropy_coef: float,
+    clip_eps_low: float,
+    clip_eps_high: float,
+    loss_agg_mode: str,
     max_len: int | None = None,
     policy_loss: str = "grpo_clip",
     kl_type: str = "k3",
@@ -142,7 +142,8 @@ def grpo_objective(
 
     Per token, aggregated by `loss_agg_mode` (DeepSeekMath eq. 3: the KL is a loss term, not a
     reward penalty, estimated by k3). Aggregation is linear, so this equals the aggregate of
-    the per-token sum. Defaults are DeepSeekMath's: beta = 0.04, eps = 0.2, no entropy bonus.
+    the per-token sum. The scalars have no defaults here: the stage passes the schema's
+    (GrpoSettings: klCoef, entropyCoef, clipEps, clipEpsHigh, lossAgg).
 
     Args:
         logprobs, old_logprobs, advantages, mask: as in `grpo_clip` ([B, T]; advantages may be [B]).

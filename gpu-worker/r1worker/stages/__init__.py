@@ -23,6 +23,19 @@ def cache_dir() -> str:
     return os.environ.get("R1WORKER_CACHE") or str(Path.home() / ".cache" / "r1worker")
 
 
+def load_policy(device: torch.device):
+    """`load(ref)`: a causal LM to train, on `device`, without the generation KV cache."""
+
+    def load(ref: str):
+        from r1worker.model import load_causal_lm
+
+        model = load_causal_lm(ref, cache_dir(), device=device)
+        model.config.use_cache = False
+        return model
+
+    return load
+
+
 @dataclass(frozen=True)
 class Runtime:
     env: DistEnv  # rank and world size (one process unless under torchrun)

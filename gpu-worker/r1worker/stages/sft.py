@@ -17,12 +17,12 @@ from typing import Any
 import torch
 
 from r1worker.algos import sft_loss
-from r1worker.io import store
-from r1worker.io.commit import MetricsLog
 from r1worker.io.tables import read_shards
-from r1worker.model import load_causal_lm, load_tokenizer
-from r1worker.stages import cache_dir, start_runtime
-from r1worker.train import batching, checkpoint, distributed, metrics, schedule
+from r1worker.model import load_tokenizer
+from r1worker.model.save import causal_lm_saver
+from r1worker.stages import cache_dir, load_policy, start_runtime
+from r1worker.train import batching, distributed, schedule
+from r1worker.train.loop import LoopSettings, TrainLoop, start_model
 from r1worker.train.precision import Precision, autocast
 
 log = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ class SftConfig:
             max_seq_len=spec["maxSeqLen"],
             seed=spec["seed"],
             **schedule.optim_fields(s),
+            grad_accumulation=s["gradAccumulation"],
             epochs=s["epochs"],
             packing=s["packing"],
             curriculum=s["curriculumOrder"],
@@ -105,40 +106,37 @@ def build_plan(
     return plan
 
 
-def train_step(
-    model, batches: list[tuple[batching.Batch, float]], n_items: int, world_size: int, precision: Precision
-) -> float:
-    """Forward/backward over this rank's micro-batches of one optimizer step (no optimizer step).
+def micro_batches(cfg: SftConfig, plan, steps, examples, tokenizer, env, device):
+    """`micro_batches(step)`: this rank's (batch, weight, labelled tokens of the step, tokens) of one
+    optimizer step. A rank short of a micro-batch in the last step re-runs its first with weight 0
+    (keeps FSDP's collectives in step); the labelled tokens count the whole step over all ranks."""
 
-    Each micro-batch's summed token loss is divided by `n_items`, the labelled tokens of the whole
-    step over all ranks, and multiplied by `world_size` (FSDP averages gradients over ranks): the
-    gradient is that of the global token-mean loss, whatever the split. A weight of 0 marks a
-    padding pass that only keeps collectives in step. Returns this rank's share of the loss.
-    """
-    total = 0.0
-    for k, (batch, weight) in enumerate(batches):
-        if hasattr(model, "set_requires_gradient_sync"):  # FSDP2: reduce gradients on the last pass only
-            model.set_requires_gradient_sync(k == len(batches) - 1)
+    def of_step(step: int) -> list[tuple[batching.Batch, float, int, int]]:
+        slots = batching.rank_slots(steps[step], env.rank, env.world_size, cfg.grad_accumulation)
+        n_items = sum(examples[i].n_labels for s in steps[step] for row in plan[s] for i in row)
+        out = []
+        for s in slots:
+            mb = plan[s if s is not None else (slots[0] if slots[0] is not None else steps[step][0])]
+            batch = batching.collate(mb, examples, tokenizer.pad_token_id, cfg.packing).to(device)
+            weight = 1.0 if s is not None else 0.0
+            out.append((batch, weight, n_items, sum(len(examples[i].input_ids) for row in mb for i in row)))
+        return out
+
+    return of_step
+
+
+def loss_fn(model, precision: Precision):
+    """The step function: completion-only token loss, normalised by the step's labelled tokens over
+    all ranks, so the gradient is that of the global token mean whatever the split."""
+
+    def loss(mb: tuple[batching.Batch, float, int, int]) -> tuple[torch.Tensor, dict[str, float]]:
+        batch, weight, n_items, tokens = mb
         with autocast(precision):
             logits = model(**batch.model_inputs()).logits
-        loss, _ = sft_loss(logits, batch.labels, num_items_in_batch=n_items)
-        (loss * weight * world_size).backward()
-        total += loss.item() * weight
-    return total
+        value, _ = sft_loss(logits, batch.labels, num_items_in_batch=n_items)
+        return value * weight, {"loss": value.item() * weight, "tokens": float(tokens) * weight}
 
-
-def hf_saver(model, tokenizer):
-    """`save(full_state_dict, local_dir)`: HF layout + tokenizer. Tied copies (lm_head = embeddings)
-    are dropped: gathered from FSDP shards they no longer share storage, and HF ties them on load."""
-    tied = getattr(model, "all_tied_weights_keys", None) or {}
-
-    def save(state: dict[str, torch.Tensor], local_dir: str) -> None:
-        model.save_pretrained(
-            local_dir, state_dict={k: v for k, v in state.items() if k not in tied}, safe_serialization=True
-        )
-        tokenizer.save_pretrained(local_dir)
-
-    return save
+    return loss
 
 
 def run(spec: dict[str, Any]) -> dict[str, Any]:
@@ -152,101 +150,38 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             f"no usable sft_examples in {list(cfg.examples)} (all {dropped} prompts exceed the row length)"
         )
     plan = build_plan(cfg, examples, levels)
-    per_step = cfg.grad_accumulation * env.world_size
-    steps = batching.plan_steps(len(plan), per_step, cfg.max_steps)
-    warmup = schedule.warmup_steps_for(len(steps), cfg.warmup_ratio)
-
-    resume = checkpoint.latest_checkpoint(cfg.output)
-    model = load_causal_lm(store.join(resume, "model") if resume else cfg.model, cache_dir(), device=device)
-    model.config.use_cache = False
-    model = distributed.wrap_model(model, env)
-    model.train()
-    optimizer = schedule.build_optimizer(model, cfg.lr, cfg.weight_decay)
-    state = checkpoint.load_checkpoint(resume, model, optimizer, env) if resume else {}
-    start = state.get("step", 0)
-    totals = state.get("totals", {"tokens": 0, "seconds": 0.0, "loss_first": None, "losses": []})
-    log.info(
-        "sft plan",
-        extra={
-            "examples": len(examples),
-            "dropped": dropped,
-            "micro_batches": len(plan),
-            "steps": len(steps),
-            "resume_step": start,
-            "world_size": env.world_size,
-        },
-    )
-
-    save_model = hf_saver(model, tokenizer)
-    meter = metrics.Throughput()
-    n_params = metrics.count_parameters(model)
-    with MetricsLog(cfg.output) as mlog, checkpoint.StopSignal() as stop:
-        for step in range(start, len(steps)):
-            lr = schedule.lr_at(step, cfg.lr, warmup, len(steps), cfg.min_lr_ratio)
-            schedule.set_lr(optimizer, lr)
-
-            slots = batching.rank_slots(steps[step], env.rank, env.world_size, cfg.grad_accumulation)
-            pad = slots[0] if slots[0] is not None else steps[step][0]
-            mbs = [(plan[s] if s is not None else plan[pad], 1.0 if s is not None else 0.0) for s in slots]
-            batches = [
-                (batching.collate(mb, examples, tokenizer.pad_token_id, cfg.packing).to(device), w)
-                for mb, w in mbs
-            ]
-            n_items = sum(examples[i].n_labels for s in steps[step] for row in plan[s] for i in row)
-            loss = train_step(model, batches, n_items, env.world_size, rt.precision)
-            grad_norm = distributed.clip_grad_norm(model, cfg.grad_clip)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-
-            tokens = sum(
-                len(examples[i].input_ids)
-                for s, (_, w) in zip(slots, batches, strict=True)
-                if w
-                for row in plan[s]
-                for i in row
-            )
-            loss, tokens = distributed.all_reduce([loss, float(tokens)], env)
-            meter.add(int(tokens))
-            tok_s = meter.tick()
-            totals["tokens"] += int(tokens)
-            totals["loss_first"] = loss if totals["loss_first"] is None else totals["loss_first"]
-            totals["losses"] = (totals["losses"] + [loss])[-10:]
-            if env.is_main:
-                mlog.log(
-                    step=step + 1,
-                    steps=len(steps),
-                    loss=loss,
-                    lr=lr,
-                    grad_norm=grad_norm,
-                    tokens=int(tokens),
-                    tokens_per_s=tok_s,
-                    mfu=metrics.mfu(tok_s, n_params, metrics.peak_flops(device), env.world_size),
-                )
-
-            stopping = distributed.any_rank(stop.requested, env)
-            done = step + 1 == len(steps)
-            if stopping or (not done and (step + 1) % cfg.checkpoint_every == 0):
-                totals["seconds"] += meter.total_seconds
-                meter = metrics.Throughput()
-                checkpoint.save_checkpoint(
-                    cfg.output, step + 1, model, optimizer, env, {"totals": totals}, save_model
-                )
-            if stopping and not done:
-                raise checkpoint.Preempted(step + 1)
-
-    model_uri = checkpoint.save_final_model(model, save_model, env, cfg.output)
-    seconds = totals["seconds"] + meter.total_seconds
-    last = totals["losses"][-5:]
+    steps = batching.plan_steps(len(plan), cfg.grad_accumulation * env.world_size, cfg.max_steps)
+    model, resume = start_model(cfg.output, cfg.model, load_policy(device), env)
+    settings = LoopSettings.of(cfg, steps=len(steps), schedule_steps=len(steps), schedule_start=0)
+    batches_of = micro_batches(cfg, plan, steps, examples, tokenizer, env, device)
+    step_fn = loss_fn(model, rt.precision)
+    with TrainLoop(model, settings, env, causal_lm_saver(model, tokenizer)) as loop:
+        loop.resume(resume)
+        log.info(
+            "sft plan",
+            extra={
+                "examples": len(examples),
+                "dropped": dropped,
+                "micro_batches": len(plan),
+                "steps": len(steps),
+                "resume_step": loop.step,
+                "world_size": env.world_size,
+            },
+        )
+        for step in range(loop.step, len(steps)):
+            loop.train_step(batches_of(step), step_fn, steps=len(steps))
+        model_uri = loop.save_final()
     distributed.shutdown(env)
+    stats = loop.stats
     return {
         "rowsIn": len(examples) + dropped,
         "outputs": {"model": model_uri},
         "metrics": {
-            "loss_first": totals["loss_first"],
-            "loss_last": sum(last) / len(last),
+            "loss_first": stats.first["loss"],
+            "loss_last": stats.mean_of_last("loss", 5),
             "steps": len(steps),
-            "tokens": totals["tokens"],
-            "tokens_per_s": totals["tokens"] / seconds if seconds else 0.0,
+            "tokens": int(stats.tokens),
+            "tokens_per_s": stats.tokens_per_s,
             "examples": len(examples),
             "dropped": dropped,
             "world_size": env.world_size,

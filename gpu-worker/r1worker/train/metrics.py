@@ -1,13 +1,10 @@
-"""Throughput figures: tokens/s between logs and model-FLOPs utilisation (MFU).
+"""Model-FLOPs utilisation (MFU) of a training step's tokens/s.
 
 MFU follows Kaplan et al. 2020 / PaLM appendix B: a training token costs 6·N FLOPs (forward 2N,
 backward 4N) for N parameters, attention FLOPs ignored.
 """
 
 from __future__ import annotations
-
-import time
-from collections.abc import Callable
 
 import torch
 
@@ -38,35 +35,3 @@ def mfu(tokens_per_s: float, n_params: int, peak: float | None, world_size: int 
     if not peak:
         return None
     return tokens_per_s * training_flops_per_token(n_params) / (peak * world_size)
-
-
-class Throughput:
-    """Counts tokens between `tick()` calls and reports tokens/s since the previous tick.
-
-    meter = Throughput()
-    meter.add(tokens)          # each micro-batch
-    tok_s = meter.tick()       # at each log line
-    """
-
-    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
-        self._clock = clock
-        self._since = clock()
-        self._tokens = 0
-        self.total_tokens = 0
-        self.total_seconds = 0.0
-
-    def add(self, tokens: int) -> None:
-        self._tokens += tokens
-        self.total_tokens += tokens
-
-    def tick(self) -> float:
-        now = self._clock()
-        elapsed = max(now - self._since, 1e-9)
-        rate = self._tokens / elapsed
-        self.total_seconds += elapsed
-        self._since, self._tokens = now, 0
-        return rate
-
-    @property
-    def mean_tokens_per_s(self) -> float:
-        return self.total_tokens / self.total_seconds if self.total_seconds else 0.0

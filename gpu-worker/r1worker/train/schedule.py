@@ -69,5 +69,4 @@ def optim_fields(settings: dict) -> dict:
         "weight_decay": settings["weightDecay"],
         "grad_clip": settings["gradClip"],
         "token_budget": settings["tokenBudget"],
-        "grad_accumulation": settings["gradAccumulation"],
     }
