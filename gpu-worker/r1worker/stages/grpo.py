@@ -21,9 +21,9 @@ from typing import Any
 from r1worker.model import load_causal_lm, load_tokenizer
 from r1worker.model.save import causal_lm_saver
 from r1worker.stages import cache_dir, load_policy, start_runtime
-from r1worker.train import checkpoint, distributed, schedule
+from r1worker.train import checkpoint, distributed
 from r1worker.train.grpo_step import GrpoStep, Objective, frozen_logprobs, load_rollouts, plan_batches
-from r1worker.train.loop import LoopSettings, TrainLoop, start_model
+from r1worker.train.loop import LoopSettings, TrainLoop, start_model, train_fields
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +63,9 @@ class GrpoConfig:
             policy=spec["policy"],
             reference=spec["reference"],
             scored=tuple(spec["scored"]),
-            output=spec["output"],
-            max_seq_len=spec["maxSeqLen"],
-            seed=spec["seed"],
             iteration=spec["iteration"],
             iterations=s["iterations"],
-            **schedule.optim_fields(s),
+            **train_fields(spec),
             clip_eps=s["clipEps"],
             clip_eps_high=s.get("clipEpsHigh"),  # optional in the schema, without a default
             kl_coef=s["klCoef"],
@@ -76,7 +73,6 @@ class GrpoConfig:
             inner_epochs=s["innerEpochs"],
             advantage=s["advantage"],
             loss_agg=s["lossAgg"],
-            checkpoint_every=spec["compute"]["checkpointEvery"],
         )
 
     @property

@@ -25,8 +25,8 @@ from r1worker.reward_data import encode as enc
 from r1worker.reward_data.auto_labels import AUTO_MAX_SOLUTIONS, AutoSettings, auto_labels_uri, label_rollouts
 from r1worker.reward_data.prm800k import read_prm800k
 from r1worker.stages import cache_dir, start_runtime
-from r1worker.train import batching, checkpoint, distributed, schedule
-from r1worker.train.loop import LoopSettings, TrainLoop, start_model
+from r1worker.train import batching, checkpoint, distributed
+from r1worker.train.loop import LoopSettings, TrainLoop, start_model, train_fields
 from r1worker.train.reward_step import RewardStep, epoch_groups, evaluate
 
 log = logging.getLogger(__name__)
@@ -68,10 +68,7 @@ class RewardConfig:
             model=spec["model"],
             pairs=tuple(spec["pairs"]),
             step_labels=tuple(spec["stepLabels"]),
-            output=spec["output"],
-            max_seq_len=spec["maxSeqLen"],
-            seed=spec["seed"],
-            **schedule.optim_fields(s),
+            **train_fields(spec),
             grad_accumulation=s["gradAccumulation"],
             epochs=s["epochs"],
             margin=s["margin"],
@@ -79,7 +76,6 @@ class RewardConfig:
             process=s["process"],
             label_mode=s["stepLabels"],
             human_labels=s.get("humanLabels"),  # optional in the schema
-            checkpoint_every=spec["compute"]["checkpointEvery"],
             rollouts=tuple(spec["rollouts"]),
             auto_completions=s["autoCompletions"],
             auto_rule=s["autoRule"],

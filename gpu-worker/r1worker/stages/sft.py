@@ -21,8 +21,8 @@ from r1worker.io.tables import read_shards
 from r1worker.model import load_tokenizer
 from r1worker.model.save import causal_lm_saver
 from r1worker.stages import cache_dir, load_policy, start_runtime
-from r1worker.train import batching, distributed, schedule
-from r1worker.train.loop import LoopSettings, TrainLoop, start_model
+from r1worker.train import batching, distributed
+from r1worker.train.loop import LoopSettings, TrainLoop, start_model, train_fields
 from r1worker.train.precision import Precision, autocast
 
 log = logging.getLogger(__name__)
@@ -60,16 +60,12 @@ class SftConfig:
         return cls(
             model=spec["model"],
             examples=tuple(spec["examples"]),
-            output=spec["output"],
-            max_seq_len=spec["maxSeqLen"],
-            seed=spec["seed"],
-            **schedule.optim_fields(s),
+            **train_fields(spec),
             grad_accumulation=s["gradAccumulation"],
             epochs=s["epochs"],
             packing=s["packing"],
             curriculum=s["curriculumOrder"],
             max_steps=s["maxSteps"],
-            checkpoint_every=spec["compute"]["checkpointEvery"],
         )
 
 

@@ -44,6 +44,25 @@ LossFn = Callable[[M], tuple[torch.Tensor, dict[str, float]]]
 RECENT = 10  # step records kept for the summary's "last" figures
 
 
+def train_fields(spec: dict[str, Any]) -> dict[str, Any]:
+    """The fields every training stage's config shares, from its validated spec: where it writes,
+    its sequence length and seed, `compute.checkpointEvery`, and the optimizer settings
+    (OptimSettings in schemas/settings/worker-stages.ts)."""
+    s = spec["settings"]
+    return {
+        "output": spec["output"],
+        "max_seq_len": spec["maxSeqLen"],
+        "seed": spec["seed"],
+        "checkpoint_every": spec["compute"]["checkpointEvery"],
+        "lr": s["learningRate"],
+        "warmup_ratio": s["warmupRatio"],
+        "min_lr_ratio": s["minLrRatio"],
+        "weight_decay": s["weightDecay"],
+        "grad_clip": s["gradClip"],
+        "token_budget": s["tokenBudget"],
+    }
+
+
 @dataclass(frozen=True)
 class LoopSettings:
     """How the loop steps (the stage's optimizer settings come from its schema, OptimSettings)."""
@@ -61,7 +80,7 @@ class LoopSettings:
 
     @classmethod
     def of(cls, cfg: Any, steps: int, schedule_steps: int, schedule_start: int) -> LoopSettings:
-        """From a stage config with the `schedule.optim_fields` fields, `output`, `checkpoint_every`."""
+        """From a stage config with the `train_fields` fields."""
         return cls(
             cfg.output,
             cfg.lr,

@@ -57,16 +57,3 @@ def build_optimizer(
 def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
     for group in optimizer.param_groups:
         group["lr"] = lr
-
-
-def optim_fields(settings: dict) -> dict:
-    """The optimizer settings every training stage shares (OptimSettings in
-    schemas/settings/worker-stages.ts), as the matching config-dataclass fields."""
-    return {
-        "lr": settings["learningRate"],
-        "warmup_ratio": settings["warmupRatio"],
-        "min_lr_ratio": settings["minLrRatio"],
-        "weight_decay": settings["weightDecay"],
-        "grad_clip": settings["gradClip"],
-        "token_budget": settings["tokenBudget"],
-    }
