@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from .weights import SyncReport
 
 FINISH_REASONS = ("stop", "length")  # the `finish_reason` values of the rollouts table
 
@@ -41,10 +46,20 @@ class Completion:
 
 
 class Backend(Protocol):
-    """A generation engine. `generate` returns, per prompt, its `params.n` completions in order."""
+    """A generation engine that stays up for a whole GRPO block.
+
+    `generate` returns, per prompt, its `params.n` completions in order. Between the rollout and
+    the update phases the loop calls `sleep()` (a colocated engine gives its GPU memory back to
+    training), and after each update `sync_weights(model)`: the next `generate` samples from the
+    model's current weights, handed over in memory (never through disk or S3).
+    """
 
     name: str
 
     def generate(
         self, prompts: Sequence[Sequence[int]], params: SamplingParams
     ) -> list[list[Completion]]: ...
+
+    def sleep(self) -> None: ...
+
+    def sync_weights(self, model: nn.Module) -> SyncReport: ...

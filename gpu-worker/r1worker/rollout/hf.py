@@ -9,9 +9,11 @@ buffer instead of `output_scores`' [B, T, V].
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import torch
+from torch import nn
 from transformers import (
     GenerationConfig,
     LogitsProcessor,
@@ -25,6 +27,7 @@ from transformers import (
 )
 
 from .base import Completion, SamplingParams
+from .weights import SyncReport, unwrap
 
 
 class WarpAndRecord(LogitsProcessor):
@@ -100,7 +103,12 @@ class StopTracker(StoppingCriteria):
 
 
 class HFBackend:
-    """Batched sampling with `model.generate` (left padding; each prompt repeated `n` times)."""
+    """Batched sampling with `model.generate` (left padding; each prompt repeated `n` times).
+
+    In a GRPO block it samples from the live training module itself: it holds a reference, not a
+    copy, so an optimizer step is seen by the next `generate` with nothing to sync. `generate`
+    runs the module in eval mode (no dropout) and puts back the mode it found.
+    """
 
     name = "hf"
 
@@ -116,8 +124,30 @@ class HFBackend:
         if not self.eos_ids:
             raise ValueError("the tokenizer and the model's generation config name no EOS token")
 
-    @torch.no_grad()
+    def sleep(self) -> None:
+        """Nothing to release: the weights are the training model's own."""
+
+    def sync_weights(self, model: nn.Module) -> SyncReport:
+        """A no-op for the module this backend samples from; another module is an error (the
+        backend would go on sampling from the old one)."""
+        started = time.perf_counter()
+        if unwrap(model) is not unwrap(self.model):
+            raise ValueError(
+                "HFBackend samples from the module it was built with; build it on the training "
+                f"module itself ({type(model).__name__} given is another object)"
+            )
+        return SyncReport(tensors=0, bytes=0, seconds=time.perf_counter() - started)
+
     def generate(self, prompts: Sequence[Sequence[int]], params: SamplingParams) -> list[list[Completion]]:
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            return self._generate(prompts, params)
+        finally:
+            self.model.train(was_training)
+
+    @torch.no_grad()
+    def _generate(self, prompts: Sequence[Sequence[int]], params: SamplingParams) -> list[list[Completion]]:
         if not prompts:
             return []
         rows = [list(p) for p in prompts for _ in range(params.n)]
