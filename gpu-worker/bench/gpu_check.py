@@ -1,11 +1,13 @@
-"""GPU check: SFT steps, a GRPO step (bf16) and a rollout batch on a ~0.5B-parameter Llama-style
-model built from a config (random weights, nothing downloaded); prints tokens/s and model-FLOPs
-utilisation (6·N·tokens/s over the GPU's dense bf16 peak; 2·N for generation).
+"""GPU check: SFT steps, a GRPO step (bf16), a rollout batch and a 3-iteration resident block on a
+~0.5B-parameter Llama-style model built from a config (random weights, nothing downloaded); prints
+tokens/s and model-FLOPs utilisation (6·N·tokens/s over the GPU's dense bf16 peak; 2·N for
+generation), and for the block the time per iteration and of each weight sync (gpu_check_block.py).
 
-    python -m bench.gpu_check --part sft|grpo|rollout    # one part (bench/gpu_check.sh runs all three)
-    python -m bench.gpu_check --tiny                      # CPU-sized variant: proves the script runs
+    python -m bench.gpu_check --part sft|grpo|rollout|block   # one part (gpu_check.sh runs each)
+    python -m bench.gpu_check --tiny                           # CPU-sized variant: proves the script runs
 
-Each part runs in its own process under gpu_check.sh, so vLLM's memory pool never meets training.
+Each part runs in its own process under gpu_check.sh; only the block part puts vLLM and training on
+one GPU on purpose (colocated, sleep mode between phases).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import torch
 from transformers import AutoModelForCausalLM, LlamaConfig
 
 from bench import steps
+from bench.gpu_check_block import run_block
 from r1worker.model import build_tokenizer
 from r1worker.model.corpus import arithmetic_corpus
 from r1worker.rollout import SamplingParams
@@ -103,6 +106,10 @@ def report(
 
 
 def run_part(part: str, size: Size, device: torch.device) -> None:
+    if part == "block":
+        prompts, _, _ = steps.synthetic_batch(size.vocab, size.rows, size.prompt, size.completion)
+        run_block(size, device, build, prompts)
+        return
     precision = resolve_precision("auto" if device.type == "cuda" else "fp32", device)
     prompts, completions, adv = steps.synthetic_batch(size.vocab, size.rows, size.prompt, size.completion)
     tokens = size.rows * (size.prompt + size.completion)
@@ -180,14 +187,14 @@ def run_part(part: str, size: Size, device: torch.device) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--part", choices=("sft", "grpo", "rollout", "all"), default="all")
+    parser.add_argument("--part", choices=("sft", "grpo", "rollout", "block", "all"), default="all")
     parser.add_argument("--tiny", action="store_true", help="CPU-sized model and batch (a smoke test)")
     args = parser.parse_args()
     size = TINY if args.tiny else FULL
     device = torch.device("cuda" if torch.cuda.is_available() and not args.tiny else "cpu")
     if not args.tiny and device.type != "cuda":
         raise SystemExit("gpu_check needs a CUDA GPU (use --tiny for the CPU-sized smoke test)")
-    for part in ("rollout", "sft", "grpo") if args.part == "all" else (args.part,):
+    for part in ("rollout", "sft", "grpo", "block") if args.part == "all" else (args.part,):
         run_part(part, size, device)
 
 
