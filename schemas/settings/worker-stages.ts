@@ -71,6 +71,8 @@ export const RolloutSettings = z.strictObject({
   /** Prompts per generate call. */
   batchSize: z.number().int().min(1).default(64),
   tensorParallel: z.number().int().min(1).max(8).default(1),
+  /** Padded tokens per reward-model forward pass, when the spec names a reward model. */
+  rewardTokenBudget: z.number().int().min(16).default(16_384),
 });
 
 export const GrpoSettings = z.strictObject({

@@ -19,7 +19,8 @@ def score_rollouts(
     completions: Sequence[Sequence[int]],
     step_ends: Sequence[Sequence[int]],
     pad_id: int,
-    token_budget: int = 16_384,
+    *,
+    token_budget: int,
     max_len: int | None = None,
 ) -> list[tuple[float, list[float]]]:
     """(rm_score, rm_step_scores) per rollout.

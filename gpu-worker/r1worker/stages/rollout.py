@@ -50,6 +50,7 @@ class RolloutConfig:
     stop: tuple[str, ...]  # extra stop strings (EOS always stops)
     batch_size: int  # prompts per generate call
     tensor_parallel: int  # vLLM tensor-parallel GPUs
+    reward_token_budget: int  # padded tokens per reward-model forward pass
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> RolloutConfig:
@@ -70,6 +71,7 @@ class RolloutConfig:
             tuple(s["stop"]),
             s["batchSize"],
             s["tensorParallel"],
+            s["rewardTokenBudget"],
         )
 
 
@@ -200,6 +202,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
                     [r["completion_token_ids"] for r in rows],
                     [r["step_token_ends"] for r in rows],
                     pad_id,
+                    token_budget=cfg.reward_token_budget,
                     max_len=cfg.max_seq_len,
                 )
                 for row, (score, steps) in zip(rows, scores, strict=True):
