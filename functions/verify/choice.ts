@@ -94,6 +94,8 @@ function resolve(s: string, opts: { letter: string; text: string }[]): string | 
  * @example choiceEqual("yes", "Yes.") // true
  */
 export function choiceEqual(gold: string, pred: string, choices?: string[]): boolean {
+  // `-A` is an expression, not option A.
+  if (/^[+-]/.test(cleanChoice(pred)) !== /^[+-]/.test(cleanChoice(gold))) return false;
   const opts = options(choices && choices.length > 0 ? choices : DEFAULT_LABELS);
   const fromChoices = choices !== undefined && choices.length > 0;
   const g = fromChoices ? resolve(gold, opts) : choiceLetter(gold);

@@ -6,7 +6,7 @@ import { check, type Deadline, deadlineIn, TimeoutError } from "./deadline.ts";
 import { inferAnswerType } from "./infer.ts";
 import { mathEqual } from "./math.ts";
 import { normalizeLatex } from "./normalize.ts";
-import { numericEqual, parseNumber } from "./numeric.ts";
+import { decimalComma, numericEqual, parseNumber } from "./numeric.ts";
 import type { AnswerType, VerifyOptions } from "./types.ts";
 
 /** Outcome of one comparison, with why: "equal", "different", "timeout" or "error: …". */
@@ -47,7 +47,7 @@ function dispatch(
   if (type === "choice" || type === "label") return choiceEqual(gold, pred, choices);
   if (type === "numeric") {
     const g = parseNumber(gold);
-    const p = parseNumber(pred);
+    const p = g && (parseNumber(pred) ?? decimalComma(pred));
     if (g && p) return numericEqual(g, p);
   }
   check(deadline);

@@ -4,6 +4,7 @@
  * cannot decide. Parsed expressions are cached by their LaTeX text.
  */
 import { type EvalFunction, type MathNode, parse, simplify } from "mathjs";
+import { mulberry32 } from "../sampling/prng.ts";
 import { check, type Deadline, remaining } from "./deadline.ts";
 import { latexToMathjs } from "./latex-to-mathjs.ts";
 import { ABS_TOL } from "./numeric.ts";
@@ -72,10 +73,48 @@ interface Complex {
  * @example exprEqual(compileLatex("x^2+2x+1")!, compileLatex("(x+1)^2")!, deadlineIn(50)) // true
  */
 export function exprEqual(a: Compiled, b: Compiled, deadline: Deadline): boolean {
+  let usable = 0;
+  for (const [va, vb] of samples(a, b, deadline)) {
+    if (!complexClose(va, vb)) return false;
+    usable++;
+  }
+  if (usable > 0) return true;
+  // Constants were evaluated exactly once: undefined or infinite values are not for simplify.
+  return a.symbols.length + b.symbols.length > 0 && simplifiesToZero(a, b, deadline);
+}
+
+/**
+ * Whether `a = k·b` for one non-zero constant k at every seeded point: two equations `a = 0`,
+ * `b = 0` with the same solutions (`2x+4y-6` and `x+2y-3`).
+ *
+ * @example exprProportional(compileLatex("2x+4y-6")!, compileLatex("x+2y-3")!, deadlineIn(50)) // true
+ */
+export function exprProportional(a: Compiled, b: Compiled, deadline: Deadline): boolean {
+  if (a.symbols.length + b.symbols.length === 0) return false;
+  let ratio: Complex | null = null;
+  for (const [va, vb] of samples(a, b, deadline)) {
+    const den = vb.re * vb.re + vb.im * vb.im;
+    if (den < 1e-18) {
+      if (Math.hypot(va.re, va.im) > ABS_TOL) return false;
+      continue;
+    }
+    const r = { re: (va.re * vb.re + va.im * vb.im) / den, im: (va.im * vb.re - va.re * vb.im) / den };
+    if (ratio === null) {
+      if (Math.hypot(r.re, r.im) < 1e-12) return false;
+      ratio = r;
+    } else if (!complexClose(r, ratio)) return false;
+  }
+  return ratio !== null;
+}
+
+/**
+ * Both expressions' values at the seeded random points (one point when there are no free
+ * symbols), skipping points where either is undefined; checks the deadline before each.
+ */
+function* samples(a: Compiled, b: Compiled, deadline: Deadline): Generator<[Complex, Complex]> {
   const names = [...new Set([...a.symbols, ...b.symbols])];
   const rand = mulberry32(SEED);
   const points = names.length === 0 ? 1 : POINTS;
-  let usable = 0;
   for (let p = 0; p < points; p++) {
     check(deadline);
     const scope = new Map<string, number>();
@@ -83,13 +122,8 @@ export function exprEqual(a: Compiled, b: Compiled, deadline: Deadline): boolean
     for (const n of names) scope.set(n, (rand() < 0.5 ? -1 : 1) * (0.3 + 2.4 * rand()));
     const va = value(a, scope);
     const vb = value(b, scope);
-    if (!va || !vb) continue;
-    if (!complexClose(va, vb)) return false;
-    usable++;
+    if (va && vb) yield [va, vb];
   }
-  if (usable > 0) return true;
-  // Constants were evaluated exactly once: undefined or infinite values are not for simplify.
-  return names.length > 0 && simplifiesToZero(a, b, deadline);
 }
 
 function value(c: Compiled, scope: Map<string, number>): Complex | null {
@@ -121,15 +155,4 @@ function simplifiesToZero(a: Compiled, b: Compiled, deadline: Deadline): boolean
   } catch {
     return false;
   }
-}
-
-/** A small seeded PRNG (mulberry32) so every comparison sees the same points. */
-function mulberry32(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
 }

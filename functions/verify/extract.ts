@@ -1,8 +1,8 @@
 /**
- * Final-answer extraction from a model output, by an ordered list of rules; the first that fires
- * wins and its name is reported.
+ * Final-answer extraction from a model output (or a worked reference solution), by an ordered list
+ * of rules; the first that fires wins and its name is reported.
  */
-import { lastBoxed } from "./braces.ts";
+import { dropTemplateTokens, isProse, lastBoxGroup, lastSpanGroup } from "./spans.ts";
 import type { AnswerType } from "./types.ts";
 
 /** What was found, and the rule that found it ("no-answer" with a null answer when none fired). */
@@ -13,28 +13,39 @@ export interface Extraction {
 
 const THINK_END = "</think>";
 const ANSWER_IS = /\b(?:final\s+answer|answer)(?:\s+is\s*:?|\s*:|\s*=)[\s*_]*/gi;
-const LAST_NUMBER = /-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*\/\s*\d+)?%?|-?\.\d+%?/g;
+const LAST_NUMBER = /(?<![a-zA-Z])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*\/\s*\d+)?%?|-?\.\d+%?/g;
 const CHOICE = /\(([A-J])\)|(?:^|[\s*[])([A-J])\)|^\s*([A-J])[.:]?\s*$/gm;
 const LABEL = /\b(true|false|unknown|uncertain|yes|no)\b/gi;
 /** A whole short answer after `</think>` is taken as is when no other rule fired. */
 const AFTER_THINK_MAX = 200;
+/** A whole output this short, on one line and not prose, is itself the answer (`10\sqrt3`). */
+const BARE_MAX = 200;
+/** Where the phrase after "the answer is" ends when it has no math span: sentence end or chatter. */
+const PHRASE_END = /\.(?:\s|$)|\s(?:I hope|which|because|since|Let me|Is there)\b|\n/;
 
 /**
- * The final answer in `text`. Only the part after the last `</think>` is searched when there is one.
- * Rules in order: boxed, hash (`#### x`), answer-is ("the answer is x", "Final answer: x"),
- * choice-letter / label-word (choice and label tasks), last-number (numeric or untyped tasks),
- * after-think (the whole short text after `</think>`), else no-answer.
+ * The final answer in `text`. Only the part after the last `</think>` is searched when there is one,
+ * and chat-template tokens (`<|im_end|>`, `</s>`) end the text before them.
+ * Rules in order: boxed (the last `\boxed{}`/`\fbox{}`) or boxed-several (boxes joined only by
+ * separators, read as one collection), hash (`#### x`), answer-is ("the answer is x", "Final
+ * answer: x", "Answer: x"), choice-letter / label-word (choice and label tasks), math-span (the
+ * last `$…$`, `$$…$$`, `\(…\)`, `\[…\]`), bare (the whole text is an answer: `\frac{8}{3}`, `1/2`),
+ * last-number (numeric or untyped tasks), after-think (the short text after `</think>`), else
+ * no-answer.
  *
  * @example extractAnswer("so $\\boxed{\\frac{1}{2}}$") // { answer: "\\frac{1}{2}", rule: "boxed" }
+ * @example extractAnswer("$\\boxed{1}, \\boxed{2}$") // { answer: "1, 2", rule: "boxed-several" }
  * @example extractAnswer("... #### 1,080", "numeric") // { answer: "1,080", rule: "hash" }
- * @example extractAnswer("I think (B) fits.", "choice") // { answer: "B", rule: "choice-letter" }
+ * @example extractAnswer("Hence \\[x = 3\\]") // { answer: "x = 3", rule: "math-span" }
  */
 export function extractAnswer(text: string, answerType?: AnswerType): Extraction {
   const think = text.lastIndexOf(THINK_END);
-  const region = think >= 0 ? text.slice(think + THINK_END.length) : text;
+  const region = dropTemplateTokens(think >= 0 ? text.slice(think + THINK_END.length) : text);
 
-  const boxed = lastBoxed(region);
-  if (boxed !== null && boxed.trim() !== "") return { answer: boxed.trim(), rule: "boxed" };
+  const boxes = lastBoxGroup(region);
+  const contents = boxes.map((b) => b.content.trim()).filter((c) => c !== "");
+  if (contents.length > 1) return { answer: contents.join(", "), rule: "boxed-several" };
+  if (contents.length === 1) return { answer: contents[0] as string, rule: "boxed" };
 
   const hash = afterHash(region);
   if (hash !== null) return { answer: hash, rule: "hash" };
@@ -55,10 +66,14 @@ export function extractAnswer(text: string, answerType?: AnswerType): Extraction
       const word = lastMatch(LABEL, region);
       if (word) return { answer: word[1] ?? "", rule: "label-word" };
     }
-  }
-
-  if (answerType === "numeric" || answerType === undefined) {
-    const num = lastMatch(LAST_NUMBER, region);
+  } else {
+    const whole = region.trim();
+    if (whole !== "" && whole.length <= BARE_MAX && !/\n|\$|\\[[(]/.test(whole) && !isProse(whole))
+      return { answer: whole, rule: "bare" };
+    // The last math span, unless a plain number comes after it ("… so there are 12 ways.").
+    const span = lastSpanGroup(region);
+    const num = lastMatch(LAST_NUMBER, span ? region.slice(span.end) : region);
+    if (span && !num && !isProse(span.content)) return { answer: span.content.trim(), rule: "math-span" };
     if (num) return { answer: num[0], rule: "last-number" };
   }
 
@@ -77,34 +92,41 @@ function afterHash(s: string): string | null {
   return ans === "" ? null : ans;
 }
 
-/** The phrase after the last "answer is" / "final answer:", cut at its math span or sentence end. */
+/**
+ * The phrase after the last "answer is" / "final answer:": its first math span, else the words up
+ * to the sentence end or the chatter that follows.
+ */
 function answerIs(s: string): string | null {
   const m = lastMatch(ANSWER_IS, s);
   if (!m) return null;
   const start = m.index + m[0].length;
   const nl = s.indexOf("\n", start);
   let rest = s.slice(start, nl < 0 ? s.length : nl).trim();
-  const span = mathSpan(rest);
+  const span = leadingSpan(rest);
   if (span !== null) rest = span;
   else {
-    const stop = /\.(?:\s|$)|\s(?:I hope|which|because|since)\b/.exec(rest);
+    const stop = PHRASE_END.exec(rest);
     if (stop) rest = rest.slice(0, stop.index);
+    // "The volume of $ABCD$ is 120": the value follows the last "is".
+    const is = rest.lastIndexOf(" is ");
+    if (is >= 0) rest = rest.slice(is + 4).trim();
+    rest = leadingSpan(rest) ?? rest;
   }
   rest = rest.replace(/^[*_\s]+|[*_\s.,;]+$/g, "");
   return rest === "" ? null : rest;
 }
 
-/** The content of a leading `$…$`, `$$…$$`, `\(…\)` or `\[…\]`, or null. */
-function mathSpan(s: string): string | null {
-  const pairs: [string, string][] = [
+/** The content of a math span opening `s` (possibly unclosed), or null. */
+function leadingSpan(s: string): string | null {
+  for (const [open, close] of [
     ["$$", "$$"],
     ["$", "$"],
     ["\\(", "\\)"],
     ["\\[", "\\]"],
-  ];
-  for (const [open, close] of pairs) {
+  ] as const) {
     if (!s.startsWith(open)) continue;
-    const end = s.indexOf(close, open.length);
+    let end = s.indexOf(close, open.length);
+    while (open === "$" && end > 0 && s[end - 1] === "\\") end = s.indexOf(close, end + 1);
     return end < 0 ? s.slice(open.length) : s.slice(open.length, end);
   }
   return null;

@@ -12,6 +12,21 @@ export { type Extraction, extractAnswer } from "./extract.ts";
 export { inferAnswerType } from "./infer.ts";
 export type { AnswerType, VerifyOptions, VerifyResult } from "./types.ts";
 
+/** A worked solution ends in a box or `#### x`: the reference is what the same rules extract. */
+const SOLUTION = /\\boxed|\\fbox|####/;
+
+/**
+ * The reference answer in `gold`: itself, or, when it is a worked solution (MATH's `solution`,
+ * GSM8K's `answer`), the answer extracted from it.
+ *
+ * @example referenceAnswer("... so $\\boxed{13}$.") // "13"
+ */
+export function referenceAnswer(gold: string): string {
+  if (!SOLUTION.test(gold)) return gold;
+  const { answer } = extractAnswer(gold);
+  return answer ?? gold;
+}
+
 /**
  * Verifies a full model output against the gold answer. Never throws: a missing answer is rule
  * "no-answer", a comparison over its time budget is rule and reason "timeout".
@@ -24,7 +39,8 @@ export function verify(gold: string, pred: string, opts: VerifyOptions = {}): Ve
   let extracted: string | null = null;
   let rule = "error";
   try {
-    const type = opts.answerType ?? inferAnswerType(String(gold));
+    const ref = referenceAnswer(String(gold));
+    const type = opts.answerType ?? inferAnswerType(ref);
     if (opts.extract === false) {
       extracted = String(pred).trim();
       rule = "none";
@@ -32,7 +48,7 @@ export function verify(gold: string, pred: string, opts: VerifyOptions = {}): Ve
       ({ answer: extracted, rule } = extractAnswer(String(pred), type));
     }
     if (extracted === null) return { equivalent: false, extracted, rule };
-    const cmp = compareAnswers(String(gold), extracted, type, opts);
+    const cmp = compareAnswers(ref, extracted, type, opts);
     if (cmp.reason === "timeout") return { equivalent: false, extracted, rule: "timeout", reason: "timeout" };
     if (cmp.reason.startsWith("error")) return { equivalent: false, extracted, rule, reason: cmp.reason };
     return { equivalent: cmp.equivalent, extracted, rule };

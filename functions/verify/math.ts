@@ -4,9 +4,9 @@
  */
 import { splitTopLevel } from "./braces.ts";
 import { check, type Deadline } from "./deadline.ts";
-import { compileLatex, exprEqual } from "./expr-compare.ts";
+import { compileLatex, exprEqual, exprProportional } from "./expr-compare.ts";
 import { compactLatex, normalizeLatex } from "./normalize.ts";
-import { numericEqual, parseNumber } from "./numeric.ts";
+import { decimalComma, numericEqual, parseNumber } from "./numeric.ts";
 import { type Answer, parseAnswer } from "./structure.ts";
 
 /**
@@ -17,8 +17,11 @@ import { type Answer, parseAnswer } from "./structure.ts";
  */
 export function mathEqual(gold: string, pred: string, deadline: Deadline): boolean {
   // Plain numbers first, before `%` is stripped, so `\frac{3}{4}` equals `75\%`.
-  const ng = parseNumber(gold);
-  const np = ng && parseNumber(pred);
+  // A decimal comma (`1,22`) reads as a number only against a plain number on the other side.
+  const ng0 = parseNumber(gold);
+  const np0 = parseNumber(pred);
+  const ng = ng0 ?? (np0 ? decimalComma(gold) : null);
+  const np = ng && (np0 ?? decimalComma(pred));
   if (ng && np) return numericEqual(ng, np);
   const g = normalizeLatex(gold);
   const p = normalizeLatex(pred);
@@ -80,11 +83,10 @@ export function scalarEqual(a: string, b: string, deadline: Deadline): boolean {
   const ea = splitEquation(a);
   const eb = splitEquation(b);
   if (ea && eb) return equationsEqual(ea, eb, deadline);
-  if (ea || eb) {
-    const eq: [string, string] = ea ?? eb ?? ["", ""];
-    const other = ea ? b : a;
-    return isSingleVariable(eq[0]) && scalarEqual(eq[1], other, deadline);
-  }
+  // An equation against a value: `x = 3` vs `3`, `48+24 = 72` vs `72`, either side.
+  const eq = ea ?? eb;
+  // The prediction's arithmetic counts (`48+24 = 72`); the reference's does not (`7 = 11a+c`).
+  if (eq) return namesValue(eq.beforeLast, !ea) && scalarEqual(eq.last, ea ? b : a, deadline);
   const ca = compileLatex(a);
   const cb = compileLatex(b);
   if (!ca || !cb) return false;
@@ -100,24 +102,44 @@ function wordsKey(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]/g, "");
 }
 
-function splitEquation(s: string): [string, string] | null {
-  const parts = splitTopLevel(s, "=");
-  if (parts.length !== 2) return null;
-  return [parts[0]?.trim() ?? "", parts[1]?.trim() ?? ""];
+interface Equation {
+  /** The first side, the side right before the last `=`, and the last side. */
+  first: string;
+  beforeLast: string;
+  last: string;
 }
 
-function isSingleVariable(s: string): boolean {
-  return /^(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?[a-zA-Z0-9]+\}?)?(?:\([a-z]\))?$/.test(s);
+/** `lhs = rhs`, or a chain `x = 5+5+1 = 11` (its first and last sides are the equation). */
+function splitEquation(s: string): Equation | null {
+  const parts = splitTopLevel(s, "=").map((p) => p.trim());
+  if (parts.length < 2) return null;
+  return {
+    first: parts[0] ?? "",
+    beforeLast: parts[parts.length - 2] ?? "",
+    last: parts[parts.length - 1] ?? "",
+  };
 }
 
-/** Equations are equal when their sides are, or when `lhs - rhs` agree up to sign. */
-function equationsEqual(a: [string, string], b: [string, string], deadline: Deadline): boolean {
-  if (scalarEqualQuiet(a[0], b[0], deadline) && scalarEqualQuiet(a[1], b[1], deadline)) return true;
-  const da = compileLatex(`${a[0]} - (${a[1]})`);
-  const db = compileLatex(`${b[0]} - (${b[1]})`);
-  const dbNeg = compileLatex(`${b[1]} - (${b[0]})`);
-  if (!da || !db || !dbNeg) return false;
-  return exprEqual(da, db, deadline) || exprEqual(da, dbNeg, deadline);
+/**
+ * Whether the side before an equation's last `=` only names the value after it: a variable or
+ * label (`x`, `k`, `AB`, `x_1`, `f(x)`, `\\theta`), or, where `arithmetic`, a computation with no
+ * unknown (`48+24 = 72`).
+ */
+function namesValue(side: string, arithmetic: boolean): boolean {
+  if (/^(?:[a-zA-Z]{1,3}|\\[a-zA-Z]+)(?:_\{?[a-zA-Z0-9]+\}?)?(?:\([a-z]\))?$/.test(side)) return true;
+  return arithmetic && side !== "" && !/[a-zA-Z]/.test(side.replace(/\\[a-zA-Z]+/g, ""));
+}
+
+/**
+ * Equations are equal when their sides are, or when `lhs - rhs` of one is a non-zero multiple of
+ * the other's (`2x+4y-3=0` and `y = -\\frac12 x + \\frac34`).
+ */
+function equationsEqual(a: Equation, b: Equation, deadline: Deadline): boolean {
+  if (scalarEqualQuiet(a.first, b.first, deadline) && scalarEqualQuiet(a.last, b.last, deadline)) return true;
+  const da = compileLatex(`${a.first} - (${a.last})`);
+  const db = compileLatex(`${b.first} - (${b.last})`);
+  if (!da || !db) return false;
+  return exprProportional(da, db, deadline);
 }
 
 function scalarEqualQuiet(a: string, b: string, deadline: Deadline): boolean {

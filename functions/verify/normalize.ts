@@ -11,12 +11,14 @@ const UNITS =
 /** Words after a number at the end: more units ("5 apples"). */
 const TRAILING_WORDS = /(?<=[\d}])\s+[a-zA-Z]{2,}(?:\s+[a-zA-Z]{2,})*\.?$/;
 /** `\text{ m}`, `\mbox{cm}^2` right after a number: a unit. */
-const UNIT_TEXT = /(?<=[\d}]\s*)\\(?:text|mbox)\s*\{\s*[a-zA-Z][a-zA-Z ]*\}(?:\^\s*\{?\d\}?)?/g;
+const UNIT_TEXT =
+  /(?<=[\d}]\s*)\\(?:text|textnormal|mbox|mathrm)\s*\{\s*[a-zA-Z][a-zA-Z ]*\}(?:\^\s*\{?\d\}?)?/g;
 const NUM = "(.+?)";
 const REL = String.raw`(<|>|\\le(?:q)?|\\ge(?:q)?|\\lt|\\gt)`;
 const ONE_SIDED = new RegExp(String.raw`^[a-zA-Z]\s*${REL}\s*${NUM}$`);
+const ONE_SIDED_FLIPPED = new RegExp(String.raw`^${NUM}\s*${REL}\s*[a-zA-Z]$`);
 const TWO_SIDED = new RegExp(String.raw`^${NUM}\s*${REL}\s*[a-zA-Z]\s*${REL}\s*${NUM}$`);
-const TEXT_CMD = /\\(?:text|textbf|textit|textrm|mbox|mathrm|mathit|mathsf)\s*\{([^{}]*)\}/g;
+const TEXT_CMD = /\\(?:text|textnormal|textbf|textit|textrm|mbox|mathrm|mathit|mathsf)\s*\{([^{}]*)\}/g;
 
 /**
  * Normalised LaTeX for one answer: spacing collapsed, case kept.
@@ -37,10 +39,19 @@ export function normalizeLatex(raw: string): string {
     .replace(/\\(?:displaystyle|textstyle)\b/g, "")
     .replace(/,\\!\s*|\{,\}/g, ",")
     .replace(/(?<!\\)\\[!,;: ]|\\q?quad\b|~/g, " ")
+    .replace(/>=|≥|\\geqslant\b/g, "\\ge ")
+    .replace(/<=|≤|\\leqslant\b/g, "\\le ")
+    .replace(/;/g, ",")
+    .replace(/!=|≠|\\ne(?![a-zA-Z])/g, "\\neq ")
     .replace(/_\{(\w+)\}/g, "_$1")
     .replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ\b|\\circ\b|°|\\degree\b/g, "")
     .replace(/\\?%|\\percent\b/g, "");
+  // `x = 1/3 \approx 0.33`: the approximation adds nothing; `x \approx 11` alone is `x = 11`.
+  if (s.includes("\\approx"))
+    s = /=.*\\approx/.test(s) ? s.replace(/\s*\\approx[^=]*$/, "") : s.replace(/\\approx/g, "=");
   s = unwrapText(s.replace(UNIT_TEXT, ""));
+  // `\left[\begin{array}…\end{array}\right]`: brackets around a matrix are its delimiters.
+  s = s.replace(/^\s*[([]\s*(\\begin\{([a-zA-Z]*matrix|array)\}.*\\end\{\2\})\s*[)\]]\s*$/s, "$1");
   s = setNotation(s);
   s = s
     .replace(/\\operatorname\s*\{([a-zA-Z]+)\}/g, "\\$1")
@@ -51,7 +62,10 @@ export function normalizeLatex(raw: string): string {
   const stripped = s.replace(UNITS, "").replace(TRAILING_WORDS, "").trim();
   if (/[\d\\]/.test(stripped) && !/^[\^,]/.test(stripped)) s = stripped;
   s = stripThousands(s);
-  return s.replace(/[.\s]+$/, "").replace(/^\{([^{}]*)\}$/, "$1");
+  s = s.replace(/[.\s]+$/, "").replace(/^\{([^{}]*)\}$/, "$1");
+  // A ratio `a:b` is the number a/b (`\:` spacing is gone by now).
+  const ratio = /^([^:=a-zA-Z]+):([^:=a-zA-Z]+)$/.exec(s);
+  return ratio ? `\\frac{${ratio[1]?.trim()}}{${ratio[2]?.trim()}}` : s;
 }
 
 /**
@@ -63,6 +77,11 @@ function setNotation(s: string): string {
   if (s.length > 200) return s; // the lazy patterns below are quadratic
   if (/^\\mathbb\s*\{?R\}?$/.test(s)) return "(-\\infty,\\infty)";
   if (/^\\(?:emptyset|varnothing)$|^\\\{\s*\\\}$/.test(s)) return "\\{\\}";
+  const alternatives = s.split(/\s+or\s+|\\lor\b|\\vee\b/);
+  if (alternatives.length > 1) {
+    const parts = alternatives.map((a) => setNotation(a.trim()));
+    return parts.every((p, k) => p !== alternatives[k]?.trim()) ? parts.join("\\cup") : s;
+  }
   const two = TWO_SIDED.exec(s);
   if (two) {
     const [lo, rel1, hi] = [two[1] ?? "", two[2] ?? "", two[4] ?? ""];
@@ -72,11 +91,26 @@ function setNotation(s: string): string {
     return s;
   }
   const one = ONE_SIDED.exec(s);
-  if (!one) return s;
-  const [rel, v] = [one[1] ?? "", (one[2] ?? "").trim()];
+  const flipped = one ? null : ONE_SIDED_FLIPPED.exec(s);
+  if (!one && !flipped) return s;
+  // `5 \ge x` is `x \le 5`.
+  const [rel, v] = one
+    ? [one[1] ?? "", (one[2] ?? "").trim()]
+    : [FLIP[flipped?.[2] ?? ""] ?? "", (flipped?.[1] ?? "").trim()];
   const b = isStrict(rel) ? ["(", ")"] : ["[", "]"];
   return isLess(rel) ? `(-\\infty,${v}${b[1]}` : `${b[0]}${v},\\infty)`;
 }
+
+const FLIP: Readonly<Record<string, string>> = {
+  "<": ">",
+  ">": "<",
+  "\\le": "\\ge",
+  "\\leq": "\\geq",
+  "\\ge": "\\le",
+  "\\geq": "\\leq",
+  "\\lt": "\\gt",
+  "\\gt": "\\lt",
+};
 
 function isLess(rel: string): boolean {
   return rel === "<" || rel.startsWith("\\le") || rel === "\\lt";
@@ -106,7 +140,7 @@ function unwrapText(s: string): string {
  */
 function stripThousands(s: string): string {
   if (/^[([]|^\\\{/.test(s)) return s;
-  if (/^[+-]?\d{1,3}(?:, ?\d{3})+(?:\.\d+)?$/.test(s)) return s.replace(/, ?/g, "");
+  if (/^[+-]?\d{1,3}(?:, ?\d{3}|(?: \d{3})+)+(?:\.\d+)?$/.test(s)) return s.replace(/,? ?/g, "");
   return s.replace(/(?<![\d.,])(\d{1,3})((?:,\d{3})+)(?!\d|,\d)/g, (m) => m.replace(/,/g, ""));
 }
 

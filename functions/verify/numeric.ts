@@ -18,7 +18,7 @@ const SCI_E = /^([+-]?(?:\d+\.?\d*|\.\d+))[eE]([+-]?\d+)$/;
 const SCI_TIMES = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:\\times|\\cdot|\*|×|x)10\^\{?([+-]?\d+)\}?$/;
 const SLASH = /^([+-]?)(\d+\.?\d*)\/(\d+\.?\d*)$/;
 const MIXED_SLASH = /^([+-]?)(\d+) (\d+)\/(\d+)$/;
-const THOUSANDS = /^([+-]?\d{1,3})((?:,\d{3})+)(\.\d+)?$/;
+const THOUSANDS = /^([+-]?[1-9]\d{0,2})((?:,\d{3})+)(\.\d+)?$/;
 const THOUSANDS_SPACE = /^([+-]?\d{1,3})((?: \d{3})+)(\.\d+)?$/;
 /** Units and currency words after a number: a space-separated word of 2+ letters, or a short unit. */
 const UNIT_SUFFIX =
@@ -48,7 +48,7 @@ export function parseNumber(raw: string): ParsedNumber | null {
 /** Strips math delimiters, spacing commands, `\text{}` wrappers, degree marks and currency. */
 function clean(s: string): string {
   return s
-    .replace(/\\(?:text|textbf|mbox|mathrm|textrm)\{([^{}]*)\}/g, " $1 ")
+    .replace(/\\(?:text|textnormal|textbf|mbox|mathrm|textrm)\{([^{}]*)\}/g, " $1 ")
     .replace(/\\(?:left|right|displaystyle)\b/g, "")
     .replace(/\\[!,;: ]|\\quad|~/g, "")
     .replace(/\{,\}/g, ",")
@@ -113,4 +113,19 @@ export function numericEqual(gold: ParsedNumber, pred: ParsedNumber): boolean {
   if (numbersClose(gold.value, pred.value)) return true;
   if (pred.percent && numbersClose(gold.value, pred.value / 100)) return true;
   return gold.percent && numbersClose(gold.value / 100, pred.value);
+}
+
+const DECIMAL_COMMA = /^([+-]?\d+)(?:,|\{,\})(\d+)$/;
+
+/**
+ * A decimal comma where it cannot be a thousands separator (`0,5`, `3{,}14`, `2,25`; not `1,500`),
+ * read as a number; null otherwise. Only for a prediction against a single-number reference,
+ * where a list `1,5` is not a possible reading.
+ *
+ * @example decimalComma("3{,}14") // { value: 3.14, percent: false }
+ */
+export function decimalComma(raw: string): ParsedNumber | null {
+  const m = DECIMAL_COMMA.exec(clean(raw));
+  if (!m || ((m[2] ?? "").length === 3 && !/^[+-]?0$/.test(m[1] ?? ""))) return null;
+  return { value: Number(`${m[1]}.${m[2]}`), percent: false };
 }

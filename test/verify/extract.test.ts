@@ -19,7 +19,9 @@ describe("extractAnswer", () => {
     ["So the statement is true.", "label", "true", "label-word"],
     ["She has 3 apples and 5 pears, so 8 in total", "numeric", "8", "last-number"],
     ["costs $1,234.50 in all", undefined, "1,234.50", "last-number"],
-    ["<think>maybe 7? \\boxed{7}</think> The result is $x+1$", "math", "The result is $x+1$", "after-think"],
+    // Issue 11: with no box, the last math span is the answer (was the whole text, "after-think").
+    ["<think>maybe 7? \\boxed{7}</think> The result is $x+1$", "math", "x+1", "math-span"],
+    ["<think>7?</think> The result is seven", "math", "The result is seven", "after-think"],
     ["<think>\\boxed{7}</think> so \\boxed{8}", "math", "8", "boxed"],
   ] as const)("%j", (text, type, answer, rule) => {
     expect(extractAnswer(text, type)).toEqual({ answer, rule });

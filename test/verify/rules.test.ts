@@ -1,0 +1,108 @@
+/**
+ * The extraction rules and notations of issue 11, one hand-written case each (our own cases).
+ */
+import { describe, expect, it } from "vitest";
+import { extractAnswer, referenceAnswer, verify } from "../../functions/verify/index.ts";
+
+describe("extraction rules", () => {
+  it.each([
+    ["So $\\boxed{3}$, then $\\boxed{7}$", "7", "boxed"],
+    ["roots: $\\boxed{-3}, \\boxed{4}$.", "-3, 4", "boxed-several"],
+    ["$\\boxed{(0,1)}\\quad\\text{and}\\quad\\boxed{(2,5)}$", "(0,1), (2,5)", "boxed-several"],
+    ["first \\boxed{1}, then rethinking \\boxed{2}", "2", "boxed"],
+    ["We get $y=4$ and finally \\[ 2\\sqrt{6} \\]", "2\\sqrt{6}", "math-span"],
+    ["which is \\(\\frac{5}{7}\\).", "\\frac{5}{7}", "math-span"],
+    ["So $$17$$", "17", "math-span"],
+    ["The final answer is $\\frac{9}{4}$. Thanks for asking!", "\\frac{9}{4}", "answer-is"],
+    ["Answer: 64<|im_end|>", "64", "answer-is"],
+    ["the answer is 0.25\n\nLet me know if you want more.", "0.25", "answer-is"],
+    ["Final Answer: The area of $PQR$ is 48. I hope it is correct.", "48", "answer-is"],
+    ["\\frac{7}{3}", "\\frac{7}{3}", "bare"],
+    ["(y-5)(y+5)", "(y-5)(y+5)", "bare"],
+    ["6\\sqrt2", "6\\sqrt2", "bare"],
+    ["we find $m = 3$, so in total there are 14 pairs.", "14", "last-number"],
+    ["The cost is \\$5 and \\$6, so $x = 11$.", "x = 11", "math-span"],
+  ] as const)("%j", (text, answer, rule) => {
+    expect(extractAnswer(text, "math")).toEqual({ answer, rule });
+  });
+
+  it("reads a worked solution as the reference", () => {
+    expect(referenceAnswer("Adding, $3+4=\\boxed{7}$ apples.")).toBe("7");
+    expect(referenceAnswer("48/2 = <<48/2=24>>24\n#### 72")).toBe("72");
+    expect(referenceAnswer("\\frac{1}{2}")).toBe("\\frac{1}{2}");
+    expect(verify("So the total is $\\boxed{15}$.", "I get $\\boxed{15}$").equivalent).toBe(true);
+  });
+});
+
+describe("notations", () => {
+  it.each([
+    // thousands separators and decimal commas
+    ["23456", "$23{,}456$", true],
+    ["23456", "$23,\\!456$", true],
+    ["23456", "$\\boxed{23\\,456}$", true],
+    ["23456", "$\\boxed{23 456}$", true],
+    ["2.5", "$\\boxed{2{,}5}$", true],
+    ["2.5", "$\\boxed{2,5}$", true],
+    ["0.125", "$\\boxed{0,125}$", true],
+    ["2500", "$\\boxed{2{,}500}$", true],
+    // fractions and roots
+    ["\\frac{2}{5}", "$\\cfrac{2}{5}$", true],
+    ["\\frac{2}{5}", "$\\frac25$", true],
+    ["\\frac{4}{x}", "$\\frac4x$", true],
+    ["2", "$\\frac6{3}$", true],
+    ["\\sqrt{7}", "$\\sqrt7$", true],
+    ["\\left(2, \\frac{1}{4}\\right)", "$(2, 0.25)$", true],
+    // percent
+    ["35\\%", "35 percent", true],
+    ["35\\%", "$\\boxed{35}$", true],
+    ["0.35", "35", false],
+    // relations and intervals
+    ["[4, \\infty)", "$x \\geq 4$", true],
+    ["[4, \\infty)", "$x >= 4$", true],
+    ["(-\\infty, 4)", "$x \\lt 4$", true],
+    ["x \\le 6", "$6 \\ge x$", true],
+    ["(-1, 3]", "$-1 < x \\le 3$", true],
+    ["(-\\infty, 0) \\cup (2, \\infty)", "$x < 0$ or $x > 2$", true],
+    ["(-\\infty, 0) \\cup (2, \\infty)", "$(2,\\infty) \\cup (-\\infty,0)$", true],
+    ["[4, \\infty)", "$x > 4$", false],
+    // collections: sets and solution lists are unordered, tuples ordered
+    ["-3, 4", "$\\boxed{4}, \\boxed{-3}$", true],
+    ["\\{2, 9\\}", "$\\{9, 2\\}$", true],
+    ["(2, 9)", "$(9, 2)$", false],
+    ["1, 2, 3", "$\\boxed{1, 2}$", false],
+    ["5, 8", "$5; 8$", true],
+    ["AB = 4, CD = 9", "$4, 9$", true],
+    ["4, 9", "$AB = 4, CD = 9$", true],
+    // ratios, complex numbers, equations
+    ["2:5", "$\\frac{2}{5}$", true],
+    ["\\frac{2}{5}", "$4:10$", true],
+    ["5 - 2i", "$-2i + 5$", true],
+    ["5 - 2i", "$5 + 2i$", false],
+    ["\\frac{1}{4}", "$k = \\frac14$", true],
+    ["9", "$3 \\cdot 3 = 9$", true],
+    ["x = 9", "$x = 4 + 5 = 9$", true],
+    ["6 = 2a + b", "$2a + b$", false],
+    ["3x - 6y + 3 = 0", "$x - 2y + 1 = 0$", true],
+    ["3x - 6y + 3 = 0", "$x - 2y - 1 = 0$", false],
+    // units
+    ["12", "$\\boxed{12\\textnormal{ cm}}$", true],
+    ["12", "$\\boxed{12\\mathrm{ kg}}$", true],
+    ["12", "$\\boxed{12\\text{ m}^2}$", true],
+  ] as const)("%s vs %s", (gold, pred, expected) => {
+    expect(verify(gold, pred).equivalent).toBe(expected);
+  });
+});
+
+describe("bad input", () => {
+  it.each([
+    ["\\boxed{", "\\boxed{\\boxed{\\boxed{"],
+    ["x", `$${"\\frac{".repeat(2000)}$`],
+    ["1", `${"$".repeat(5000)}x`],
+    ["(1,2)", `\\boxed{${"(".repeat(4000)}}`],
+  ])("%s against a pathological output: not equivalent, within the budget", (gold, pred) => {
+    const t = performance.now();
+    const r = verify(gold, pred, { timeBudgetMs: 50 });
+    expect(performance.now() - t).toBeLessThan(500);
+    expect(r.equivalent).toBe(false);
+  });
+});
