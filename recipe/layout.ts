@@ -32,9 +32,3 @@ export function runLayout(storeRoot: string, runId: string): RunLayout {
     },
   };
 }
-
-/** `runs/<runId>/manifest.json` → runId, or null for any other key (the S3 trigger's filter). */
-export function runIdFromManifestKey(key: string): string | null {
-  const match = /^runs\/([a-z0-9][a-z0-9-]{0,62})\/manifest\.json$/.exec(key);
-  return match?.[1] ?? null;
-}

@@ -1,7 +1,5 @@
 /** The curriculum stage: easy levels first, unlock on accuracy, replay, drop signal-less prompts. */
 export { type GroupOutcome, groupOutcomes, levelAccuracy } from "./outcomes.ts";
-export { hash32, mulberry32, rngFor, shuffle } from "./prng.ts";
-export { Reservoir } from "./reservoir.ts";
 export {
   type CurriculumInput,
   type CurriculumSummary,

@@ -3,9 +3,9 @@
  * table once, holding a reservoir of at most `batchSize` problems per pool.
  */
 import type { problems, Row } from "../../schemas/index.ts";
+import { rngFor, shuffle } from "../sampling/prng.ts";
+import { Reservoir } from "../sampling/reservoir.ts";
 import type { GroupOutcome } from "./outcomes.ts";
-import { rngFor, shuffle } from "./prng.ts";
-import { Reservoir } from "./reservoir.ts";
 import { type CurriculumSettingsT, CurriculumState, initialCurriculumState } from "./state.ts";
 import { MAX_LEVEL, updateCurriculum } from "./update.ts";
 

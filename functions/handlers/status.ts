@@ -4,10 +4,10 @@
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
+import { parseRunUri } from "../../recipe/run-location.ts";
 import { parseOrThrow } from "../../schemas/errors.ts";
 import { s3RunObjects } from "../trigger/aws.ts";
 import { RecordRunStatus, recordRunStatus } from "../trigger/record-status.ts";
-import { parseRunUri } from "../trigger/run-uri.ts";
 import { ReadStageSummary, readStageSummary } from "../trigger/stage-readback.ts";
 import { instrumented } from "./shared/powertools.ts";
 

@@ -4,6 +4,7 @@
  * operation. Exactly verifiable, so rewards need no model; deterministic for a seed.
  */
 import { problems } from "../../schemas/tables/problems.ts";
+import { mulberry32, randInt } from "../sampling/prng.ts";
 import { evaluateWithSteps, parseExpr } from "./arithmetic-expr.ts";
 import { type ProblemRow, reasoningText } from "./row.ts";
 
@@ -21,20 +22,9 @@ export const ARITHMETIC_TEMPLATES: Readonly<Record<1 | 2 | 3 | 4 | 5, readonly s
 
 const MAX_TRIES = 10_000;
 
-/** mulberry32: a tiny, fast 32-bit PRNG; the same seed gives the same curriculum on every platform. */
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randInt(rand: () => number, lo: number, hi: number): number {
-  return lo + Math.floor(rand() * (hi - lo + 1));
+/** An integer in [lo, hi], inclusive. */
+function randBetween(rand: () => number, lo: number, hi: number): number {
+  return lo + randInt(rand, hi - lo + 1);
 }
 
 const RANGES: Record<string, [number, number]> = { a: [1, 9], d: [2, 9], b: [10, 99], c: [10, 999] };
@@ -46,8 +36,8 @@ export function arithmeticProblem(
 ): { expression: string; value: number; steps: string[] } {
   const templates = ARITHMETIC_TEMPLATES[level];
   for (let t = 0; t < MAX_TRIES; t++) {
-    const template = templates[randInt(rand, 0, templates.length - 1)]!;
-    const expression = template.replace(/[abcd]/g, (k) => String(randInt(rand, ...RANGES[k]!)));
+    const template = templates[randInt(rand, templates.length)]!;
+    const expression = template.replace(/[abcd]/g, (k) => String(randBetween(rand, ...RANGES[k]!)));
     const { value, steps, values } = evaluateWithSteps(parseExpr(expression)!);
     // Redraw rather than round, so every answer and every written step is exact.
     if (values.every((v) => Number.isInteger(v) && v >= 0)) return { expression, value, steps };

@@ -1,6 +1,6 @@
 /** Dataset ingest: benchmark and training sets → `problems` rows (and reference SFT / step-label rows). */
 
-export { ARITHMETIC_TEMPLATES, generateArithmetic, mulberry32 } from "./arithmetic.ts";
+export { ARITHMETIC_TEMPLATES, generateArithmetic } from "./arithmetic.ts";
 export { checkArithmeticStep, evaluateWithSteps, parseExpr } from "./arithmetic-expr.ts";
 export { inferAnswerType, parseGenericJsonl } from "./generic-jsonl.ts";
 export { GSM8K_LEVEL_BOUNDS, gsm8kLevel, parseGsm8k, stripAnnotations } from "./gsm8k.ts";

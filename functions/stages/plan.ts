@@ -11,11 +11,12 @@ import { parseOrThrow } from "../../schemas/errors.ts";
 import { type WorkerSpec, WorkerSpec as WorkerSpecSchema } from "../../schemas/stage-spec.ts";
 import type { Row } from "../../schemas/tables/define.ts";
 import { problems } from "../../schemas/tables/problems.ts";
-import { mulberry32 } from "../ingest/arithmetic.ts";
 import { readShardRows, readShards } from "../io/arrow-read.ts";
 import { writeTable } from "../io/arrow-write.ts";
 import { isComplete, readSuccess, stageHash } from "../io/commit.ts";
 import { writeJson } from "../io/objects.ts";
+import { mulberry32 } from "../sampling/prng.ts";
+import { Reservoir } from "../sampling/reservoir.ts";
 import type { StageContext } from "./context.ts";
 import { evalDatasets, trainDatasets } from "./paths.ts";
 
@@ -28,20 +29,11 @@ export interface PlannedStage {
   command: string[];
 }
 
-/** A seeded sample of at most `limit` rows (0 = all), in input order; reservoir, so any size streams. */
+/** A seeded uniform sample of at most `limit` rows (0 = all); a reservoir, so any size streams. */
 async function sample(rows: AsyncIterable<Row<typeof problems>>, limit: number, seed: number) {
-  const kept: Row<typeof problems>[] = [];
-  const rand = mulberry32(seed);
-  let seen = 0;
-  for await (const row of rows) {
-    seen++;
-    if (limit === 0 || kept.length < limit) kept.push(row);
-    else {
-      const j = Math.floor(rand() * seen);
-      if (j < limit) kept[j] = row;
-    }
-  }
-  return kept;
+  const kept = new Reservoir<Row<typeof problems>>(limit === 0 ? Infinity : limit, mulberry32(seed));
+  for await (const row of rows) kept.offer(row);
+  return kept.items;
 }
 
 /** Writes the prompts a rollout stage samples from into `<dir>/prompts/` and returns its shards. */

@@ -4,10 +4,10 @@
  * `succeeded` at the end. Fields the trigger wrote (execution name, manifest version) are kept.
  */
 import { z } from "zod";
+import { parseRunUri, RunUri } from "../../recipe/run-location.ts";
 import { CaughtError, summarizeCause } from "./failure-cause.ts";
 import type { RunObjects } from "./ports.ts";
 import { type RunStatus, readStatus, renderStatus, statusKey } from "./run-status.ts";
-import { parseRunUri, RunUri } from "./run-uri.ts";
 
 export const RecordRunStatus = z.strictObject({
   action: z.literal("run"),

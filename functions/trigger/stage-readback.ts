@@ -5,10 +5,10 @@
  */
 import { z } from "zod";
 import { runLayout } from "../../recipe/layout.ts";
+import { parseRunUri, RunUri } from "../../recipe/run-location.ts";
 import { parseOrThrow } from "../../schemas/errors.ts";
 import { StageSummary } from "../../schemas/stage-spec.ts";
 import type { RunObjects } from "./ports.ts";
-import { parseRunUri, RunUri } from "./run-uri.ts";
 
 export const ReadStageSummary = z.strictObject({
   action: z.literal("stage"),

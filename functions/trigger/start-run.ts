@@ -4,7 +4,7 @@
  * the state machine. A run that is already going is never started a second time.
  */
 
-import { runIdFromManifestKey } from "../../recipe/layout.ts";
+import { runIdFromManifestKey } from "../../recipe/run-location.ts";
 import { formatIssues } from "../../schemas/errors.ts";
 import { Manifest } from "../../schemas/manifest.ts";
 import { executionNameFor, manifestVersionOf, type ObjectCreatedEvent } from "./object-created.ts";

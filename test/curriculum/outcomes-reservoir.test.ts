@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { groupOutcomes, mulberry32, Reservoir } from "../../functions/curriculum/index.ts";
+import { groupOutcomes } from "../../functions/curriculum/index.ts";
+import { mulberry32 } from "../../functions/sampling/prng.ts";
+import { Reservoir } from "../../functions/sampling/reservoir.ts";
 
 describe("groupOutcomes", () => {
   it("counts samples and correct ones per group", () => {

@@ -9,6 +9,7 @@ import type { Context } from "aws-lambda";
 
 export const SERVICE = "r1flow";
 export const METRICS_NAMESPACE = "r1flow";
+import { runLocationOf } from "../../../recipe/run-location.ts";
 
 export const logger = new Logger({ serviceName: SERVICE });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE });
@@ -25,7 +26,7 @@ export interface RunKeys {
 export function runKeysOf(event: unknown, handlerName: string): RunKeys {
   const e = (event ?? {}) as Record<string, unknown>;
   const runUri = typeof e.runUri === "string" ? e.runUri : undefined;
-  const fromUri = runUri ? /\/runs\/([^/]+)/.exec(runUri)?.[1] : undefined;
+  const fromUri = runUri ? runLocationOf(runUri)?.runId : undefined;
   const runId = typeof e.runId === "string" ? e.runId : fromUri;
   const stage = typeof e.stageId === "string" ? e.stageId : handlerName;
   const iteration = typeof e.iteration === "number" ? e.iteration : undefined;

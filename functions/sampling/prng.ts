@@ -1,4 +1,7 @@
-/** A small seeded PRNG, so a batch depends only on the seed, the iteration and the input order. */
+/**
+ * The one seeded PRNG (mulberry32) and its helpers: the same seed gives the same curriculum batch,
+ * arithmetic set, prompt sample and verifier test points on every platform.
+ */
 
 /** 32-bit FNV-1a hash of a string. */
 export function hash32(s: string): number {
