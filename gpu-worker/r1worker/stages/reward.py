@@ -102,6 +102,9 @@ def load_step_rows(
     warnings: list[str],
     auto_rows: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
+    """The process head's step-label rows, by source: auto labels (+ non-rule shard rows), else the
+    `stepLabels` shards, else the PRM800K file (human) or rule checks of the pairs (rule); none,
+    with a warning, when the mode's source is missing."""
     if not cfg.process:
         return []
     if cfg.label_mode == "auto" and cfg.rollouts:
