@@ -1,7 +1,8 @@
 /**
  * Gathers a run (`<store>/runs/<id>` or `s3://bucket/runs/<id>`) into the inspect model: reads the
  * manifest, `status.json`, every planned visit's `_SUCCESS` and `metrics.json`, the SFT stages'
- * `metrics.jsonl`, and a few rows of the scored rollouts and eval records. Reads only.
+ * `metrics.jsonl`, and a few rows of the scored rollouts and eval records; for a run on AWS, its GPU
+ * jobs from the Batch API (batch-jobs.ts). Reads only.
  */
 import { exists, NotFoundError, readJson, readText } from "../../functions/io/index.ts";
 import type { RunLayout } from "../../recipe/layout.ts";
@@ -10,6 +11,7 @@ import { isEnabled, plannedVisits, RECIPE } from "../../recipe/recipe.ts";
 import { layoutFromRunUri } from "../../recipe/run-location.ts";
 import { joinUri } from "../../recipe/uri.ts";
 import { StageSummary } from "../../schemas/stage-spec.ts";
+import { type BatchOptions, gatherBatch } from "./batch-jobs.ts";
 import { evalRows } from "./eval-table.ts";
 import type { InspectModel, LossPoint, RunInfo, VisitRow } from "./model.ts";
 import { gatherSamples } from "./samples.ts";
@@ -30,11 +32,13 @@ async function readRunInfo(layout: RunLayout, uri: string, runId: string): Promi
   const text = (key: string) => (typeof raw?.[key] === "string" ? (raw[key] as string) : undefined);
   const errors = Array.isArray(raw?.errors) ? raw.errors.map(String) : undefined;
   const [updatedAt, stage, cause] = [text("updatedAt"), text("stage"), text("cause")];
+  const executionArn = text("executionArn");
   return {
     runId,
     uri,
     status: text("status") ?? "unknown",
     ...(updatedAt ? { updatedAt } : {}),
+    ...(executionArn ? { executionArn } : {}),
     ...(stage ? { stage } : {}),
     ...(cause ? { cause } : {}),
     ...(errors ? { errors } : {}),
@@ -90,7 +94,12 @@ export function parseLossLines(text: string): LossPoint[] {
   return points;
 }
 
-export async function gatherRun(runUri: string): Promise<InspectModel> {
+export interface GatherOptions {
+  /** AWS Batch look-up of an s3:// run's GPU jobs (batch-jobs.ts); false skips it. */
+  readonly batch?: BatchOptions | false;
+}
+
+export async function gatherRun(runUri: string, options: GatherOptions = {}): Promise<InspectModel> {
   const layout = layoutFromRunUri(runUri);
   const runId = layout.root.slice(layout.root.lastIndexOf("/") + 1);
   const manifestText = await readOptional(layout.manifest, readText);
@@ -116,6 +125,7 @@ export async function gatherRun(runUri: string): Promise<InspectModel> {
     if (text) sftLoss[f.stage.id] = parseLossLines(text);
   }
   const evaluate = visits.find((v: VisitRow) => v.stage === "evaluate" && v.status === "succeeded");
+  const batch = options.batch === false ? undefined : await gatherBatch(run, visits, options.batch);
   return {
     run,
     visits,
@@ -123,5 +133,6 @@ export async function gatherRun(runUri: string): Promise<InspectModel> {
     eval: evaluate ? evalRows(evaluate.metrics) : [],
     evalSamples: manifest.stages.eval.samples,
     samples: await gatherSamples(visits),
+    ...(batch ? { batch } : {}),
   };
 }

@@ -2,9 +2,11 @@
  * The self-contained HTML report of a run: inline CSS and inline SVG only — no script, no fonts,
  * no external request — so it opens from a file, an S3 console download or an e-mail attachment.
  */
+
+import { formatCost } from "./batch-table.ts";
 import { buildCharts, type ChartSlot } from "./charts.ts";
 import { formatNumber, keyMetrics } from "./key-metrics.ts";
-import type { EvalRow, InspectModel, Sample } from "./model.ts";
+import type { BatchReport, EvalRow, InspectModel, Sample } from "./model.ts";
 import { barChartSvg, esc, lineChartSvg } from "./svg.ts";
 import { formatDuration, visitLabel } from "./table.ts";
 
@@ -48,6 +50,41 @@ function stagesTable(model: InspectModel): string {
   return `<table class="stages"><thead><tr><th>#</th><th>stage</th><th>status</th><th>started</th><th>duration</th><th>rows in</th><th>rows out</th><th>key metrics</th></tr></thead><tbody>\n${rows.join("\n")}\n</tbody></table>`;
 }
 
+function batchSection(report: BatchReport | undefined): string {
+  if (!report) return "";
+  const head = `<h2>GPU jobs (AWS Batch)</h2>\n<p class="uri">as of ${esc(report.asOf)}</p>`;
+  if (report.error) return `${head}\n<p class="note" data-batch-error>${esc(report.error)}</p>`;
+  if (report.jobs.length === 0) return `${head}\n<p class="no-data">No jobs of this run found in Batch.</p>`;
+  const rows = report.jobs.map((j) => {
+    const tries = j.attempts
+      .map((a) => (a.spotReclaim ? "spot reclaim" : a.exitCode === undefined ? "–" : `exit ${a.exitCode}`))
+      .join(", ");
+    const why = j.statusReason ?? j.attempts.at(-1)?.reason;
+    const notes = [why && `${j.status}: ${why}`, j.logStream && `log stream ${j.logStream}`, j.costNote]
+      .filter(Boolean)
+      .map((n) => `<div class="uri">${esc(n as string)}</div>`)
+      .join("");
+    return `<tr data-job="${esc(j.jobId)}" data-status="${esc(j.status)}"><td>${esc(j.visit)}</td><td>${esc(j.jobId)}${notes}</td><td class="status">${esc(j.status)}</td><td>${j.attempts.length} ${tries ? `(${esc(tries)})` : ""}</td><td>${esc(j.market)} ${esc(j.instanceTypes.join(", "))}</td><td class="time">${esc(j.startedAt ?? "")}</td><td class="time">${esc(j.stoppedAt ?? "")}</td><td class="num">${j.gpuHours.toFixed(2)}</td><td class="num">${esc(formatCost(j.estimatedCost))}</td></tr>`;
+  });
+  const stages = report.byStage
+    .map(
+      (s) =>
+        `<tr><td>${esc(s.stage)}</td><td class="num">${s.gpuHours.toFixed(2)}</td><td class="num">${esc(formatCost(s.estimatedCost))}</td></tr>`,
+    )
+    .join("\n");
+  const total = `<tr><td><b>run</b></td><td class="num"><b>${report.total.gpuHours.toFixed(2)}</b></td><td class="num" data-total-cost><b>${esc(formatCost(report.total.estimatedCost))}</b></td></tr>`;
+  return `${head}
+<table class="batch" data-table="batch"><thead><tr><th>visit</th><th>job</th><th>status</th><th>attempts</th><th>compute</th><th>started</th><th>stopped</th><th>GPU-h</th><th>est. cost</th></tr></thead><tbody>
+${rows.join("\n")}
+</tbody></table>
+<h2>GPU-hours and estimated cost</h2>
+<table class="gpu-cost" data-table="gpu-cost"><thead><tr><th>stage</th><th>GPU-h</th><th>est. cost (USD)</th></tr></thead><tbody>
+${stages}
+${total}
+</tbody></table>
+<p class="uri">Costs are an ESTIMATE of the GPU instances only: ${esc(report.priceSource)}. A range spans the cheapest to the dearest instance type the job's compute environment may start.</p>`;
+}
+
 const pct = (x: number | undefined) => (x === undefined ? "" : `${(x * 100).toFixed(1)}%`);
 
 function evalTable(rows: readonly EvalRow[], k: number): string {
@@ -88,6 +125,7 @@ export function renderHtml(model: InspectModel, generatedAt = new Date()): strin
 <div class="run-status ${esc(run.status)}">Run status: <b>${esc(run.status)}</b>${cause}${errors}</div>
 <h2>Stages</h2>
 ${stagesTable(model)}
+${batchSection(model.batch)}
 <h2>Training curves</h2>
 <div class="charts">
 ${buildCharts(model).map(chartFigure).join("\n")}

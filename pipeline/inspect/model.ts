@@ -36,6 +36,8 @@ export interface RunInfo {
   /** `status.json`'s status, or "unknown" when the run has none. */
   readonly status: string;
   readonly updatedAt?: string;
+  /** The Step Functions execution now carrying the run (AWS runs). */
+  readonly executionArn?: string;
   /** The failed (or interrupted) stage and its cause. */
   readonly stage?: string;
   readonly cause?: string;
@@ -73,6 +75,71 @@ export interface Sample {
   readonly rewardTotal?: number;
 }
 
+/** One attempt of a Batch job (a spot reclaim ends one and Batch starts the next). */
+export interface BatchAttempt {
+  readonly startedAt?: string;
+  readonly stoppedAt?: string;
+  readonly exitCode?: number;
+  /** Batch's reason for the attempt's end ("Host EC2 (instance i-…) terminated." on a reclaim). */
+  readonly statusReason?: string;
+  /** The container's own reason (e.g. "OutOfMemoryError: Container killed due to memory usage"). */
+  readonly reason?: string;
+  readonly logStream?: string;
+  readonly spotReclaim: boolean;
+}
+
+/** An ESTIMATE in USD: the cheapest to the dearest instance type the job's compute environment may start. */
+export interface CostRange {
+  readonly lowUsd: number;
+  readonly highUsd: number;
+}
+
+export interface GpuUsage {
+  readonly gpuHours: number;
+  /** Absent when an instance type has no price in the table. */
+  readonly estimatedCost?: CostRange;
+}
+
+/** One AWS Batch job of a GPU stage visit, as the Batch API describes it. */
+export interface BatchJobRow extends GpuUsage {
+  /** The visit's label (`sft`, `grpo-update [3]`), its stage id and iteration. */
+  readonly visit: string;
+  readonly stage: string;
+  readonly iteration?: number;
+  readonly jobId: string;
+  readonly jobName: string;
+  readonly queue: string;
+  /** SUBMITTED … RUNNABLE … RUNNING, SUCCEEDED, FAILED. */
+  readonly status: string;
+  /** Why it is where it is (e.g. why it stays RUNNABLE, why it failed). */
+  readonly statusReason?: string;
+  readonly createdAt?: string;
+  readonly startedAt?: string;
+  readonly stoppedAt?: string;
+  readonly attempts: readonly BatchAttempt[];
+  readonly spotReclaims: number;
+  /** CloudWatch Logs stream (log group of the stack's worker jobs). */
+  readonly logStream?: string;
+  readonly nodes: number;
+  readonly gpusPerNode: number;
+  readonly market: "spot" | "on-demand" | "unknown";
+  readonly instanceTypes: readonly string[];
+  readonly costNote?: string;
+}
+
+/** The GPU stages' jobs from the AWS Batch API (runs on AWS only). */
+export interface BatchReport {
+  readonly asOf: string;
+  /** Where the prices come from and when (costs are estimates). */
+  readonly priceSource: string;
+  readonly jobs: readonly BatchJobRow[];
+  readonly byVisit: readonly ({ readonly visit: string } & GpuUsage)[];
+  readonly byStage: readonly ({ readonly stage: string } & GpuUsage)[];
+  readonly total: GpuUsage;
+  /** Set when the Batch API could not be read (no credentials, access denied …): nothing else is. */
+  readonly error?: string;
+}
+
 export interface InspectModel {
   readonly run: RunInfo;
   readonly visits: readonly VisitRow[];
@@ -82,4 +149,6 @@ export interface InspectModel {
   /** k of maj@k (the manifest's eval samples per problem). */
   readonly evalSamples: number;
   readonly samples: readonly Sample[];
+  /** AWS runs only (an s3:// run whose status.json names its execution); absent for local runs. */
+  readonly batch?: BatchReport;
 }

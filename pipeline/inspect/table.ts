@@ -1,4 +1,5 @@
 /** The terminal view of a run: one line per stage visit in recipe order, then the run's status. */
+import { renderBatch } from "./batch-table.ts";
 import { formatNumber, keyMetrics } from "./key-metrics.ts";
 import type { InspectModel, RunInfo, VisitRow } from "./model.ts";
 
@@ -57,5 +58,6 @@ export function renderTable(model: InspectModel): string {
     if (v.note && v.status === "failed") out.push(`${" ".repeat(widths[0]! + 2)}↳ ${v.note}`);
   });
   out.push("", runLine(model.run));
+  if (model.batch) out.push("", renderBatch(model.batch).trimEnd());
   return `${out.join("\n")}\n`;
 }
