@@ -32,7 +32,7 @@ fi
 # The GPU image's lock is not installed here; its inputs must still match it.
 python3 scripts/check_lock.py locks/worker-gpu.txt --no-env --inputs locks/worker-gpu.in
 
-step "lint: biome"
+step "lint: biome (format, lint, and layers: imports point down only, see biome.json overrides)"
 npx biome check .
 step "lint: ruff"
 .venv/bin/ruff check gpu-worker
