@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import time
 
@@ -54,6 +55,16 @@ def synthetic_rows(n: int, tokens: int, group: int, seed: int = 0) -> list[dict]
     return rows
 
 
+def child_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000)
@@ -71,9 +82,12 @@ def main() -> None:
     seconds = []
     with TsScorer() as scorer:
         start_s = time.perf_counter() - t0
+        cpu = []
         for r in range(args.rounds):
+            child0, py0 = child_cpu_s(scorer.pid), time.process_time()
             result = scorer.score(rows, settings, source=f"bench-{r}")
             seconds.append(result.seconds)
+            cpu.append((child_cpu_s(scorer.pid) - child0, time.process_time() - py0))
             print(
                 json.dumps(
                     {
@@ -81,6 +95,8 @@ def main() -> None:
                         "rows": len(result.rows),
                         "seconds": round(result.seconds, 3),
                         "rows_per_s": round(len(rows) / result.seconds),
+                        "child_cpu_s": round(cpu[-1][0], 2),
+                        "python_cpu_s": round(cpu[-1][1], 2),
                         "accuracy": round(result.summary["accuracy"], 3),
                     }
                 )
@@ -98,6 +114,8 @@ def main() -> None:
                 "python_json_encode_s": round(encode_s, 3),
                 "child_start_s": round(start_s, 2),
                 "best_round_s": round(best, 3),
+                "min_child_cpu_s": round(min(c for c, _ in cpu), 2),
+                "min_python_cpu_s": round(min(p for _, p in cpu), 2),
                 "rows_per_s": round(args.rows / best),
                 "tokens_per_s": round(args.rows * args.tokens / best),
             }
