@@ -29,11 +29,13 @@ GAP_ROWS = 16  # completions whose log-probs are recomputed with the training mo
 
 
 def fake_update(model: torch.nn.Module, seed: int) -> None:
-    """Noise of the init scale (std 0.02) on every weight: the outputs change a lot."""
-    g = torch.Generator(device="cpu").manual_seed(seed)
+    """Noise of the init scale (std 0.02) on every weight, drawn on the weights' device: the
+    outputs change a lot, so a sync that did not arrive shows in the log-prob gap."""
+    device = next(model.parameters()).device
+    g = torch.Generator(device=device).manual_seed(seed)
     with torch.no_grad():
         for p in model.parameters():
-            p.add_(0.02 * torch.randn(p.shape, generator=g).to(p.device, p.dtype))
+            p.add_(0.02 * torch.randn(p.shape, generator=g, device=device, dtype=p.dtype))
 
 
 def logprob_gap(model, prompts, groups, device, precision) -> float:

@@ -109,7 +109,9 @@ class LineChild:
         writer = threading.Thread(target=self._write, args=(data,), name=f"{self.name}-stdin", daemon=True)
         writer.start()
         line = self.read_line(timeout_s, what)
-        writer.join()
+        writer.join(timeout=timeout_s)
+        if writer.is_alive():  # it answered without reading the whole request: out of step
+            raise self.fail(f"answered before reading the whole request ({what})")
         return line
 
     def close(self, timeout_s: float = 10.0) -> int:
