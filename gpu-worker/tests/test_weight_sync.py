@@ -4,6 +4,11 @@ in for `vllm.LLM` and records the sleep / wake / load calls and what `load_weigh
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 from transformers import LlamaConfig, LlamaForCausalLM
@@ -200,3 +205,23 @@ def test_vllm_sync_is_refused_where_it_is_not_wired(tied):
         VLLMBackend("unused", engine=FakeVLLMEngine()).sync_weights(tied)
     with pytest.raises(NotImplementedError, match="tensor_parallel=2"):
         VLLMBackend("unused", tensor_parallel=2, colocate=True, engine=FakeVLLMEngine()).sync_weights(tied)
+
+
+def test_the_gpu_check_block_runs_on_cpu():
+    """The block check (bench/gpu_check_block.py) through the HF backend at --tiny size, so the
+    script that a GPU runs stays working here: 3 iterations, the live model needs no sync."""
+    worker = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.gpu_check", "--part", "block", "--tiny"],
+        cwd=worker,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [x.get("iteration") for x in lines] == [0, 1, 2, None]
+    for x in lines[:3]:
+        assert x["backend"] == "hf" and x["new_tokens"] > 0 and x["sync_tensors"] == 0
+        assert x["logprob_gap_mean_abs"] < 1e-4  # the sampler is the training model itself
+    assert lines[3]["logprob_gap_after_last_sync"] < 1e-4
