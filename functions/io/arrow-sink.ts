@@ -13,8 +13,12 @@ const COALESCE = 1 << 20;
  * - it writes the schema message after the leading magic, as pyarrow does, so the file's body
  *   is a complete IPC stream and can be read front to back (arrow-js alone puts the schema only
  *   in the footer);
- * - it hands its bytes to us (`take`) instead of queueing them on an unbounded internal queue.
- * Both rest on protected members of apache-arrow 21 (`_write`, `_writeSchema`), pinned in package.json.
+ * - it hands its bytes to us (`take`) instead of queueing them on an unbounded internal queue;
+ * - it writes each dictionary once: a second dictionary batch for a column, a delta (which Polars
+ *   cannot read) or a replacement (which the file format forbids), is an error (a file's
+ *   dictionary is written once, complete: see dictionary.ts).
+ * They rest on protected members of apache-arrow 21 (`_write`, `_writeSchema`,
+ * `_writeDictionaryBatch`), pinned in package.json.
  */
 class TakeableFileWriter extends arrow.RecordBatchFileWriter {
   private pending: Uint8Array[] = [];
@@ -33,6 +37,13 @@ class TakeableFileWriter extends arrow.RecordBatchFileWriter {
       this._position += bytes.byteLength;
     }
     return this;
+  }
+
+  protected override _writeDictionaryBatch(dictionary: arrow.Data, id: number, isDelta = false): this {
+    if (isDelta || this._seenDictionaries.has(id)) {
+      throw new Error(`dictionary ${id} changed after the file's first batch (no deltas or replacements)`);
+    }
+    return super._writeDictionaryBatch(dictionary, id, isDelta);
   }
 
   take(): Uint8Array[] {
@@ -80,7 +91,11 @@ export class ArrowFileWriter {
     if (!arrow.util.compareSchemas(batch.schema, this.schema)) {
       throw new Error(`${this.uri}: record batch schema differs from the file's schema`);
     }
-    this.writer.write(batch);
+    try {
+      this.writer.write(batch);
+    } catch (err) {
+      throw new Error(`${this.uri}: ${err instanceof Error ? err.message : String(err)}`);
+    }
     this.rowsOut += batch.numRows;
     this.batchesOut++;
     await this.flush();

@@ -4,14 +4,22 @@
  * Map can fan out over them. Rows are encoded in chunks of `batchRows` into record batches.
  * List columns of numbers take `Int32Array`/`Float32Array`/`Int8Array` values as well as number
  * arrays (a typed array of the column's own kind is copied with one memcpy).
+ *
+ * Each file carries one complete dictionary per dictionary column (so Polars opens it). A table
+ * whose dictionary columns are all enums streams batch by batch. One with an open dictionary
+ * column (problems' split and subject, eval_records' benchmark and checkpoint) streams too when
+ * `writeTable` is given an array (its values are collected first); otherwise each file's batches
+ * are held until the file closes: a shard is then closed at `maxBytes`, or at `maxHeldBytes`.
  */
+
 import { joinUri as join } from "../../recipe/uri.ts";
 import { formatIssues, SchemaError } from "../../schemas/errors.ts";
 import type { Row, TableDef } from "../../schemas/tables/define.ts";
-import { ArrowFileWriter } from "./arrow-sink.ts";
-import { BatchEncoder } from "./record-batch.ts";
+import { TableFileWriter } from "./arrow-table-file.ts";
 
 export const DEFAULT_BATCH_ROWS = 8192;
+/** Default bound on a file's held batches (see `WriteOptions.maxHeldBytes`). */
+export const DEFAULT_HELD_BYTES = 64 << 20;
 
 type NumericList = Int8Array | Int32Array | Float32Array;
 type Writable<V> = V | (NonNullable<V> extends readonly number[] ? NumericList : never);
@@ -23,6 +31,12 @@ export interface WriteOptions {
   batchRows?: number;
   /** Check every row against the table's zod schema first (errors name table, row and field). */
   validate?: boolean;
+  /**
+   * At most this many bytes of record batches held in memory for one file while an open
+   * dictionary column is still growing (default 64 MiB). A `ShardedWriter` without `maxBytes`
+   * closes the shard there; a `writeTable` of a streamed input fails there.
+   */
+  maxHeldBytes?: number;
 }
 
 export interface ShardOptions extends WriteOptions {
@@ -55,9 +69,8 @@ function validateRow(def: TableDef, row: unknown, n: number): void {
 
 export class ShardedWriter<T extends TableDef> {
   private readonly batchRows: number;
-  /** The shard being written: its encoder (from its first row) and its file (from its first batch). */
-  private encoder: BatchEncoder | null = null;
-  private file: ArrowFileWriter | null = null;
+  /** The shard being written, from its first row. */
+  private file: TableFileWriter | null = null;
   private readonly shards: ShardInfo[] = [];
   private rowsSeen = 0;
   private closed = false;
@@ -78,10 +91,14 @@ export class ShardedWriter<T extends TableDef> {
   async write(row: WriteRow<T>): Promise<void> {
     if (this.closed) throw new Error(`ShardedWriter ${this.def.name}: write after close`);
     if (this.options.validate) validateRow(this.def, row, this.rowsSeen);
-    this.encoder ??= new BatchEncoder(this.def, this.batchRows);
-    this.encoder.append(row as Record<string, unknown>, this.rowsSeen);
+    this.file ??= new TableFileWriter(
+      join(this.prefix, shardName(this.shards.length)),
+      this.def,
+      this.batchRows,
+    );
+    this.file.append(row as Record<string, unknown>, this.rowsSeen);
     this.rowsSeen++;
-    if (this.encoder.pending >= this.nextBatchSize()) await this.flushBatch();
+    if (this.file.pending >= this.nextBatchSize()) await this.flushBatch();
   }
 
   async writeBatch(rows: readonly WriteRow<T>[]): Promise<void> {
@@ -91,8 +108,10 @@ export class ShardedWriter<T extends TableDef> {
   /** Flushes the last rows and closes the last shard. A table with no rows still gets one (empty) shard. */
   async close(): Promise<ShardInfo[]> {
     if (this.closed) return this.shards;
-    if (this.encoder && this.encoder.pending > 0) await this.flushBatch();
-    if (this.shards.length === 0 && !this.file) this.file = await this.openShard();
+    if (this.file && this.file.pending > 0) await this.flushBatch();
+    if (this.shards.length === 0 && !this.file) {
+      this.file = new TableFileWriter(join(this.prefix, shardName(0)), this.def, this.batchRows);
+    }
     await this.closeShard();
     this.closed = true;
     return this.shards;
@@ -101,7 +120,6 @@ export class ShardedWriter<T extends TableDef> {
   /** Drops the shard being written; shards already closed stay (a stage's `_SUCCESS` is what makes output valid). */
   async abort(): Promise<void> {
     this.closed = true;
-    this.encoder = null;
     await this.file?.abort();
     this.file = null;
   }
@@ -110,7 +128,8 @@ export class ShardedWriter<T extends TableDef> {
   private nextBatchSize(): number {
     let n = this.batchRows;
     const file = this.file;
-    const { maxRows, maxBytes } = this.options;
+    const { maxRows } = this.options;
+    const maxBytes = this.byteCap();
     if (maxRows) n = Math.min(n, maxRows - (file?.rows ?? 0));
     if (maxBytes && file && file.rows > 0) {
       const perRow = file.bytes / file.rows;
@@ -119,26 +138,29 @@ export class ShardedWriter<T extends TableDef> {
     return Math.max(1, n);
   }
 
-  private async flushBatch(): Promise<void> {
-    this.file ??= await this.openShard();
-    const file = this.file;
-    await file.writeBatch(this.encoder!.flush());
-    const { maxRows, maxBytes } = this.options;
-    if ((maxRows && file.rows >= maxRows) || (maxBytes && file.bytes >= maxBytes)) await this.closeShard();
+  /** A shard's byte cap: `maxBytes`, or the held-batch bound while the shard's dictionaries are open. */
+  private byteCap(): number | undefined {
+    if (this.options.maxBytes) return this.options.maxBytes;
+    if (this.file && !this.file.encoder.complete) return this.options.maxHeldBytes ?? DEFAULT_HELD_BYTES;
+    return undefined;
   }
 
-  private openShard(): Promise<ArrowFileWriter> {
-    return ArrowFileWriter.open(join(this.prefix, shardName(this.shards.length)), this.def.arrowSchema);
+  private async flushBatch(): Promise<void> {
+    const file = this.file!;
+    await file.cut();
+    const { maxRows } = this.options;
+    const maxBytes = this.byteCap();
+    if ((maxRows && file.rows >= maxRows) || (maxBytes && file.bytes >= maxBytes)) await this.closeShard();
   }
 
   /** Closes the shard; the next row starts a new one, with its own dictionaries. */
   private async closeShard(): Promise<void> {
     const file = this.file;
     this.file = null;
-    this.encoder = null;
     if (!file) return;
-    const bytes = await file.close();
-    this.shards.push({ uri: file.uri, rows: file.rows, bytes });
+    // A shard whose only row failed to encode is not written (unless it is the table's only shard).
+    if (file.rows === 0 && file.pending === 0 && this.shards.length > 0) return file.abort();
+    this.shards.push(await file.close());
   }
 }
 
@@ -150,20 +172,30 @@ export async function writeTable<T extends TableDef>(
   options: WriteOptions = {},
 ): Promise<ShardInfo> {
   const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
-  const file = await ArrowFileWriter.open(uri, def.arrowSchema);
-  const encoder = new BatchEncoder(def, batchRows);
+  const maxHeld = options.maxHeldBytes ?? DEFAULT_HELD_BYTES;
+  const file = new TableFileWriter(uri, def, batchRows);
+  await file.open();
+  // An array can be looked at twice: its dictionary values are collected first, so the file streams.
+  if (Array.isArray(rows)) file.encoder.collect(rows);
   let n = 0;
   try {
     for await (const row of rows) {
       if (options.validate) validateRow(def, row, n);
-      encoder.append(row as Record<string, unknown>, n);
+      file.append(row as Record<string, unknown>, n);
       n++;
-      if (encoder.pending >= batchRows) await file.writeBatch(encoder.flush());
+      if (file.pending < batchRows) continue;
+      await file.cut();
+      if (file.heldBytes > maxHeld) {
+        throw new Error(
+          `writeTable ${def.name} (${uri}): the open dictionary columns ${file.encoder.openDictionaries.join(", ")} ` +
+            `keep the file's batches in memory until its last row, and they passed maxHeldBytes (${maxHeld}) ` +
+            `at row ${n}; pass the rows as an array (their dictionaries are collected first) or write shards with ShardedWriter`,
+        );
+      }
     }
-    if (encoder.pending > 0) await file.writeBatch(encoder.flush());
+    return await file.close();
   } catch (err) {
     await file.abort();
     throw err;
   }
-  return { uri, rows: file.rows, bytes: await file.close() };
 }

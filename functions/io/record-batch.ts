@@ -7,7 +7,9 @@ import { DictionaryState, enumValues } from "./dictionary.ts";
 
 /**
  * Turns rows into record batches for one file. It holds the file's dictionaries, so use one
- * encoder per file (dictionaries may only grow within a file).
+ * encoder per file (dictionaries may only grow within a file, and only open ones: see
+ * dictionary.ts). While a dictionary is open (`complete` is false), a batch's dictionary is the
+ * one so far: a file's batches are then written once `completed` has pointed them at the last.
  *
  * Rows are taken one at a time (`append`), and a batch is cut with `flush`. Numeric list columns
  * (token ids, log-probs: nearly all the bytes) are copied into typed arrays as each row arrives,
@@ -38,6 +40,39 @@ export class BatchEncoder {
         : null,
     );
     this.held = def.columns.map(() => []);
+  }
+
+  /** Whether every dictionary is closed, so each batch already carries its file's whole dictionary. */
+  get complete(): boolean {
+    for (const d of this.dicts.values()) if (!d.closed) return false;
+    return true;
+  }
+
+  /** The open dictionary columns. */
+  get openDictionaries(): string[] {
+    return [...this.dicts].filter(([, d]) => !d.closed).map(([name]) => name);
+  }
+
+  /**
+   * Closes every dictionary with the values of `rows` (all the rows the file will hold, seen
+   * before its first batch), so the file can stream.
+   */
+  collect(rows: readonly Readonly<Record<string, unknown>>[]): void {
+    for (const [name, dict] of this.dicts) if (!dict.closed) dict.collect(rows.map((row) => row[name]));
+  }
+
+  /** `batch` (from this encoder) with its dictionary columns pointed at their dictionaries as they are now. */
+  completed(batch: arrow.RecordBatch): arrow.RecordBatch {
+    const fields = this.def.arrowSchema.fields;
+    const children = batch.data.children.map((child, i) => {
+      const dict = this.dicts.get(fields[i]!.name);
+      if (!dict) return child;
+      const { length, nullCount, nullBitmap, values } = child;
+      const type = child.type as arrow.Dictionary;
+      return arrow.makeData({ type, length, nullCount, nullBitmap, data: values, dictionary: dict.final() });
+    });
+    const data = arrow.makeData({ type: this.structType, length: batch.numRows, nullCount: 0, children });
+    return new arrow.RecordBatch(this.def.arrowSchema, data);
   }
 
   /** Rows appended since the last flush. */
