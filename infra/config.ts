@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { formatIssues } from "../schemas/errors.ts";
+import { misfit } from "./instance-types.ts";
 
 /** EC2 families with NVIDIA GPUs that the ECS_AL2023_NVIDIA AMI supports. */
 export const GPU_FAMILIES = [
@@ -65,6 +66,11 @@ export const InfraConfig = z
     jobMemoryGiB: int(4, 2048).default(56),
     /** /dev/shm for PyTorch data loaders and NCCL. */
     sharedMemoryGiB: int(1, 1024).default(16),
+    /**
+     * Hours a job may wait RUNNABLE for GPU capacity (spot or on-demand shortage) before its queue
+     * cancels it and the stage fails with the reason; a misconfigured job is cancelled after 10 min.
+     */
+    capacityWaitHours: int(1, 24).default(6),
     /** Hours one Batch job attempt may run. */
     jobTimeoutHours: int(1, 336).default(24),
     /** Retries of a job after a spot reclaim (`Host EC2*`); application errors are not retried. */
@@ -77,8 +83,11 @@ export const InfraConfig = z
     loopChunk: int(1, 100).default(25),
     /** Parallel child executions of a Distributed Map. */
     mapConcurrency: int(1, 1000).default(40),
-    /** Secrets Manager secret holding the Hugging Face token (created outside the stack). */
-    hfTokenSecretName: z.string().min(1).default("r1flow/hf-token"),
+    /**
+     * Secrets Manager secret holding the Hugging Face token (created outside the stack), for gated
+     * hub models only. Unset: jobs get no HF_TOKEN (a job referencing a missing secret fails to start).
+     */
+    hfTokenSecretName: z.string().min(1).optional(),
     logRetentionDays: z
       .union([z.literal(7), z.literal(14), z.literal(30), z.literal(90), z.literal(365)])
       .default(30),
@@ -88,6 +97,20 @@ export const InfraConfig = z
   .refine((c) => c.maxGpus >= c.gpusPerJob, {
     path: ["maxGpus"],
     message: "expected at least gpusPerJob GPUs",
+  })
+  .superRefine((c, ctx) => {
+    // Every listed type must hold one whole job, or Batch leaves the job RUNNABLE (then cancels it).
+    for (const key of ["gpuInstanceTypes", "onDemandInstanceTypes"] as const) {
+      for (const [i, type] of (c[key] ?? []).entries()) {
+        const why = misfit(type, c);
+        if (why)
+          ctx.addIssue({
+            code: "custom",
+            path: [key, i],
+            message: `${why} (lower the job or pick a larger type)`,
+          });
+      }
+    }
   });
 export type InfraConfig = z.output<typeof InfraConfig>;
 export const CONTEXT_KEYS = Object.keys(InfraConfig.shape);

@@ -27,7 +27,7 @@ export const NAG_ACKNOWLEDGMENTS: NagAcknowledgment[] = [
     finding: /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:s3:::<StoreArtifacts[0-9A-F]+>\/\*\]$/,
     path: /^Pipeline\/StateMachine\//,
     reason:
-      "The Distributed Map's ItemReader and ResultWriter (granted by CDK) read shards.json and write map-results/ under runs/; CDK scopes them to the bucket's objects, and the run id is only known at run time.",
+      "The Distributed Map's ItemReader and ResultWriter (granted by CDK) read shards.json under runs/ and write map-results/; CDK scopes them to the bucket's objects, and the run id is only known at run time.",
   },
   {
     finding: /^AwsSolutions-IAM5\[Resource::<Functions[A-Za-z0-9]+\.Arn>:\*\]$/,
@@ -38,7 +38,20 @@ export const NAG_ACKNOWLEDGMENTS: NagAcknowledgment[] = [
     finding: /^AwsSolutions-IAM5\[Resource::\*\]$/,
     path: /^Pipeline\/StateMachine\//,
     reason:
-      "X-Ray tracing of the state machine (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs delivery (logs:CreateLogDelivery …) do not support resource-level permissions.",
+      "X-Ray tracing of the state machine (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*), CloudWatch Logs delivery (logs:CreateLogDelivery …) and batch:DescribeJobs (the .sync tasks' polling) do not support resource-level permissions.",
+  },
+  {
+    finding: /^AwsSolutions-IAM5\[Resource::\*\]$/,
+    path: /^Functions\/[a-z0-9]+-role\//,
+    reason:
+      "Active tracing (CDK) lets each function send its X-Ray segments: xray:PutTraceSegments and PutTelemetryRecords do not support resource-level permissions.",
+  },
+  {
+    finding:
+      /^AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job\/\*\]$/,
+    path: /^Pipeline\/StateMachine\//,
+    reason:
+      "A Batch .sync task terminates its job when the execution is stopped; job ids are made at submit time, so the grant is job/* in this account and region.",
   },
   {
     finding:
@@ -77,8 +90,9 @@ export const NAG_ACKNOWLEDGMENTS: NagAcknowledgment[] = [
   },
   {
     finding: /^AwsSolutions-SQS3$/,
-    path: /^Trigger\/Undelivered\//,
-    reason: "This queue is the trigger's dead-letter queue; it needs none of its own.",
+    path: /^Trigger\/(Undelivered|Failed)\//,
+    reason:
+      "These queues are the trigger's dead-letter queue and its on-failure destination; they need none of their own.",
   },
   {
     finding: /^AwsSolutions-SNS2$/,

@@ -14,6 +14,7 @@ import { Pipeline } from "./constructs/pipeline.ts";
 import { RunTrigger } from "./constructs/run-trigger.ts";
 import { PIPELINE_HANDLERS, StageFunctions } from "./constructs/stage-functions.ts";
 import { WorkerJobs } from "./constructs/worker-jobs.ts";
+import { addOutputs } from "./outputs.ts";
 
 export interface R1flowStackProps extends StackProps {
   readonly config: InfraConfig;
@@ -66,6 +67,12 @@ export class R1flowStack extends Stack {
       stateMachine: this.pipeline.stateMachine,
       alarmEmail: config.alarmEmail,
     });
+    addOutputs(this, {
+      bucket,
+      stateMachine: this.pipeline.stateMachine,
+      dashboard: this.observability.dashboard,
+      triggerFailures: this.trigger.failedInvocations,
+    });
   }
 
   private grantPipelineFunctions(): void {
@@ -73,14 +80,17 @@ export class R1flowStack extends Stack {
     for (const name of PIPELINE_HANDLERS) {
       const fn = this.functions.fn(name);
       if (name === "status") {
-        // status.json of the run; a stage's metrics.json read back, its shards.json written.
+        // status.json of the run; a stage's metrics.json read back, its shards.json written. Listing
+        // those two keys makes a missing one a 404 (the function then names it), not a 403.
         StageFunctions.allowObjects(fn, bucketArn, "runs/*/status.json", ["s3:GetObject", "s3:PutObject"]);
         StageFunctions.allowObjects(fn, bucketArn, "runs/*/metrics.json", ["s3:GetObject"]);
         StageFunctions.allowObjects(fn, bucketArn, "runs/*/shards.json", ["s3:PutObject"]);
+        StageFunctions.allowList(fn, bucketArn, ["runs/*/status.json", "runs/*/metrics.json"]);
         continue;
       }
       StageFunctions.allowRuns(bucketArn, fn);
-      if (name === "ingest") StageFunctions.allowInputs(bucketArn, fn);
+      // ingest reads the data sets; validate checks that they (and the models) exist.
+      if (name === "ingest" || name === "validate") StageFunctions.allowInputs(bucketArn, fn);
     }
   }
 }

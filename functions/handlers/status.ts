@@ -6,13 +6,14 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { parseRunUri } from "../../recipe/run-location.ts";
 import { parseOrThrow } from "../../schemas/errors.ts";
+import { observed } from "../io/call-observers.ts";
 import { s3RunObjects } from "../trigger/aws.ts";
 import { RecordRunStatus, recordRunStatus } from "../trigger/record-status.ts";
 import { ReadStageSummary, readStageSummary } from "../trigger/stage-readback.ts";
-import { instrumented } from "./shared/powertools.ts";
+import { instrumented, tracer } from "./shared/powertools.ts";
 
 const StatusEvent = z.discriminatedUnion("action", [RecordRunStatus, ReadStageSummary]);
-const s3 = new S3Client({});
+const s3 = tracer.captureAWSv3Client(observed(new S3Client({}), "s3"));
 
 export const handler = instrumented("status", async (raw: unknown) => {
   const event = parseOrThrow(StatusEvent, raw, "status input");

@@ -15,6 +15,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { parseUri } from "../../recipe/uri.ts";
 import { type Bytes, pump, toBuffer } from "./bytes.ts";
+import { observed } from "./call-observers.ts";
 import { NotFoundError, StoreError } from "./errors.ts";
 import type { ObjectSink, ObjectStore, RandomReader } from "./store.ts";
 
@@ -23,11 +24,12 @@ export const PART_SIZE = 8 << 20;
 const QUEUE_SIZE = 4;
 
 export function s3ClientFromEnv(endpoint?: string): S3Client {
-  return new S3Client({
+  const client = new S3Client({
     region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1",
     // Emulators serve buckets by path, not by virtual host.
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
   });
+  return observed(client, "s3");
 }
 
 function location(uri: string): { Bucket: string; Key: string } {

@@ -13,6 +13,8 @@ export interface ArtifactStoreProps {
   /** Noncurrent checkpoint versions are kept this long (a resume needs the latest only). */
   readonly noncurrentCheckpointDays?: number;
   readonly abortMultipartDays?: number;
+  /** Distributed Map results (`map-results/`) are kept this long. */
+  readonly mapResultsDays?: number;
 }
 
 export class ArtifactStore extends Construct {
@@ -48,6 +50,12 @@ export class ArtifactStore extends Construct {
           id: "expire-noncurrent-checkpoints",
           prefix: PREFIX.runs,
           noncurrentVersionExpiration: Duration.days(props.noncurrentCheckpointDays ?? 7),
+        },
+        {
+          // The Distributed Maps' per-item results: for debugging a failed map run, not kept.
+          id: "expire-map-results",
+          prefix: "map-results/",
+          expiration: Duration.days(props.mapResultsDays ?? 30),
         },
         {
           id: "remove-expired-delete-markers",

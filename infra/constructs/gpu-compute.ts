@@ -4,6 +4,7 @@
  * that scale from 0 vCPUs, and a job queue for each. Multi-node parallel jobs go to the on-demand
  * queue only: AWS Batch does not run them on spot compute environments.
  */
+import { Duration } from "aws-cdk-lib";
 import * as batch from "aws-cdk-lib/aws-batch";
 import * as ec2 from "aws-cdk-lib/aws-ec2";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -104,9 +105,11 @@ export class GpuCompute extends Construct {
     );
     this.spotQueue = new batch.JobQueue(this, "SpotQueue", {
       computeEnvironments: [{ computeEnvironment: spotEnv, order: 1 }],
+      jobStateTimeLimitActions: runnableTimeLimits(config),
     });
     this.onDemandQueue = new batch.JobQueue(this, "OnDemandQueue", {
       computeEnvironments: [{ computeEnvironment: onDemandEnv, order: 1 }],
+      jobStateTimeLimitActions: runnableTimeLimits(config),
     });
   }
 }
@@ -114,4 +117,28 @@ export class GpuCompute extends Construct {
 /** `maxGpus` GPUs at `gpusPerJob` per job and `jobVcpus` per job: the vCPUs that many jobs ask for. */
 export function maxvCpus(config: InfraConfig): number {
   return Math.floor(config.maxGpus / config.gpusPerJob) * config.jobVcpus;
+}
+
+/**
+ * A job at the head of a queue that cannot start is cancelled instead of waiting forever: after 10
+ * minutes (Batch's least) when it can never start (no instance type holds it, or it needs more
+ * vCPUs than the environment's maximum), after `capacityWaitHours` when EC2 has no capacity. The
+ * `.sync` task then fails with the job's status reason (`MISCONFIGURATION:…`, `CAPACITY:…`), which
+ * the stage's failure path writes to status.json.
+ */
+export function runnableTimeLimits(config: InfraConfig): batch.JobStateTimeLimitAction[] {
+  const cancel = (reason: batch.JobStateTimeLimitActionsReason, maxTime: Duration) => ({
+    action: batch.JobStateTimeLimitActionsAction.CANCEL,
+    state: batch.JobStateTimeLimitActionsState.RUNNABLE,
+    reason,
+    maxTime,
+  });
+  return [
+    cancel(batch.JobStateTimeLimitActionsReason.JOB_RESOURCE_REQUIREMENT, Duration.minutes(10)),
+    cancel(batch.JobStateTimeLimitActionsReason.COMPUTE_ENVIRONMENT_MAX_RESOURCE, Duration.minutes(10)),
+    cancel(
+      batch.JobStateTimeLimitActionsReason.INSUFFICIENT_INSTANCE_CAPACITY,
+      Duration.hours(config.capacityWaitHours),
+    ),
+  ];
 }

@@ -5,6 +5,7 @@
  */
 import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import type * as batch from "aws-cdk-lib/aws-batch";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
@@ -97,5 +98,16 @@ export class Pipeline extends Construct {
       },
       timeout: Duration.days(30),
     });
+    // Batch `.sync` tasks poll their job and stop it when the execution stops (CDK grants only
+    // SubmitJob and the managed rule); DescribeJobs has no resource-level permissions.
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ["batch:DescribeJobs"], resources: ["*"] }),
+    );
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["batch:TerminateJob"],
+        resources: [Stack.of(this).formatArn({ service: "batch", resource: "job", resourceName: "*" })],
+      }),
+    );
   }
 }

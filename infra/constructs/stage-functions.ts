@@ -90,6 +90,8 @@ export class StageFunctions extends Construct {
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
+      // X-Ray: Lambda's segment, the handler's subsegment from Powertools Tracer (handlers/shared).
+      tracing: lambda.Tracing.ACTIVE,
       environment: {
         POWERTOOLS_SERVICE_NAME: "r1flow",
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -120,13 +122,22 @@ export class StageFunctions extends Construct {
     return [...this.byName.values()];
   }
 
-  /** The run prefix, read and write: what every stage and `plan` use. */
+  /**
+   * The run prefix, read and write: what every stage, `plan` and the worker jobs use. A re-run
+   * deletes a stage's stale `_SUCCESS` first; a failed multipart upload (a large shard or
+   * checkpoint) is aborted. Listing `runs/*` also makes a missing key answer 404, not 403.
+   */
   static allowRuns(bucketArn: string, grantee: iam.IGrantable): void {
-    StageFunctions.allowObjects(grantee, bucketArn, "runs/*", ["s3:GetObject", "s3:PutObject"]);
+    StageFunctions.allowObjects(grantee, bucketArn, "runs/*", [
+      "s3:GetObject",
+      "s3:PutObject",
+      "s3:DeleteObject",
+      "s3:AbortMultipartUpload",
+    ]);
     StageFunctions.allowList(grantee, bucketArn, ["runs/*"]);
   }
 
-  /** The input prefixes, read-only: data sets and models staged in the bucket. */
+  /** The input prefixes, read-only: data sets and models staged in the bucket (listed: a missing one is a 404). */
   static allowInputs(bucketArn: string, grantee: iam.IGrantable): void {
     for (const prefix of ["datasets/*", "models/*"]) {
       StageFunctions.allowObjects(grantee, bucketArn, prefix, ["s3:GetObject"]);

@@ -1,7 +1,8 @@
 /**
  * A Lambda stage: one invocation that returns a small summary, or, for a `perShard` stage, a
  * Distributed Map of Express child executions over the shard list the previous stage left in S3
- * (`shards.json`), one invocation per Arrow shard, with the results written to `map-results/`.
+ * (`shards.json`), one invocation per Arrow shard, with the results written to
+ * `map-results/<runId>/<stage>[/iter-N]/`.
  */
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import type { LambdaStage, RecipeStage } from "../../recipe/recipe.ts";
@@ -14,6 +15,9 @@ import {
   stateKey,
   summaryPath,
 } from "./parts.ts";
+
+/** Where Distributed Maps write their results (and their own manifest.json). */
+export const MAP_RESULTS_PREFIX = "map-results/";
 
 export function lambdaStage(
   parts: PipelineParts,
@@ -63,9 +67,11 @@ function perShardStage(
       ...stagePayload(stage).value,
       shardUri: sfn.JsonPath.stringAt("$$.Map.Item.Value"),
     },
+    // Outside runs/: the writer leaves a manifest.json of its own, which must not look like a run's
+    // manifest to the trigger's rule (`runs/*/manifest.json`, where `*` spans "/").
     resultWriterV2: new sfn.ResultWriterV2({
       bucket: parts.bucket,
-      prefix: sfn.JsonPath.format(`runs/{}/map-results/${stage.id}${iterationArg}`, ...prefixArgs),
+      prefix: sfn.JsonPath.format(`${MAP_RESULTS_PREFIX}{}/${stage.id}${iterationArg}`, ...prefixArgs),
     }),
     resultSelector: { "mapRunArn.$": "$.MapRunArn", "results.$": "$.ResultWriterDetails" },
     resultPath: summaryPath(stage),

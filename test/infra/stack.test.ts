@@ -6,10 +6,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Match } from "aws-cdk-lib/assertions";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { DOCKERFILE, REPO_ROOT } from "../../infra/constructs/worker-jobs.ts";
 import { NAG_ACKNOWLEDGMENTS, nagChecks } from "../../infra/nag.ts";
-import { synthesized } from "./fixture.ts";
+import { renderJoin, synthesized } from "./fixture.ts";
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 
@@ -25,9 +25,12 @@ const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 const UNSCOPABLE = [
   /^ecr:GetAuthorizationToken$/,
   /^xray:/,
+  /^batch:DescribeJobs$/,
   /^logs:(CreateLogDelivery|DeleteLogDelivery|DescribeLogGroups|DescribeResourcePolicies|GetLogDelivery|ListLogDeliveries|PutResourcePolicy|UpdateLogDelivery)$/,
 ];
 
+// Synthesis bundles every function (a minute or more on a busy machine): once, before the tests.
+beforeAll(() => void synthesized(), 300_000);
 describe("artifact bucket", () => {
   it("is versioned, encrypted, private, TLS-only, with EventBridge notifications, lifecycle rules and access logs", () => {
     const { template } = synthesized();
@@ -109,7 +112,7 @@ describe("Batch compute", () => {
     template.hasResourceProperties("AWS::EC2::VPCEndpoint", { VpcEndpointType: "Gateway" });
   });
 
-  it("gives each GPU worker stage a job definition with GPUs, shared memory, logs, a secret, and retries on host loss only", () => {
+  it("gives each GPU worker stage a job definition with GPUs, shared memory, logs, and retries on host loss only", () => {
     const { template } = synthesized();
     const defs = Object.entries(template.findResources("AWS::Batch::JobDefinition"));
     const single = defs.filter(([, d]) => d.Properties.Type === "container").map(([id]) => id);
@@ -132,14 +135,13 @@ describe("Batch compute", () => {
       expect(container.ResourceRequirements, id).toContainEqual({ Type: "GPU", Value: "1" });
       expect(container.LinuxParameters.SharedMemorySize, id).toBe(16384);
       expect(container.LogConfiguration.LogDriver, id).toBe("awslogs");
-      expect(
-        container.Secrets.map((s: { Name: string }) => s.Name),
-        id,
-      ).toEqual(["HF_TOKEN"]);
+      // No Hugging Face secret unless -c hfTokenSecretName is given (test/infra/launch.test.ts).
+      expect(container.Secrets, id).toBeUndefined();
       expect(JSON.stringify(container.Environment ?? []), id).not.toMatch(/TOKEN|SECRET/);
       expect(p.Timeout.AttemptDurationSeconds, id).toBe(86_400);
-      // Arguments of the image's ENTRYPOINT (python -m r1worker); the state machine overrides them with plan's command.
-      expect(container.Command.slice(1), id).toEqual(["--spec", "Ref::spec"]);
+      // Arguments of the image's ENTRYPOINT (python -m r1worker); the state machine overrides them with
+      // plan's command. One GPU per job: stages run directly; multi-node jobs through launch (launch.test.ts).
+      expect(container.Command.slice(-2), id).toEqual(["--spec", "Ref::spec"]);
     }
   });
 
@@ -213,5 +215,77 @@ describe("cdk-nag AwsSolutions", () => {
 
   it("gives every acknowledgment a reason", () => {
     for (const ack of NAG_ACKNOWLEDGMENTS) expect(ack.reason.length, String(ack.finding)).toBeGreaterThan(40);
+  });
+});
+
+describe("no silent hangs or losses", () => {
+  it("cancels a job stuck RUNNABLE on either queue, with the reason Batch logs", () => {
+    const queues = Object.values(synthesized().template.findResources("AWS::Batch::JobQueue"));
+    expect(queues).toHaveLength(2);
+    for (const q of queues) {
+      expect(q.Properties.JobStateTimeLimitActions).toEqual([
+        {
+          Action: "CANCEL",
+          MaxTimeSeconds: 600,
+          Reason: "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT",
+          State: "RUNNABLE",
+        },
+        {
+          Action: "CANCEL",
+          MaxTimeSeconds: 600,
+          Reason: "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE",
+          State: "RUNNABLE",
+        },
+        {
+          Action: "CANCEL",
+          MaxTimeSeconds: 6 * 3600,
+          Reason: "CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY",
+          State: "RUNNABLE",
+        },
+      ]);
+    }
+  });
+
+  it("sends a trigger invocation that fails after its retries to an encrypted SQS queue", () => {
+    const { template } = synthesized();
+    const config = Object.values(template.findResources("AWS::Lambda::EventInvokeConfig"));
+    expect(config).toHaveLength(1);
+    const p = config[0]!.Properties;
+    expect(p.FunctionName).toEqual({ Ref: expect.stringMatching(/^Functionstrigger/) });
+    expect(p.MaximumRetryAttempts).toBe(2);
+    const target = p.DestinationConfig.OnFailure.Destination["Fn::GetAtt"];
+    expect(target[0]).toMatch(/^TriggerFailed/);
+    for (const [id, q] of Object.entries(template.findResources("AWS::SQS::Queue")))
+      expect(q.Properties.SqsManagedSseEnabled, id).toBe(true);
+  });
+});
+
+describe("tracing and outputs", () => {
+  it("traces every function actively (Powertools Tracer in the handlers' shared wrapper)", () => {
+    const functions = Object.entries(synthesized().template.findResources("AWS::Lambda::Function")).filter(
+      ([id]) => id.startsWith("Functions"),
+    );
+    expect(functions.length).toBeGreaterThan(8);
+    for (const [id, f] of functions) expect(f.Properties.TracingConfig, id).toEqual({ Mode: "Active" });
+  });
+
+  it("outputs the bucket, the state machine, the dashboard and console links", () => {
+    const outputs = synthesized().template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual([
+      "ArtifactBucketName",
+      "DashboardUrl",
+      "ExecutionsConsoleUrl",
+      "GpuJobsConsoleUrl",
+      "RunsConsoleUrl",
+      "StateMachineArn",
+      "TriggerFailuresQueueUrl",
+    ]);
+    expect(outputs.ArtifactBucketName!.Value).toEqual({ Ref: expect.stringMatching(/^StoreArtifacts/) });
+    expect(renderJoin(outputs.DashboardUrl!.Value)).toMatch(
+      /^https:\/\/ref:AWS::Region\.console\.aws\.amazon\.com\/cloudwatch\/home\?region=ref:AWS::Region#dashboards\/dashboard\/ref:ObservabilityDashboard/,
+    );
+    expect(renderJoin(outputs.ExecutionsConsoleUrl!.Value)).toContain(
+      "#/statemachines/view/ref:PipelineStateMachine",
+    );
   });
 });

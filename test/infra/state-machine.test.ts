@@ -3,7 +3,8 @@
  * switches; Batch stages with plan → skip → .sync job → summary; the GRPO loop and its hand-over to
  * a new execution; Distributed Maps over shard lists; a Catch on every task; a valid ASL graph.
  */
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { manifestCreatedPattern } from "../../infra/constructs/run-trigger.ts";
 import { RECIPE } from "../../recipe/recipe.ts";
 import { type AslMachine, type AslState, aslProblems, reachable } from "./asl.ts";
 import { logicalId, renderJoin, synthesized } from "./fixture.ts";
@@ -23,6 +24,8 @@ const aslValidator = await import(ASL_VALIDATOR)
   .then((m: { default: AslValidator }) => m.default)
   .catch(() => null);
 
+// Synthesis bundles every function (a minute or more on a busy machine): once, before the tests.
+beforeAll(() => void synthesized(), 300_000);
 describe("state machine definition", () => {
   it("is a Standard state machine", () => {
     synthesized().template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
@@ -111,7 +114,13 @@ describe("state machine definition", () => {
       expect((map.ItemReader as { ReaderConfig: unknown }).ReaderConfig).toEqual({ InputType: "JSON" });
       const writer = map.ResultWriter as { Resource: string; Parameters: Record<string, string> };
       expect(writer.Resource).toContain(":states:::s3:putObject");
-      expect(writer.Parameters["Prefix.$"]).toContain(`map-results/${stage.id}`);
+      // States.Format('map-results/{}/<stage>…', $.runId…): rendered for a run, then the writer's own
+      // manifest.json under it must not match the trigger rule's `runs/*/manifest.json`.
+      const format = /^States\.Format\('([^']+)'/.exec(writer.Parameters["Prefix.$"]!)?.[1] ?? "";
+      expect(format).toMatch(new RegExp(`^map-results/\\{\\}/${stage.id}(/iter-\\{\\})?$`));
+      const written = `${format.replaceAll("{}", "run-1")}/0f1e2d3c/manifest.json`;
+      expect(matchesWildcard(written, MANIFEST_WILDCARD), written).toBe(false);
+      expect(matchesWildcard("runs/run-1/manifest.json", MANIFEST_WILDCARD)).toBe(true);
     }
   });
 
@@ -156,3 +165,17 @@ describe("state machine definition", () => {
     }
   });
 });
+
+/** The trigger rule's key filter (test/infra/stack.test.ts checks the synthesized rule carries it). */
+const MANIFEST_WILDCARD = (
+  manifestCreatedPattern("bucket").detail as { object: { key: { wildcard: string }[] } }
+).object.key[0]!.wildcard;
+
+/** EventBridge's wildcard filter: `*` stands for any run of characters, "/" included. */
+function matchesWildcard(key: string, pattern: string): boolean {
+  const re = pattern
+    .split("*")
+    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+    .join(".*");
+  return new RegExp(`^${re}$`).test(key);
+}

@@ -7,7 +7,7 @@ import functools
 import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 from r1worker.io.errors import NotFoundError, StoreError
@@ -16,6 +16,10 @@ from r1worker.io.errors import NotFoundError, StoreError
 MULTIPART_THRESHOLD = 16 * 1024 * 1024
 MULTIPART_CHUNK = 16 * 1024 * 1024
 _MISSING_CODES = {"404", "NoSuchKey", "NoSuchBucket", "NotFound"}
+
+# Called with each new client, e.g. to register botocore event handlers on `client.meta.events`.
+# Empty in production; the IAM test records every call the worker makes through one.
+CLIENT_HOOKS: list[Callable[[Any], None]] = []
 
 
 def endpoint_url() -> str | None:
@@ -31,7 +35,10 @@ def _client_for(endpoint: str | None, region: str | None) -> Any:
     # Emulators answer on host:port, where virtual-host bucket names do not resolve.
     s3_config = {"addressing_style": "path"} if endpoint else {}
     config = Config(retries={"max_attempts": 8, "mode": "adaptive"}, s3=s3_config)
-    return boto3.client("s3", endpoint_url=endpoint, region_name=region, config=config)
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name=region, config=config)
+    for hook in CLIENT_HOOKS:
+        hook(s3)
+    return s3
 
 
 def client() -> Any:

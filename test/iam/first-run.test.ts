@@ -1,0 +1,202 @@
+/**
+ * The calls a new user's first run on AWS makes, simulated against the synthesized roles: the ones
+ * the LocalStack suite records (test/localstack, with the recorder) cannot reach everything AWS
+ * does — the state machine's own calls (Lambda invokes, Batch `.sync` jobs and the managed
+ * EventBridge rule they need, the Distributed Map's ItemReader and ResultWriter, the GRPO loop's
+ * hand-over), and first-contact cases such as a new run's missing `status.json`. Each call is
+ * written as its SDK operation and mapped to IAM requests by the same code as the recorded ones.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { PIPELINE_HANDLERS } from "../../infra/constructs/stage-functions.ts";
+import { runLayout } from "../../recipe/layout.ts";
+import { RECIPE } from "../../recipe/recipe.ts";
+import type { AslMachine, AslState } from "../infra/asl.ts";
+import { synthesized } from "../infra/fixture.ts";
+import { ACCOUNT, REGION } from "../localstack/aws.ts";
+import { synthesizedDefinition } from "../localstack/definition.ts";
+import { denials, type RecordedCall, simulateCalls } from "./simulate.ts";
+import { iamModel } from "./template-iam.ts";
+
+const BUCKET = "r1flow-first-run";
+const RUN = "first-run";
+const layout = runLayout(`s3://${BUCKET}`, RUN);
+const key = (uri: string) => uri.slice(`s3://${BUCKET}/`.length);
+const s3 = (
+  principal: string,
+  operation: string,
+  input: Record<string, unknown>,
+  status = 200,
+): RecordedCall => ({
+  principal,
+  service: "s3",
+  operation,
+  input: { Bucket: BUCKET, ...input },
+  status,
+});
+
+/** What the trigger, every function and every job do on a run's first attempt. */
+function firstRunCalls(machineArn: string, jobs: string[]): RecordedCall[] {
+  const manifest = key(layout.manifest);
+  const status = key(layout.status);
+  const calls: RecordedCall[] = [
+    // The trigger: the manifest version of the event; the new run's status.json is missing.
+    s3("function:trigger", "GetObject", { Key: manifest, VersionId: "v1" }),
+    s3("function:trigger", "GetObject", { Key: status }, 404),
+    s3("function:trigger", "PutObject", { Key: status }),
+    {
+      principal: "function:trigger",
+      service: "sfn",
+      operation: "StartExecution",
+      input: { stateMachineArn: machineArn },
+      status: 200,
+    },
+    // validate HEADs the data sets and models a manifest names, staged under datasets/ and models/.
+    s3("function:validate", "HeadObject", { Key: "datasets/gsm8k/train.jsonl" }),
+    s3("function:validate", "HeadObject", { Key: "datasets/gsm8k/missing.jsonl" }, 404),
+    s3("function:validate", "HeadObject", { Key: "models/qwen/config.json" }),
+    s3("function:ingest", "GetObject", { Key: "datasets/gsm8k/train.jsonl" }),
+    // status: the run's status.json, a stage's metrics.json read back (missing when a job died), shards.json.
+    s3("function:status", "GetObject", { Key: status }),
+    s3("function:status", "PutObject", { Key: status }),
+    s3("function:status", "GetObject", { Key: `${key(layout.stage("sft"))}/metrics.json` }, 404),
+    s3("function:status", "PutObject", { Key: `${key(layout.stage("grpo-rollout", 0))}/shards.json` }),
+  ];
+  for (const handler of PIPELINE_HANDLERS.filter((h) => h !== "status")) {
+    const stage = RECIPE.find((s) => (s.kind === "lambda" ? s.handler : "plan") === handler) ?? RECIPE[0]!;
+    const dir = key(layout.stage(stage.id, stage.inLoop ? 0 : undefined));
+    const fn = `function:${handler}`;
+    calls.push(
+      s3(fn, "GetObject", { Key: manifest }),
+      // A stage that never ran has no _SUCCESS; a re-run deletes the stale one first.
+      s3(fn, "HeadObject", { Key: `${dir}/_SUCCESS` }, 404),
+      s3(fn, "GetObject", { Key: `${dir}/_SUCCESS` }, 404),
+      s3(fn, "DeleteObject", { Key: `${dir}/_SUCCESS` }, 204),
+      s3(fn, "ListObjectsV2", { Prefix: `${dir}/` }),
+      s3(fn, "PutObject", { Key: `${dir}/metrics.json` }),
+      // Large Arrow shards go up in parts; a failed upload is aborted.
+      s3(fn, "CreateMultipartUpload", { Key: `${dir}/part-00000.arrow` }),
+      s3(fn, "UploadPart", { Key: `${dir}/part-00000.arrow`, UploadId: "u" }),
+      s3(fn, "CompleteMultipartUpload", { Key: `${dir}/part-00000.arrow`, UploadId: "u" }),
+      s3(fn, "AbortMultipartUpload", { Key: `${dir}/part-00001.arrow`, UploadId: "u" }, 204),
+    );
+  }
+  for (const job of jobs) {
+    const dir = key(layout.stage("sft"));
+    calls.push(
+      s3(job, "GetObject", { Key: `${dir}/spec.json` }),
+      s3(job, "HeadObject", { Key: `${dir}/_SUCCESS` }, 404),
+      s3(job, "GetObject", { Key: "models/qwen/model.safetensors" }),
+      s3(job, "ListObjectsV2", { Prefix: "models/qwen/" }),
+      s3(job, "ListObjectsV2", { Prefix: `${dir}/checkpoints/` }),
+      s3(job, "HeadObject", { Key: `${dir}/checkpoints/latest.json` }, 404),
+      s3(job, "CreateMultipartUpload", { Key: `${dir}/model/model.safetensors` }),
+      s3(job, "UploadPart", { Key: `${dir}/model/model.safetensors`, UploadId: "u" }),
+      s3(job, "CompleteMultipartUpload", { Key: `${dir}/model/model.safetensors`, UploadId: "u" }),
+      s3(job, "AbortMultipartUpload", { Key: `${dir}/model/optimizer.pt`, UploadId: "u" }, 204),
+      s3(job, "PutObject", { Key: `${dir}/_SUCCESS` }),
+    );
+  }
+  return calls;
+}
+
+function tasks(machine: AslMachine): [string, AslState][] {
+  return Object.entries(machine.States).flatMap(([name, state]): [string, AslState][] => {
+    const inner = state.ItemProcessor ?? state.Iterator;
+    return inner ? [[name, state], ...tasks(inner)] : [[name, state]];
+  });
+}
+
+/**
+ * The state machine role's calls, read off the definition: each Lambda Task invokes its function;
+ * each Batch `.sync` Task submits to its queue and definition, polls and (when the execution is
+ * stopped) terminates the job, and keeps the managed rule Step Functions uses to hear of job
+ * changes (docs: "IAM policies for AWS Batch", Run a Job .sync); the GRPO loop starts the machine
+ * itself; a Distributed Map reads its ItemReader object and writes its ResultWriter prefix.
+ */
+function stateMachineCalls(machine: AslMachine): RecordedCall[] {
+  const calls: RecordedCall[] = [];
+  const sm = (service: string, operation: string, input: Record<string, unknown>): RecordedCall => ({
+    principal: "stateMachine",
+    service,
+    operation,
+    input,
+    status: 200,
+  });
+  for (const [, state] of tasks(machine)) {
+    const resource = String(state.Resource ?? "");
+    const params = (state.Parameters ?? {}) as Record<string, unknown>;
+    if (/^arn:aws:lambda:/.test(resource)) calls.push(sm("lambda", "Invoke", { FunctionName: resource }));
+    if (resource.endsWith(":states:::batch:submitJob.sync")) {
+      calls.push(
+        sm("batch", "SubmitJob", { jobQueue: params.JobQueue, jobDefinition: params.JobDefinition }),
+        sm("batch", "DescribeJobs", {}),
+        sm("batch", "TerminateJob", { jobId: "0c0ffee0-job" }),
+        ...["PutRule", "PutTargets", "DescribeRule"].map((op) =>
+          sm("events", op, { Name: "StepFunctionsGetEventsForBatchJobsRule" }),
+        ),
+      );
+    }
+    if (resource.endsWith(":states:::states:startExecution")) {
+      calls.push(sm("sfn", "StartExecution", { stateMachineArn: String(params.StateMachineArn) }));
+    }
+    const reader = (state as { ItemReader?: { Parameters?: Record<string, unknown> } }).ItemReader;
+    if (reader) {
+      calls.push(
+        sm("s3", "GetObject", { Bucket: BUCKET, Key: `${key(layout.stage("grpo-rollout", 0))}/shards.json` }),
+      );
+    }
+    const writer = (state as { ResultWriter?: { Parameters?: Record<string, unknown> } }).ResultWriter;
+    if (writer) {
+      const prefix = `map-results/${RUN}/${String(state.Label ?? "map")}`;
+      calls.push(
+        sm("s3", "PutObject", { Bucket: BUCKET, Key: `${prefix}/0000/manifest.json` }),
+        sm("s3", "CreateMultipartUpload", { Bucket: BUCKET, Key: `${prefix}/0000/SUCCEEDED_0.json` }),
+        sm("s3", "AbortMultipartUpload", { Bucket: BUCKET, Key: `${prefix}/0000/SUCCEEDED_0.json` }),
+        sm("s3", "ListParts", { Bucket: BUCKET, Key: `${prefix}/0000/SUCCEEDED_0.json` }),
+      );
+    }
+  }
+  return calls;
+}
+
+describe("a first run on AWS under the synthesized roles (simulated: LocalStack enforces no IAM)", () => {
+  beforeAll(() => void synthesized(), 300_000); // bundles every function: about a minute
+  const template = () => synthesized().template.toJSON();
+  const model = () => iamModel(template(), { bucket: BUCKET, account: ACCOUNT, region: REGION });
+
+  it("allows every call the trigger, the functions and the jobs make", async () => {
+    const m = model();
+    const jobs = [...m.principals.keys()].filter((p) => p.startsWith("job:"));
+    expect(jobs.sort()).toEqual(["job:grpo", "job:multinode", "job:reward", "job:rollout", "job:sft"]);
+    const calls = firstRunCalls(m.stateMachineArn, jobs);
+    const verdicts = await simulateCalls(m, calls);
+    expect(verdicts.length).toBeGreaterThan(100);
+    expect(denials(verdicts), "calls a first run makes that the roles refuse").toEqual([]);
+  });
+
+  it("allows every call the state machine makes for its Lambda, Batch, loop and Distributed Map states", async () => {
+    const m = model();
+    const machine = synthesizedDefinition(BUCKET, m.stateMachineArn.split(":").at(-1)!);
+    const calls = stateMachineCalls(machine);
+    const ops = new Set(calls.map((c) => `${c.service}:${c.operation}`));
+    for (const op of [
+      "lambda:Invoke",
+      "batch:SubmitJob",
+      "batch:TerminateJob",
+      "sfn:StartExecution",
+      "s3:GetObject",
+    ])
+      expect(ops, op).toContain(op);
+    const verdicts = await simulateCalls(m, calls);
+    expect(denials(verdicts), "state machine calls its role refuses").toEqual([]);
+  });
+
+  it("names the principal, action and resource of a call the roles refuse", async () => {
+    const m = model();
+    const call = s3("function:report", "GetObject", { Key: "datasets/private.jsonl" });
+    const verdicts = await simulateCalls(m, [call]);
+    expect(denials(verdicts)).toEqual([
+      `function:report: s3:GetObject on arn:aws:s3:::${BUCKET}/datasets/private.jsonl ImplicitlyDenied — for s3 GetObject ${BUCKET}/datasets/private.jsonl → 200`,
+    ]);
+  });
+});
