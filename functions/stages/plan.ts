@@ -19,13 +19,14 @@ import { mulberry32 } from "../sampling/prng.ts";
 import { Reservoir } from "../sampling/reservoir.ts";
 import type { StageContext } from "./context.ts";
 import { evalDatasets, trainDatasets } from "./paths.ts";
+import { launchRanks, workerCommand } from "./worker-command.ts";
 
 export interface PlannedStage {
   spec: WorkerSpec;
   specUri: string;
   /** True when the stage already completed with this spec. */
   skip: boolean;
-  /** The worker's command line, after `python -m r1worker`. */
+  /** The worker's command line, after `python -m r1worker` (through `launch` on several GPUs). */
   command: string[];
 }
 
@@ -196,5 +197,7 @@ export async function planBatchStage(ctx: StageContext, stageId: string): Promis
   );
   const skip = await isComplete(ctx.dir, stageHash([spec]));
   if (!skip) await writeJson(specUri, spec);
-  return { spec, specUri, skip, command: [stage.worker, "--spec", specUri] };
+  // One node (locally, and the single-node Batch jobs this overrides); multi-node jobs use their definition's command.
+  const ranks = launchRanks(stage.worker, ctx.manifest.compute.gpusPerNode, 1);
+  return { spec, specUri, skip, command: workerCommand(stage.worker, specUri, ranks) };
 }

@@ -2,7 +2,8 @@
  * The GPU worker on AWS Batch: its image (built from `gpu-worker/Dockerfile` at deploy time), one
  * ECS job definition per worker stage the recipe uses, and one multi-node parallel definition for
  * training across nodes. Every job has its own role, a log group, the Hugging Face token as a
- * secret, and retries only on host loss (spot reclaim), never on the application's own errors.
+ * secret when `hfTokenSecretName` is set, and retries only on host loss (spot reclaim), never on
+ * the application's own errors.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as secrets from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
+import { launchRanks, TRAINING_WORKERS, workerCommand } from "../../functions/stages/worker-command.ts";
 import { RECIPE } from "../../recipe/recipe.ts";
 import type { WorkerStage } from "../../schemas/stage-spec.ts";
 import type { InfraConfig } from "../config.ts";
@@ -28,8 +30,7 @@ export const DOCKERFILE = "gpu-worker/Dockerfile";
 export const RECIPE_WORKERS: WorkerStage[] = [
   ...new Set(RECIPE.flatMap((s) => (s.kind === "batch" ? [s.worker] : []))),
 ];
-/** Stages that train (and so may span nodes); rollouts stay on one node (vLLM tensor parallel). */
-export const TRAINING_WORKERS: readonly WorkerStage[] = ["sft", "reward", "grpo"];
+export { TRAINING_WORKERS };
 
 export interface WorkerJobsProps {
   readonly config: InfraConfig;
@@ -47,7 +48,10 @@ export class WorkerJobs extends Construct {
     super(scope, id);
     const { config } = props;
     const image = this.image(props.imageContext ?? REPO_ROOT);
-    const hfToken = secrets.Secret.fromSecretNameV2(this, "HfToken", config.hfTokenSecretName);
+    // Only when a model needs it: ECS fails a task at start when a referenced secret does not exist.
+    const hfToken = config.hfTokenSecretName
+      ? secrets.Secret.fromSecretNameV2(this, "HfToken", config.hfTokenSecretName)
+      : undefined;
     this.logGroup = new logs.LogGroup(this, "Logs", {
       retention: config.logRetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -72,7 +76,7 @@ export class WorkerJobs extends Construct {
           initProcessEnabled: true,
         }),
         logging: ecs.LogDriver.awsLogs({ logGroup: this.logGroup, streamPrefix: name }),
-        secrets: { HF_TOKEN: batch.Secret.fromSecretsManager(hfToken) },
+        ...(hfToken ? { secrets: { HF_TOKEN: batch.Secret.fromSecretsManager(hfToken) } } : {}),
         environment: { R1FLOW_METRICS_NAMESPACE: "r1flow", PYTHONUNBUFFERED: "1" },
       });
     };
@@ -87,13 +91,17 @@ export class WorkerJobs extends Construct {
         worker,
         new batch.EcsJobDefinition(this, worker, {
           ...common,
-          container: container(worker, [worker, "--spec", "Ref::spec"]),
+          // Several GPUs per job: training stages start under torchrun (plan's command does the same).
+          container: container(
+            worker,
+            workerCommand(worker, "Ref::spec", launchRanks(worker, config.gpusPerJob, 1)),
+          ),
         }),
       );
     }
     // Commands are the arguments of the image's ENTRYPOINT (`python -m r1worker`), as plan returns them.
-    // Nodes find each other from AWS_BATCH_JOB_MAIN_NODE_* and launch torchrun; the stage and spec
-    // come in as job parameters because the submit has no per-node command override.
+    // Every node runs `launch`: torchrun with the rendezvous from AWS_BATCH_JOB_* (rank 0 on the main
+    // node commits); the stage and spec come in as job parameters (the submit has no per-node override).
     this.multiNode = new batch.MultiNodeJobDefinition(this, "multi-node", {
       ...common,
       mainNode: 0,
@@ -101,7 +109,7 @@ export class WorkerJobs extends Construct {
         {
           startNode: 0,
           endNode: config.multiNodeNodes - 1,
-          container: container("multi-node", ["Ref::stage", "--spec", "Ref::spec"]),
+          container: container("multi-node", workerCommand("Ref::stage", "Ref::spec", config.gpusPerJob)),
         },
       ],
       parameters: { stage: "sft", spec: "unset" },
