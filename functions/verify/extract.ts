@@ -20,6 +20,8 @@ const LABEL = /\b(true|false|unknown|uncertain|yes|no)\b/gi;
 const AFTER_THINK_MAX = 200;
 /** A whole output this short, on one line and not prose, is itself the answer (`10\sqrt3`). */
 const BARE_MAX = 200;
+/** A name or word answer on its own (`Evelyn`, `east`): up to three words. */
+const WORD_ANSWER = /^[A-Za-z][A-Za-z'-]*(?: [A-Za-z'-]+){0,2}\.?$/;
 /** Where the phrase after "the answer is" ends when it has no math span: sentence end or chatter. */
 const PHRASE_END = /\.(?:\s|$)|\s(?:I hope|which|because|since|Let me|Is there)\b|\n/;
 
@@ -68,7 +70,8 @@ export function extractAnswer(text: string, answerType?: AnswerType): Extraction
     }
   } else {
     const whole = region.trim();
-    if (whole !== "" && whole.length <= BARE_MAX && !/\n|\$|\\[[(]/.test(whole) && !isProse(whole))
+    const bare = whole.length <= BARE_MAX && !/\n|\$|\\[[(]/.test(whole) && !isProse(whole);
+    if (whole !== "" && (bare || (answerType === "math" && WORD_ANSWER.test(whole))))
       return { answer: whole, rule: "bare" };
     // The last math span, unless a plain number comes after it ("… so there are 12 ways.").
     const span = lastSpanGroup(region);

@@ -16,7 +16,9 @@ const TEMPLATE_TOKEN = /<\|[^|<>\n]{1,40}\|>|<｜[^｜\n]{1,40}｜>|<\/s>|<\/?eo
 
 /** Text with chat-template tokens replaced by a line break (they end what came before). */
 export function dropTemplateTokens(s: string): string {
-  return s.includes("<") || s.includes("[") ? s.replace(TEMPLATE_TOKEN, "\n") : s;
+  const maybe =
+    s.includes("<|") || s.includes("</") || s.includes("<｜") || s.includes("INST]") || s.includes("<e");
+  return maybe ? s.replace(TEMPLATE_TOKEN, "\n") : s;
 }
 
 /**
@@ -27,6 +29,7 @@ export function dropTemplateTokens(s: string): string {
  */
 export function allBoxes(s: string): Box[] {
   const out: Box[] = [];
+  if (!s.includes("\\boxed") && !s.includes("\\fbox")) return out;
   const re = /\\(?:boxed|fbox)(?![a-zA-Z])/g;
   for (let m = re.exec(s); m !== null; m = re.exec(s)) {
     let i = m.index + m[0].length;

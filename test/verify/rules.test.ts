@@ -20,6 +20,7 @@ describe("extraction rules", () => {
     ["\\frac{7}{3}", "\\frac{7}{3}", "bare"],
     ["(y-5)(y+5)", "(y-5)(y+5)", "bare"],
     ["6\\sqrt2", "6\\sqrt2", "bare"],
+    ["Evelyn", "Evelyn", "bare"],
     ["we find $m = 3$, so in total there are 14 pairs.", "14", "last-number"],
     ["The cost is \\$5 and \\$6, so $x = 11$.", "x = 11", "math-span"],
   ] as const)("%j", (text, answer, rule) => {

@@ -37,7 +37,7 @@ const WRAPPERS: Record<string, Wrap> = {
     `<think>\nTry 17 first: that fails. The result must be ${p}.\n</think>\n\n$\\boxed{${p}}$`,
   fbox: (p) => `The result is $\\fbox{${p}}$.`,
   "several-boxes": (p) => {
-    const items = /\\!|\{,\}/.test(p) ? [] : splitTopLevel(p, ",").map((s) => s.trim());
+    const items = /\\[!,]|\{,\}/.test(p) ? [] : splitTopLevel(p, ",").map((s) => s.trim());
     if (items.length < 2 || items.some((s) => s === "" || /[;=]/.test(s))) return null;
     const joint = /^\(.*\)$/.test(items[0] ?? "") ? "\\quad\\text{and}\\quad" : ", ";
     return `The solutions are $${items.map((s) => `\\boxed{${s}}`).join(joint)}$.`;

@@ -39,13 +39,14 @@ export const NOTATIONS: Record<string, Rewrite> = {
   tfrac: (a) => (a.includes("\\frac") ? a.replace(/\\frac/g, "\\tfrac") : null),
   cfrac: (a) => (FRAC.test(a) ? a.replace(/\\frac/, "\\cfrac") : null),
   "braceless-frac": (a) => {
+    // Only a digit may follow `\frac` or `\sqrt` without braces (`\fracab` is a command name).
     const b = a
-      .replace(/\\[dt]?frac\{(\w)\}\{(\w)\}/g, "\\frac$1$2")
-      .replace(/\\frac\{(\w)\}\{/g, "\\frac$1{");
+      .replace(/\\[dt]?frac\{(\d)\}\{(\w)\}/g, "\\frac$1$2")
+      .replace(/\\frac\{(\d)\}\{/g, "\\frac$1{");
     return b === a ? null : b;
   },
   "braceless-sqrt": (a) => {
-    const b = a.replace(/\\sqrt\{(\w)\}/g, "\\sqrt$1");
+    const b = a.replace(/\\sqrt\{(\d)\}/g, "\\sqrt$1");
     return b === a ? null : b;
   },
   "left-right": (a) =>
