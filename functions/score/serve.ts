@@ -20,7 +20,7 @@ import type { RolloutRow, ScoreOptions } from "./score-row.ts";
 /** At most this many problems are listed in one error response (a bad batch can have thousands). */
 const MAX_PROBLEMS = 20;
 
-/** The scorer options for the manifest's settings: the same as the score stage's. */
+/** The scorer options for the manifest's settings: the score stage (`scoreShard`) uses this too. */
 export function scoreOptions(settings: ScoreSettingsT, source?: string): ScoreOptions {
   return {
     weights: settings.rewards,

@@ -5,10 +5,10 @@
 import { basename, joinUri } from "../../recipe/uri.ts";
 import { rollouts } from "../../schemas/tables/rollouts.ts";
 import { scoredRollouts } from "../../schemas/tables/scored-rollouts.ts";
-import { checkArithmeticStep } from "../ingest/arithmetic-expr.ts";
 import { readRows, readShards } from "../io/arrow-read.ts";
 import { writeTable } from "../io/arrow-write.ts";
 import { createScorer, type ScoreSummary, scoreRolloutStream } from "../score/index.ts";
+import { scoreOptions } from "../score/serve.ts";
 import type { StageContext, StageFn } from "./context.ts";
 
 /** Scores one rollouts shard into `<dir>/<same name>`; returns the shard's summary. */
@@ -16,15 +16,8 @@ export async function scoreShard(
   ctx: StageContext,
   shard: string,
 ): Promise<{ uri: string; summary: ScoreSummary }> {
-  const { grpo } = ctx.manifest.stages;
-  const scorer = createScorer({
-    weights: ctx.manifest.rewards,
-    advantageNorm: grpo.advantageNorm,
-    advantage: grpo.advantage,
-    checkStep: checkArithmeticStep,
-    groupSize: grpo.groupSize,
-    source: shard,
-  });
+  const settings = { rewards: ctx.manifest.rewards, grpo: ctx.manifest.stages.grpo };
+  const scorer = createScorer(scoreOptions(settings, shard));
   const uri = joinUri(ctx.dir, basename(shard));
   await writeTable(uri, scoredRollouts, scoredRows(scoreRolloutStream(readRows(shard, rollouts), scorer)));
   return { uri, summary: scorer.summary() };
