@@ -26,7 +26,11 @@ import { s3RunObjects, sfnExecutions } from "../../functions/trigger/aws.ts";
 import { ObjectCreatedEvent } from "../../functions/trigger/object-created.ts";
 import { RunStatus } from "../../functions/trigger/run-status.ts";
 import { startRun, type TriggerDeps } from "../../functions/trigger/start-run.ts";
-import { endpoint, events, receive, s3Client, sfnClient, sqs, uniqueName } from "./aws.ts";
+import { CallLog, withMachineName } from "../iam/recorder.ts";
+import { denials, simulateCalls } from "../iam/simulate.ts";
+import { iamModel } from "../iam/template-iam.ts";
+import { synthesized } from "../infra/fixture.ts";
+import { ACCOUNT, endpoint, events, REGION, receive, s3Client, sfnClient, sqs, uniqueName } from "./aws.ts";
 import { deployableDefinition, deployStateMachine, manifestRulePattern } from "./definition.ts";
 import { manifestInput } from "./manifests.ts";
 import { TRIGGER_MACHINE, writeMockConfig } from "./mocks.ts";
@@ -35,6 +39,10 @@ endpoint(); // fails the file, with what to do, when AWS_ENDPOINT_URL is not set
 
 const s3 = s3Client();
 const sfn = sfnClient();
+/** The trigger's own clients: every call they make is recorded for the IAM check (test/iam). */
+const calls = new CallLog();
+const triggerS3 = calls.recordClient(s3Client(), "s3", "function:trigger");
+const triggerSfn = calls.recordClient(sfnClient(), "sfn", "function:trigger");
 const bucket = uniqueName("r1flow-trigger");
 const rule = uniqueName("r1flow-manifest-created");
 /** Stands in for the trigger Lambda as the rule's target. */
@@ -74,8 +82,8 @@ async function upload(key: string, body: unknown): Promise<void> {
 /** The Lambda handler's wiring, pointed at the emulator; `testCase` runs the machine's mocked case. */
 function deps(testCase?: string): TriggerDeps {
   return {
-    objects: s3RunObjects(s3, bucket),
-    executions: sfnExecutions(sfn, testCase ? `${machineArn}#${testCase}` : machineArn),
+    objects: s3RunObjects(triggerS3, bucket),
+    executions: sfnExecutions(triggerSfn, testCase ? `${machineArn}#${testCase}` : machineArn),
     now: () => new Date(),
   };
 }
@@ -95,6 +103,8 @@ async function executionsOf(runId: string): Promise<ExecutionListItem[]> {
 }
 
 beforeAll(async () => {
+  // Synthesize first (a minute or more): an emulator connection left idle meanwhile is closed under us.
+  synthesized();
   // The artifact bucket as the CDK app makes it: versioned, with EventBridge notifications on.
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   await s3.send(
@@ -119,7 +129,7 @@ beforeAll(async () => {
 
   writeMockConfig();
   machineArn = await deployStateMachine(sfn, TRIGGER_MACHINE, deployableDefinition(bucket, TRIGGER_MACHINE));
-}, 120_000);
+}, 300_000); // synthesis bundles every function: minutes on a busy machine
 
 afterAll(async () => {
   for (const executionArn of toStop) {
@@ -128,8 +138,7 @@ afterAll(async () => {
   await events("RemoveTargets", { Rule: rule, Ids: ["trigger-lambda-stand-in"] }).catch(() => {});
   await events("DeleteRule", { Name: rule }).catch(() => {});
   if (queueUrl) await sqs("DeleteQueue", { QueueUrl: queueUrl }).catch(() => {});
-  s3.destroy();
-  sfn.destroy();
+  for (const client of [s3, sfn, triggerS3, triggerSfn]) client.destroy();
 });
 
 describe("the artifact bucket and the trigger rule (an SQS queue stands in for the trigger Lambda)", () => {
@@ -259,5 +268,21 @@ describe("the trigger on events as EventBridge delivered them", () => {
     expect((second as { reason: string }).reason).toContain(`already running as ${first.executionArn}`);
     expect((await executionsOf(runId)).map((e) => e.executionArn)).toEqual([first.executionArn]);
     expect((await statusOf(runId)).executionArn).toBe(first.executionArn);
+  });
+});
+
+describe("the trigger's calls under its role in the synthesized template (LocalStack enforces no IAM)", () => {
+  it("are all allowed, including the GET of a new run's missing status.json", async () => {
+    const operations = new Set(calls.calls.map((c) => `${c.service}:${c.operation}:${c.status}`));
+    // A new run reads its missing status.json first; a running one is described before refusing.
+    expect(operations).toContain("s3:GetObject:404");
+    expect(operations).toContain("sfn:StartExecution:200");
+    expect(operations).toContain("sfn:DescribeExecution:200");
+    const template = synthesized().template.toJSON();
+    const model = iamModel(template, { bucket, account: ACCOUNT, region: REGION });
+    const named = withMachineName(calls.calls, TRIGGER_MACHINE, model.stateMachineArn.split(":").at(-1)!);
+    const verdicts = await simulateCalls(model, named);
+    expect(verdicts.length).toBeGreaterThan(4);
+    expect(denials(verdicts), "trigger calls its role would refuse").toEqual([]);
   });
 });
