@@ -132,7 +132,7 @@ async function buildSpec(ctx: StageContext, stageId: string): Promise<z.input<ty
         stage: "grpo",
         scored: await readShards(layout.stage("grpo-score", i)),
         policy: paths.policyBefore(i),
-        reference: paths.reference,
+        reference: paths.referenceAt(i),
         iteration: i,
         settings: settings(stages.grpo),
       };

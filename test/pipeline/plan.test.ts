@@ -10,9 +10,11 @@ import { describe, expect, it } from "vitest";
 import { writeTable } from "../../functions/io/arrow-write.ts";
 import { commitStage, stageHash } from "../../functions/io/commit.ts";
 import { stageContext } from "../../functions/stages/context.ts";
+import { runPaths } from "../../functions/stages/paths.ts";
 import { planBatchStage } from "../../functions/stages/plan.ts";
 import { runLayout } from "../../recipe/layout.ts";
 import { Manifest } from "../../schemas/manifest.ts";
+import { scoredRollouts } from "../../schemas/tables/scored-rollouts.ts";
 import { sftExamples } from "../../schemas/tables/sft-examples.ts";
 import { miniManifest } from "./mini-manifest.ts";
 
@@ -52,5 +54,23 @@ describe("planning a Batch stage", () => {
     const again = await planBatchStage(ctx, "sft");
     expect(again.spec.inputs).toEqual({ "stages/02-ingest": stageHash(["v2"]) });
     expect(again.skip).toBe(false);
+  });
+
+  it("gives each GRPO update the KL reference refreshReferenceEvery picks", async () => {
+    const every = Manifest.parse({
+      ...miniManifest("refresh-plan"),
+      stages: { ...miniManifest("refresh-plan").stages, grpo: { iterations: 4, refreshReferenceEvery: 2 } },
+    });
+    const refreshLayout = runLayout(store, "refresh-plan");
+    const references = [];
+    for (const i of [1, 2, 3]) {
+      await writeTable(join(refreshLayout.stage("grpo-score", i), "part-00000.arrow"), scoredRollouts, []);
+      const ctx = stageContext(every, refreshLayout, "grpo-update", i);
+      const { spec } = await planBatchStage(ctx, "grpo-update");
+      references.push("reference" in spec ? spec.reference : undefined);
+    }
+    const sft = runPaths(every, refreshLayout).sftModel;
+    const policyBefore2 = runPaths(every, refreshLayout).policyBefore(2);
+    expect(references).toEqual([sft, policyBefore2, policyBefore2]);
   });
 });
