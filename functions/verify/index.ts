@@ -61,3 +61,10 @@ export function verify(gold: string, pred: string, opts: VerifyOptions = {}): Ve
     };
   }
 }
+
+// Warm every stage once at load (regexes, mathjs, the shape parser): the first call's JIT cost
+// would otherwise eat the first comparison's time budget, and under load push it past it.
+verify("\\frac{\\sqrt{3}}{2}", "so $\\boxed{\\dfrac{\\sqrt3}{2}}$ and \\(x \\ge 2\\)", {
+  timeBudgetMs: 1000,
+});
+verify("(1, 2)", "Final answer: $\\left(1, x+1\\right)$<|im_end|>", { timeBudgetMs: 1000 });

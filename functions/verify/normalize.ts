@@ -35,6 +35,10 @@ export function normalizeLatex(raw: string): string {
     .replace(/\\[[\]()]/g, " ")
     .replace(/\\\$|\$/g, "")
     .replace(/\\[dtc]frac/g, "\\frac")
+    // Brace-less one-digit arguments, braced: `\frac13` → `\frac{1}{3}`, `\sqrt3` → `\sqrt{3}`.
+    .replace(/\\frac\s*(\d)\s*(\d)/g, "\\frac{$1}{$2}")
+    .replace(/\\frac\s*(\d)\s*(?=\{)/g, "\\frac{$1}")
+    .replace(/\\sqrt\s*(\d)/g, "\\sqrt{$1}")
     .replace(/\\(?:left|right)\s*\.|\\(?:left|right|[bB]igg?[lr]?)(?![a-zA-Z])\s*/g, "")
     .replace(/\\(?:displaystyle|textstyle)\b/g, "")
     .replace(/,\\!\s*|\{,\}/g, ",")
