@@ -64,7 +64,17 @@ export const StagesSettings = z.strictObject({
   sft: SftSettings.extend(enabled).prefault({}),
   reward: RewardModelSettings.extend(enabled).prefault({}),
   rollout: RolloutSettings.prefault({}),
-  grpo: GrpoSettings.extend(enabled).prefault({}),
+  grpo: GrpoSettings.extend(enabled)
+    .superRefine((g, ctx) => {
+      if (g.iterationsPerJob !== undefined && g.iterationsPerJob > g.iterations) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["iterationsPerJob"],
+          message: `expected at most iterations (${g.iterations}) iterations per job, found ${g.iterationsPerJob}`,
+        });
+      }
+    })
+    .prefault({}),
   rejection: RejectionSettings.extend(enabled).prefault({}),
   sft2: SftSettings.extend(enabled).prefault({}),
   eval: EvalSettings.extend(enabled).prefault({}),

@@ -5,9 +5,10 @@
 import { z } from "zod";
 import { RunId, Uri } from "./common.ts";
 import { ComputeSettings } from "./manifest.ts";
+import { RewardWeights } from "./settings/lambda-stages.ts";
 import { GrpoSettings, RewardModelSettings, RolloutSettings, SftSettings } from "./settings/worker-stages.ts";
 
-export const WORKER_STAGES = ["sft", "reward", "rollout", "grpo"] as const;
+export const WORKER_STAGES = ["sft", "reward", "rollout", "grpo", "grpo-block"] as const;
 export type WorkerStage = (typeof WORKER_STAGES)[number];
 
 const shards = z.array(Uri);
@@ -72,10 +73,45 @@ export const GrpoSpec = z.strictObject({
   /** Frozen KL reference checkpoint. */
   reference: z.string().min(1),
   iteration: z.number().int().min(0),
+  /** The rollout's sampling temperature: the update's log-probs, KL and entropy are of logits / T. */
+  temperature: z.number().min(0).max(2).default(1),
+  /** The rollout's backend (auto | hf | vllm): decides whether `truncatedIs: auto` is on. */
+  backend: z.enum(["auto", "hf", "vllm"]).default("auto"),
   settings: GrpoSettings,
 });
 
-export const WorkerSpec = z.discriminatedUnion("stage", [SftSpec, RewardSpec, RolloutSpec, GrpoSpec]);
+/**
+ * K GRPO iterations in one process (rollout → score → update per iteration), policy, AdamW state,
+ * reference and rollout engine kept in memory; iteration i's tables go under `<output>/iter-NNNN/`.
+ */
+export const GrpoBlockSpec = z.strictObject({
+  ...common,
+  stage: z.literal("grpo-block"),
+  /** `problems` shards of each of the block's iterations, in order (the curriculum's picks). */
+  prompts: z.array(shards.min(1)).min(1),
+  /** RL iteration of the block's first iteration (0-based): policy version and schedule position. */
+  firstIteration: z.number().int().min(0),
+  /** Policy the block starts from (the previous block's `model/`, or the SFT checkpoint). */
+  policy: z.string().min(1),
+  /**
+   * The previous block's output prefix: its newest checkpoint's AdamW moments, RNG, step and state
+   * carry over, so the optimizer persists for the whole RL run. Absent for the first block.
+   */
+  previousBlock: Uri.optional(),
+  /** Frozen KL reference checkpoint. */
+  reference: z.string().min(1),
+  rollout: RolloutSettings,
+  rewards: RewardWeights,
+  settings: GrpoSettings,
+});
+
+export const WorkerSpec = z.discriminatedUnion("stage", [
+  SftSpec,
+  RewardSpec,
+  RolloutSpec,
+  GrpoSpec,
+  GrpoBlockSpec,
+]);
 export type WorkerSpec = z.output<typeof WorkerSpec>;
 
 /** `metrics.json` of every stage and the small result a state returns (well under 256 KB). */

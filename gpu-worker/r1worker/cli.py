@@ -37,7 +37,7 @@ from r1worker.spec import SpecError, parse_spec
 
 # The command names; a test keeps them equal to the `stage` consts of worker-spec.schema.json.
 # Spelled out here so that `--help` works even where the generated schemas are missing.
-WORKER_STAGES = ("sft", "reward", "rollout", "grpo")
+WORKER_STAGES = ("sft", "reward", "rollout", "grpo", "grpo-block")
 
 log = logging.getLogger("r1worker.cli")
 

@@ -98,7 +98,7 @@ def test_missing_required_key_and_unknown_stage():
     with pytest.raises(SpecError, match=r"\$\.model: required key is missing"):
         parse_spec(spec)
     with pytest.raises(
-        SpecError, match=r"\$\.stage: expected one of sft, reward, rollout, grpo, found 'eval'"
+        SpecError, match=r"\$\.stage: expected one of sft, reward, rollout, grpo, grpo-block, found 'eval'"
     ):
         parse_spec(sft_spec(stage="eval"))
 

@@ -103,4 +103,29 @@ export const GrpoSettings = z.strictObject({
     .default("seq-mean-token-mean"),
   /** Replace the KL reference with the current policy every N iterations (0 = never). */
   refreshReferenceEvery: z.number().int().min(0).default(0),
+  /**
+   * K, iterations per worker job (grpo-block): policy, AdamW state, reference and rollout engine stay
+   * in memory for K iterations; a run of N iterations is ⌈N/K⌉ jobs. Absent: min(8, iterations).
+   */
+  iterationsPerJob: z.number().int().min(1).optional(),
+  /**
+   * Truncated importance sampling over the sampler's recorded log-probs: each token's policy-gradient
+   * term × min(π_old / π_sampler, tisCap) (Yao et al. 2025, "Your efficient RL framework secretly
+   * brings you off-policy RL training"; verl, NeMo RL). auto: on with the vLLM backend, off with HF
+   * (HF samples from the training module itself).
+   */
+  truncatedIs: z.enum(["auto", "on", "off"]).default("auto"),
+  /** C, the cap of the truncated importance weight (verl and NeMo RL: 2). */
+  tisCap: z.number().min(1).default(2),
 });
+
+/** K when `iterationsPerJob` is absent (capped at the run's iterations). */
+export const DEFAULT_ITERATIONS_PER_JOB = 8;
+
+/** The block size a run uses: `iterationsPerJob`, or min(8, iterations) when absent. */
+export function iterationsPerJob(grpo: {
+  iterations: number;
+  iterationsPerJob?: number | undefined;
+}): number {
+  return grpo.iterationsPerJob ?? Math.min(DEFAULT_ITERATIONS_PER_JOB, grpo.iterations);
+}

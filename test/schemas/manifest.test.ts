@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseManifest } from "../../recipe/manifest-io.ts";
 import { SchemaError } from "../../schemas/errors.ts";
+import { iterationsPerJob } from "../../schemas/settings/worker-stages.ts";
 
 const minimal = {
   runId: "demo",
@@ -55,6 +56,26 @@ describe("manifest", () => {
     const problems = problemsOf(JSON.stringify({ runId: "x", datasets: [] }));
     expect(problems).toContain("model: expected object, received undefined, got nothing (required)");
     expect(problems).toContain("datasets: expected at least one data set, got []");
+  });
+
+  it("refuses more iterations per job than iterations, naming the path and the bound", () => {
+    const stages = { grpo: { iterations: 6, iterationsPerJob: 7 } };
+    const problems = problemsOf(JSON.stringify({ ...minimal, stages }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /^stages\.grpo\.iterationsPerJob: expected at most iterations \(6\) .*found 7/,
+    );
+    const ok = parseManifest(
+      JSON.stringify({ ...minimal, stages: { grpo: { iterations: 6, iterationsPerJob: 6 } } }),
+      "m.json",
+    );
+    expect(iterationsPerJob(ok.stages.grpo)).toBe(6);
+    expect(iterationsPerJob(parseManifest(JSON.stringify(minimal), "m.json").stages.grpo)).toBe(8); // 100 iterations
+    const short = parseManifest(
+      JSON.stringify({ ...minimal, stages: { grpo: { iterations: 4 } } }),
+      "m.json",
+    );
+    expect(iterationsPerJob(short.stages.grpo)).toBe(4); // absent: min(8, iterations)
   });
 
   it("reports JSON syntax errors with line and column", () => {

@@ -10,6 +10,17 @@ def _upcast(logits: torch.Tensor) -> torch.Tensor:
     return logits.float() if logits.dtype in (torch.float16, torch.bfloat16) else logits
 
 
+def tempered(logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """logits / T: the distribution a sampler at temperature T draws from (softmax(z / T)).
+
+    T = 0 (greedy) and T = 1 leave the logits as they are: greedy rollouts record the raw
+    log-probs (rollout/hf.py), so the trainer must compare against those.
+    """
+    if temperature < 0:
+        raise ValueError(f"temperature must be >= 0, got {temperature}")
+    return logits if temperature in (0.0, 1.0) else logits / temperature
+
+
 def token_logprobs(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """log softmax(logits)[labels] per position, without materialising the log-softmax.
 

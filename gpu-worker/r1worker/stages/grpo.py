@@ -20,9 +20,17 @@ from typing import Any
 
 from r1worker.model import load_causal_lm, load_tokenizer
 from r1worker.model.save import causal_lm_saver
+from r1worker.rollout import resolve_backend
 from r1worker.stages import cache_dir, load_policy, start_runtime
 from r1worker.train import checkpoint, distributed
-from r1worker.train.grpo_step import GrpoStep, Objective, frozen_logprobs, load_rollouts, plan_batches
+from r1worker.train.grpo_step import (
+    GrpoStep,
+    Objective,
+    frozen_logprobs,
+    load_rollouts,
+    plan_batches,
+    tis_cap_for,
+)
 from r1worker.train.loop import LoopSettings, TrainLoop, start_model, train_fields
 
 log = logging.getLogger(__name__)
@@ -55,6 +63,8 @@ class GrpoConfig:
     advantage: str  # outcome: one advantage per completion; process: `token_advantages`
     loss_agg: str  # seq-mean-token-mean | token-mean | seq-mean-token-sum-norm
     checkpoint_every: int  # optimizer steps between checkpoints
+    temperature: float  # the rollout's sampling temperature (spec.temperature)
+    tis_cap: float | None  # truncated IS cap (truncatedIs, tisCap and the rollout backend); None: off
 
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> GrpoConfig:
@@ -73,6 +83,8 @@ class GrpoConfig:
             inner_epochs=s["innerEpochs"],
             advantage=s["advantage"],
             loss_agg=s["lossAgg"],
+            temperature=spec["temperature"],
+            tis_cap=tis_cap_for(s["truncatedIs"], s["tisCap"], resolve_backend(spec["backend"])),
         )
 
     @property
@@ -84,13 +96,15 @@ class GrpoConfig:
             self.clip_eps_high,
             self.loss_agg,
             self.max_seq_len,
+            self.temperature,
+            self.tis_cap,
         )
 
 
-def frozen(ref: str, plan, env, precision):
+def frozen(ref: str, plan, env, precision, temperature: float):
     """Log-probs of every micro-batch under the checkpoint `ref` (loaded, used, freed)."""
     model = distributed.wrap_model(load_causal_lm(ref, cache_dir(), device=precision.device), env)
-    out = frozen_logprobs(model, plan.micro, precision)
+    out = frozen_logprobs(model, plan.micro, precision, temperature)
     del model
     return out
 
@@ -106,10 +120,10 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     plan = plan_batches(data, cfg.max_seq_len, cfg.token_budget, cfg.loss_agg, pad_id, env, precision.device)
 
-    ref_lps = frozen(cfg.reference, plan, env, precision) if cfg.kl_coef > 0 else None
+    ref_lps = frozen(cfg.reference, plan, env, precision, cfg.temperature) if cfg.kl_coef > 0 else None
     # A resumed job recomputes π_old from the policy this iteration started from.
     resumed = checkpoint.latest_checkpoint(cfg.output) is not None
-    old_lps = frozen(cfg.policy, plan, env, precision) if resumed else None
+    old_lps = frozen(cfg.policy, plan, env, precision, cfg.temperature) if resumed else None
     model, resume = start_model(cfg.output, cfg.policy, load_policy(precision.device), env)
     settings = LoopSettings.of(
         cfg,
@@ -140,7 +154,8 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
 
 def summary(cfg: GrpoConfig, data, plan, loop: TrainLoop, model_uri: str, world_size: int) -> dict[str, Any]:
     first, last = loop.stats.first, loop.stats.last
-    metrics = {k: v for k, v in last.items() if k not in ("lr", "mfu", "sampler_logprob_gap")}
+    gaps = ("sampler_logprob_gap", "sampler_logprob_gap_abs")
+    metrics = {k: v for k, v in last.items() if k not in ("lr", "mfu", *gaps)}
     metrics |= {
         "kl_first": first.get("kl", 0.0),
         "loss_first": first.get("loss", 0.0),
@@ -150,7 +165,7 @@ def summary(cfg: GrpoConfig, data, plan, loop: TrainLoop, model_uri: str, world_
         "accuracy": sum(data.correct) / len(data.correct),
         "rows": len(data.completions),
         "tokens": plan.total_tokens,
-        "sampler_logprob_gap": first.get("sampler_logprob_gap", 0.0),
+        **{g: first.get(g, 0.0) for g in gaps},
         "world_size": world_size,
     }
     warnings = []

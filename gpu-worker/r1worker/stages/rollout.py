@@ -134,6 +134,42 @@ def rollout_rows(
     return rows
 
 
+def render_prompts(problems, tokenizer, max_seq_len: int) -> tuple[list[tuple[dict, str, list[int]]], int]:
+    """(problem, prompt text, prompt ids) of every problem, and how many were skipped: a prompt
+    that leaves no room for one completion token."""
+    todo, skipped = [], 0
+    for problem in problems:
+        text = chat_prompt(tokenizer, problem["question"])
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        if len(ids) < max_seq_len:
+            todo.append((problem, text, ids))
+        else:
+            skipped += 1
+    return todo, skipped
+
+
+def sample_batch(backend, chunk, cfg: RolloutConfig, b: int, tokenizer) -> tuple[list[dict[str, Any]], float]:
+    """The `rollouts` rows of prompt batch `b` (`chunk` from `render_prompts`) and its generate seconds."""
+    longest = max(len(ids) for _, _, ids in chunk)
+    params = SamplingParams(
+        n=cfg.samples_per_prompt,
+        temperature=cfg.temperature,
+        top_p=cfg.top_p,
+        max_new_tokens=min(cfg.max_new_tokens, cfg.max_seq_len - longest),
+        stop=cfg.stop,
+        seed=batch_seed(cfg.seed, cfg.policy_version, b),
+    )
+    t0 = time.perf_counter()
+    groups = backend.generate([ids for _, _, ids in chunk], params)
+    seconds = time.perf_counter() - t0
+    rows = [
+        row
+        for (problem, _text, ids), group in zip(chunk, groups, strict=True)
+        for row in rollout_rows(problem, ids, group, tokenizer, cfg.policy_version)
+    ]
+    return rows, seconds
+
+
 def run(spec: dict[str, Any]) -> dict[str, Any]:
     cfg = RolloutConfig.from_spec(spec)
     rt = start_runtime(spec)
@@ -141,16 +177,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     problems = read_shards(list(cfg.prompts), "problems").to_pylist()
     tokenizer = load_tokenizer(cfg.model, cache_dir())
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-
-    # Render every prompt; a prompt that leaves no room for one completion token is skipped.
-    todo, skipped = [], 0
-    for problem in problems:
-        text = chat_prompt(tokenizer, problem["question"])
-        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-        if len(ids) < cfg.max_seq_len:
-            todo.append((problem, text, ids))
-        else:
-            skipped += 1
+    todo, skipped = render_prompts(problems, tokenizer, cfg.max_seq_len)
     backend = build_backend(cfg, tokenizer, device, bf16)
     reward_model = None
     if cfg.reward_model:
@@ -178,23 +205,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     ):
         for b, start in enumerate(range(0, len(todo), cfg.batch_size)):
             chunk = todo[start : start + cfg.batch_size]
-            longest = max(len(ids) for _, _, ids in chunk)
-            params = SamplingParams(
-                n=cfg.samples_per_prompt,
-                temperature=cfg.temperature,
-                top_p=cfg.top_p,
-                max_new_tokens=min(cfg.max_new_tokens, cfg.max_seq_len - longest),
-                stop=cfg.stop,
-                seed=batch_seed(cfg.seed, cfg.policy_version, b),
-            )
-            t0 = time.perf_counter()
-            groups = backend.generate([ids for _, _, ids in chunk], params)
-            seconds = time.perf_counter() - t0
-            rows = [
-                row
-                for (problem, text, ids), group in zip(chunk, groups, strict=True)
-                for row in rollout_rows(problem, ids, group, tokenizer, cfg.policy_version)
-            ]
+            rows, seconds = sample_batch(backend, chunk, cfg, b, tokenizer)
             if reward_model is not None:
                 scores = score_rollouts(
                     reward_model,

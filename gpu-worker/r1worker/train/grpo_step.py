@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import torch
 
-from r1worker.algos import entropy_from_logits, grpo_objective, token_logprobs
+from r1worker.algos import entropy_from_logits, grpo_objective, logprob_gap, tempered, token_logprobs
+from r1worker.algos.importance import truncated_is_weights
 from r1worker.io.tables import read_shards
 from r1worker.rollout.sequences import SequenceBatch, pack_sequences, token_budget_batches
 from r1worker.train import distributed
@@ -50,6 +51,11 @@ class Rollouts:
 def load_rollouts(scored: Sequence[str], advantage: str) -> Rollouts:
     """`scored_rollouts` shards → Rollouts; `advantage` is "outcome" or "process" (token_advantages)."""
     rows = read_shards(list(scored), "scored_rollouts").select(SCORED_COLUMNS).to_pylist()
+    return rollouts_of(rows, advantage)
+
+
+def rollouts_of(rows: Sequence[dict], advantage: str) -> Rollouts:
+    """`scored_rollouts` rows (dicts with SCORED_COLUMNS) → Rollouts."""
     keep = [r for r in rows if r["completion_token_ids"]]
     advantages, fallback = [], 0
     for r in keep:
@@ -128,22 +134,26 @@ def plan_batches(
     return Plan(micro, total_tokens, sum(len(p) + len(c) > max_seq_len for p, c in pairs))
 
 
-def forward(model, batch: SequenceBatch, precision: Precision, entropy_grad: bool):
-    """Log-probs [B, T-1] of the targets and the entropies [B, T-1] (with a gradient only when asked)."""
+def forward(model, batch: SequenceBatch, precision: Precision, entropy_grad: bool, temperature: float = 1.0):
+    """Log-probs [B, T-1] of the targets and the entropies [B, T-1] (with a gradient only when asked),
+    of softmax(logits / temperature): the distribution the rollout sampled from (T = 0, greedy: raw)."""
     with autocast(precision):
         logits = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, use_cache=False).logits
-    logits = logits[:, :-1]
+    logits = tempered(logits[:, :-1], temperature)
     logprobs = token_logprobs(logits, batch.targets)
     entropy = entropy_from_logits(logits if entropy_grad else logits.detach())
     return logprobs, entropy
 
 
 @torch.no_grad()
-def frozen_logprobs(model, micro: Sequence[Micro], precision: Precision) -> list[torch.Tensor]:
-    """Log-probs of every micro-batch under `model` (the KL reference, or π_old on a resume)."""
+def frozen_logprobs(
+    model, micro: Sequence[Micro], precision: Precision, temperature: float = 1.0
+) -> list[torch.Tensor]:
+    """Log-probs of every micro-batch under `model` (the KL reference, or π_old on a resume), of
+    logits / temperature as the update's own."""
     was_training = model.training
     model.eval()
-    out = [forward(model, m.batch, precision, entropy_grad=False)[0].detach() for m in micro]
+    out = [forward(model, m.batch, precision, False, temperature)[0].detach() for m in micro]
     model.train(was_training)
     return out
 
@@ -158,6 +168,18 @@ class Objective:
     clip_eps_high: float | None  # None: symmetric, 1 + clip_eps
     loss_agg: str
     max_seq_len: int  # Dr. GRPO's constant normaliser
+    temperature: float  # the rollout's sampling temperature: log-probs, KL, entropy of logits / T
+    tis_cap: float | None  # truncated importance sampling cap C; None: off
+
+
+def tis_cap_for(mode: str, cap: float, backend: str) -> float | None:
+    """The truncated-IS cap to use (None: off) for GrpoSettings.truncatedIs `mode` ("auto" | "on" |
+    "off") with the resolved rollout backend ("hf" | "vllm"): auto is on with vLLM only, whose
+    kernels and precision differ from the trainer's (HF samples from the training module itself)."""
+    if mode not in ("auto", "on", "off"):
+        raise ValueError(f"unknown truncatedIs {mode!r}; valid: auto, on, off")
+    on = mode == "on" or (mode == "auto" and backend == "vllm")
+    return cap if on else None
 
 
 class GrpoStep:
@@ -167,8 +189,10 @@ class GrpoStep:
     its own forward pass (every micro-batch of an epoch sees the same weights), so the ratio starts
     at exactly 1; later epochs (μ > 1) reuse them, as verl does with its recomputed `old_log_prob`.
     Pass `old_logprobs` to start from known ones (a resumed job recomputes them from the original
-    policy). The rollout's sampling log-probs are NOT π_old: sampler kernels, temperature/top-p
-    warping and staleness make them drift; their mean gap is reported as `sampler_logprob_gap`.
+    policy). The rollout's sampling log-probs are NOT π_old: sampler kernels, top-p warping and
+    staleness make them drift; the signed and absolute mean gaps are reported
+    (`sampler_logprob_gap`, `sampler_logprob_gap_abs`), and with `tis_cap` each token's advantage
+    is weighted by min(π_old / π_sampler, C) (truncated importance sampling).
     """
 
     def __init__(
@@ -183,20 +207,33 @@ class GrpoStep:
         self.model, self.objective, self.plan, self.precision = model, objective, plan, precision
         self.ref = ref_logprobs
         self.old: list[torch.Tensor | None] = list(old_logprobs) if old_logprobs else [None] * len(plan.micro)
+        self.first_epoch = [True] * len(plan.micro)
 
     def __call__(self, m: Micro) -> tuple[torch.Tensor, dict[str, float]]:
         o = self.objective
-        logprobs, entropy = forward(self.model, m.batch, self.precision, entropy_grad=o.entropy_coef > 0)
+        logprobs, entropy = forward(self.model, m.batch, self.precision, o.entropy_coef > 0, o.temperature)
         parts: dict[str, float] = {}
         total_tokens = max(self.plan.total_tokens, 1e-9)
+        mask = m.batch.completion_mask
         if self.old[m.index] is None:
             self.old[m.index] = logprobs.detach()
-            gap = ((m.sampler_logprobs - logprobs.detach()) * m.batch.completion_mask).sum()
-            parts["sampler_logprob_gap"] = float(gap) * m.weight / total_tokens
+        if self.first_epoch[m.index]:  # the gap of the policy that sampled, once per iteration
+            self.first_epoch[m.index] = False
+            signed, absolute = logprob_gap(self.old[m.index], m.sampler_logprobs, mask)
+            parts["sampler_logprob_gap"] = float(signed) * m.weight / total_tokens
+            parts["sampler_logprob_gap_abs"] = float(absolute) * m.weight / total_tokens
+        advantages = m.advantages
+        if o.tis_cap is not None:
+            weights, is_metrics = truncated_is_weights(
+                self.old[m.index], m.sampler_logprobs, mask, cap=o.tis_cap
+            )
+            advantages = advantages * weights
+            for name, value in is_metrics.items():
+                parts[name] = value * m.tokens / total_tokens
         loss, metrics = grpo_objective(
             logprobs,
             self.old[m.index],
-            m.advantages,
+            advantages,
             m.batch.completion_mask,
             entropy=entropy,
             ref_logprobs=self.ref[m.index] if self.ref else None,

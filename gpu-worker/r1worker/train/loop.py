@@ -206,10 +206,16 @@ class TrainLoop:
             self.stats = Stats.from_json(saved["stats"])
         return self.state
 
-    def train_step(self, micro_batches: Sequence[M], loss_fn: LossFn, **fields: Any) -> dict[str, float]:
+    def train_step(
+        self, micro_batches: Sequence[M], loss_fn: LossFn, *, at_boundary: bool = True, **fields: Any
+    ) -> dict[str, float]:
         """One optimizer step over this rank's `micro_batches`; logs `fields` with its metrics, then
         checkpoints every `checkpoint_every` steps, and at SIGTERM checkpoints and raises
-        `Preempted` (unless this was the last step). Returns the step's metrics (over all ranks)."""
+        `Preempted` (unless this was the last step). Returns the step's metrics (over all ranks).
+
+        `at_boundary=False`: a step inside a larger unit that can only resume whole (a GRPO block's
+        iteration, whose rollouts came from the policy before it): no checkpoint or stop here; the
+        caller checks `stop_requested()` and calls `checkpoint()` at its own boundaries."""
         t0 = time.perf_counter()
         s = self.settings
         lr = schedule.lr_at(s.schedule_start + self.step, s.lr, self.warmup, s.schedule_steps, s.min_lr_ratio)
@@ -236,6 +242,8 @@ class TrainLoop:
         if self.env.is_main:
             self._log.log(step=self.step, **fields, **step_metrics)
 
+        if not at_boundary:
+            return step_metrics
         stopping = self.stop_requested()
         done = self.step == s.steps
         if stopping or (not done and self.step % s.checkpoint_every == 0):

@@ -1,0 +1,98 @@
+"""grpo-block stage: K GRPO iterations in one worker job (DeepSeekMath §4.1, DeepSeek-R1 §2.2.1),
+with the policy, AdamW's state, the KL reference and the rollout engine kept in memory.
+
+Per iteration: sample G completions per prompt with the live policy → score them with the
+TypeScript scorer child (one per block) → drop all-right / all-wrong groups → μ optimizer steps of
+the grpo stage's step function on the block's one TrainLoop → hand the new weights to the engine.
+Iteration i writes `iter-NNNN/rollouts/`, `iter-NNNN/scored/` and `iter-NNNN/metrics.json`, the
+tables the per-iteration stages write. Checkpoints (model, optimizer, RNG, step, iteration and
+dropped problems) at iteration boundaries, at SIGTERM and at the block's end; the next block
+resumes its optimizer from the last one (`previousBlock`). One process (no FSDP yet).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from r1worker.grpo_block.config import BlockConfig, iteration_dir
+from r1worker.grpo_block.iteration import Timer, informative_groups, sample, update, write_shards
+from r1worker.grpo_block.resident import begin, end_iteration, reference_model, resume_point, rollout_engine
+from r1worker.io import store
+from r1worker.io.uri import join
+from r1worker.model import load_tokenizer
+from r1worker.model.save import causal_lm_saver
+from r1worker.rollout.ts_scorer import TsScorer
+from r1worker.stages import cache_dir, load_policy, start_runtime
+from r1worker.train.loop import LoopSettings, TrainLoop, start_model
+
+
+def run(spec: dict[str, Any]) -> dict[str, Any]:
+    cfg = BlockConfig.from_spec(spec)
+    g, mu = cfg.grpo, cfg.grpo.inner_epochs
+    rt = start_runtime(spec)
+    env, precision = rt.env, rt.precision
+    if env.world_size > 1:
+        raise ValueError("grpo-block runs in one process; run GRPO as per-iteration stages on several GPUs")
+    tokenizer = load_tokenizer(g.policy, cache_dir())
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    model, own = start_model(cfg.output, g.policy, load_policy(precision.device), env)
+    reference = reference_model(cfg, precision.device)
+    last = cfg.first_iteration + cfg.iterations
+    settings = LoopSettings.of(g, steps=last * mu, schedule_steps=g.iterations * mu, schedule_start=0)
+    history: list[dict[str, Any]] = []
+    with TrainLoop(model, settings, env, causal_lm_saver(model, tokenizer)) as loop, TsScorer() as scorer:
+        loop.resume(resume_point(cfg, own))
+        state = begin(loop, cfg, mu)
+        bf16 = precision.autocast_dtype == torch.bfloat16
+        engine = rollout_engine(cfg, model, tokenizer, precision.device, bf16)
+        engine.sync_weights(model)
+        for it in range(state["iteration"], last):
+            timer, out = Timer(), iteration_dir(cfg.output, it)
+            with timer("rollout"):
+                rows, rollout_metrics = sample(engine, tokenizer, cfg.rollout(it), set(state["dropped"]))
+                engine.sleep()
+            with timer("score"):
+                scored = scorer.score(rows, cfg.score, source=f"iter-{it:04d}")
+            with timer("write"):
+                write_shards(join(out, "rollouts"), "rollouts", rows)
+                write_shards(join(out, "scored"), "scored_rollouts", scored.rows)
+            kept, dropped = informative_groups(scored.rows)
+            with timer("update"):
+                update_metrics = update(loop, reference, kept, g, pad_id, precision, it)
+            with timer("sync"):
+                engine.sync_weights(model)
+            record = iteration_record(it, rollout_metrics, scored.summary, update_metrics, dropped, timer)
+            store.write_json(join(out, "metrics.json"), record)
+            history.append(record)
+            end_iteration(loop, state, it, dropped, cfg)
+        model_uri = loop.save_final()
+    return summary(cfg, history, model_uri, loop.step)
+
+
+def iteration_record(it, rollout_metrics, score_summary, update_metrics, dropped, timer) -> dict[str, Any]:
+    """iter-NNNN/metrics.json: what the rollout, score and update stages report for one iteration."""
+    return {
+        "iteration": it,
+        "rollout": rollout_metrics,
+        "score": score_summary,
+        "update": update_metrics,
+        "droppedProblems": len(dropped),
+        "seconds": timer.total(),
+    }
+
+
+def summary(cfg: BlockConfig, history: list[dict[str, Any]], model_uri: str, step: int) -> dict[str, Any]:
+    """The stage summary: the last iteration's update metrics and mean seconds per phase."""
+    metrics: dict[str, float] = {"iterations": len(history), "step": step}
+    trained = [h for h in history if h["update"]["rows"]]
+    if trained:
+        metrics |= {k: v for k, v in trained[-1]["update"].items() if isinstance(v, int | float)}
+    if history:
+        for phase in history[0]["seconds"]:
+            metrics[f"mean_{phase}"] = sum(h["seconds"][phase] for h in history) / len(history)
+    dirs = [iteration_dir(cfg.output, cfg.first_iteration + k) for k in range(cfg.iterations)]
+    idle = [h["iteration"] for h in history if not h["update"]["rows"]]
+    warnings = [f"iterations {idle} had nothing to train on (every prompt dropped)"] if idle else []
+    return {"outputs": {"model": model_uri, "iterations": dirs}, "metrics": metrics, "warnings": warnings}
