@@ -86,17 +86,6 @@ export interface Span {
 }
 
 /**
- * The last complete math span, or null. `\$` (a currency sign) is not a delimiter, and an inline
- * span (`$…$`, `\(…\)`) does not cross a line break.
- *
- * @example lastMathSpan("so $x=1$ and \\[y = 2\\] done")?.content // "y = 2"
- */
-export function lastMathSpan(s: string): Span | null {
-  const spans = mathSpans(s);
-  return spans.length > 0 ? (spans[spans.length - 1] as Span) : null;
-}
-
-/**
  * The last math span and the spans right before it joined only by separators (`$x<0$ or $x>2$`,
  * `$3$ and $5$`), as one answer: joined by " or " where the text says "or", else by ", ".
  */
@@ -118,7 +107,10 @@ export function lastSpanGroup(s: string): Span | null {
   return { content, start: (group[0] as Span).start, end: last.end };
 }
 
-/** All complete math spans, in order. */
+/**
+ * All complete math spans, in order. `\$` (a currency sign) is not a delimiter, and an inline span
+ * (`$…$`, `\(…\)`) does not cross a line break.
+ */
 export function mathSpans(s: string): Span[] {
   const out: Span[] = [];
   let i = 0;
