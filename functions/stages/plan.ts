@@ -134,6 +134,9 @@ async function buildSpec(ctx: StageContext, stageId: string): Promise<z.input<ty
         policy: paths.policyBefore(i),
         reference: paths.referenceAt(i),
         iteration: i,
+        // The distribution the rollout sampled from: the update's log-probs are of logits / T.
+        temperature: stages.rollout.temperature,
+        backend: stages.rollout.backend,
         settings: settings(stages.grpo),
       };
     case "rejection-rollout":
