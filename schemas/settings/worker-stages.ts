@@ -111,11 +111,11 @@ export const GrpoSettings = z.strictObject({
   /**
    * Truncated importance sampling over the sampler's recorded log-probs: each token's policy-gradient
    * term × min(π_old / π_sampler, tisCap) (Yao et al. 2025, "Your efficient RL framework secretly
-   * brings you off-policy RL training"; verl, NeMo RL). auto: on with the vLLM backend, off with HF
-   * (HF samples from the training module itself).
+   * brings you off-policy RL training"; verl's token-level truncate mode, NeMo RL's "tis"). auto: on
+   * with the vLLM backend, off with HF (HF samples from the training module itself).
    */
   truncatedIs: z.enum(["auto", "on", "off"]).default("auto"),
-  /** C, the cap of the truncated importance weight (verl and NeMo RL: 2). */
+  /** C, the cap of the truncated importance weight (verl's rollout_is_threshold example: 2). */
   tisCap: z.number().min(1).default(2),
 });
 
