@@ -32,6 +32,8 @@ export const CASE_MANIFESTS = {
   SftRewardOff: manifest("mocked-no-sft-reward", { iterations: 2, sft: false, reward: false }),
   /** As FullRun; the first GRPO update's Batch job fails. */
   BatchFails: manifest("mocked-batch-fails", { iterations: 2 }),
+  /** One GRPO iteration; the rollout's shard list names a missing object, so grpo-score's ItemReader fails. */
+  ItemReaderFails: manifest("mocked-item-reader-fails", { iterations: 1 }),
   /** One GRPO iteration; the first Lambda call after validate is throttled once. */
   LambdaThrottled: manifest("mocked-throttled", { iterations: 1 }),
 } as const;

@@ -131,6 +131,9 @@ export const FAILED_JOB = {
 
 /** The Batch job state that fails in `BatchFails` (the first GRPO update, on spot). */
 export const FAILING_JOB = "grpo-update job spot";
+/** The status read-back whose shard list is missing in `ItemReaderFails`, and the Map that reads it. */
+export const MISSING_SHARDS_STATE = "grpo-rollout summary";
+export const MISSING_SHARDS_MAP = "grpo-score";
 /** The Lambda state throttled once in `LambdaThrottled`. */
 export const THROTTLED_STATE = "ingest";
 
@@ -151,11 +154,13 @@ export function mockConfig(machine: AslMachine = deployableDefinition("mocked-bu
   for (const [c, state] of [
     ["BatchFails", FAILING_JOB],
     ["LambdaThrottled", THROTTLED_STATE],
+    ["ItemReaderFails", MISSING_SHARDS_STATE],
   ] as const) {
     if (!(state in base)) throw new Error(`mock case ${c}: the definition has no Task state "${state}"`);
   }
   testCases.BatchFails![FAILING_JOB] = "BatchJobFailed";
   testCases.LambdaThrottled![THROTTLED_STATE] = "ThrottledOnce";
+  testCases.ItemReaderFails![MISSING_SHARDS_STATE] = "StageReadbackMissingShards";
   const throttled = {
     Throw: { Error: "Lambda.TooManyRequestsException", Cause: "Rate Exceeded. (mocked)" },
   };
@@ -173,6 +178,13 @@ export function mockConfig(machine: AslMachine = deployableDefinition("mocked-bu
         "0": { Throw: { Error: "Batch.JobFailed", Cause: JSON.stringify(FAILED_JOB) } },
       },
       ThrottledOnce: { "0": throttled, [`1-${MANY.split("-")[1]}`]: ok(SUMMARY) },
+      StageReadbackMissingShards: {
+        [MANY]: ok({
+          stage: "mocked",
+          ...SUMMARY,
+          shards: { bucket, key: "fixtures/no-such-shards.json", count: 2 },
+        }),
+      },
       // Six retries with exponential backoff (2 s doubling, full jitter): about a minute RUNNING.
       ThrottledLong: { "0-6": throttled },
     },

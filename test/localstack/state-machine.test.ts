@@ -38,6 +38,7 @@ import { CASE_MANIFESTS, type MockCase } from "./manifests.ts";
 import {
   FAILED_JOB,
   FAILING_JOB,
+  MISSING_SHARDS_MAP,
   MOCK_CONFIG_PATH,
   MOCKED_MACHINE,
   SHARDS_KEY,
@@ -119,6 +120,8 @@ async function runnerVisits(manifest: Manifest): Promise<string[]> {
 }
 
 beforeAll(async () => {
+  // Synthesize first (a minute or more): an emulator connection left idle meanwhile is closed under us.
+  synthesizedDefinition(bucket, MOCKED_MACHINE);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   // The shard list every mocked Batch summary points the next Distributed Map at: two shards.
   await s3.send(
@@ -136,7 +139,7 @@ beforeAll(async () => {
   const cases = Object.keys(CASE_MANIFESTS) as MockCase[];
   const results = await Promise.all(cases.map(runCase));
   for (const [i, c] of cases.entries()) finished.set(c, results[i]!);
-}, 150_000);
+}, 300_000); // synthesis bundles every function: minutes on a busy machine
 
 afterAll(() => {
   s3.destroy();
@@ -215,6 +218,24 @@ describe("the synthesized state machine on LocalStack's Step Functions interpret
       "Batch job mocked-grpo-update FAILED: Essential container in task exited; exit code 1; " +
         "container: CUDA error: out of memory; log stream r1flow/default/mocked",
     );
+  });
+
+  it("records `failed` with the stage when a Distributed Map's ItemReader fails (its shard list is missing)", () => {
+    const { description, events } = run("ItemReaderFails");
+    expect(description.status).toBe("FAILED");
+    const entered = statesEntered(events);
+    expect(entered.slice(entered.indexOf(MISSING_SHARDS_MAP))).toEqual([
+      MISSING_SHARDS_MAP,
+      `${MISSING_SHARDS_MAP} failed`,
+      "record failure",
+      "run failed",
+    ]);
+    const call = lambdaCalls(events).find((c) => c.state === "record failure");
+    const input = RecordRunStatus.parse(call?.input);
+    expect(input).toMatchObject({ status: "failed", stage: MISSING_SHARDS_MAP });
+    // AWS names the error States.ItemReaderFailed; the emulator (2026.3) fails its own raise of a
+    // States.* error and reports that instead. Either way status.json gets an error and a cause.
+    expect(input.error).toMatchObject({ Error: expect.any(String), Cause: expect.any(String) });
   });
 
   it("retries a throttled Lambda call and goes on", () => {
