@@ -2,17 +2,22 @@
 process with the real TypeScript scorer child, each iteration's tables, resume mid-block, and the
 optimizer carried from one block to the next.
 
-Stand-in: `TrainLoop.stop_requested` is patched to answer "SIGTERM arrived" after iteration j (the
-signal itself is the loop's StopSignal, tested in test_resume_sft); the checkpoint and the
-`Preempted` exit are the stage's own.
+Resume mid-block is tested twice: with `TrainLoop.stop_requested` patched to answer "SIGTERM
+arrived" after iteration j (deterministic j), and with a real SIGTERM sent to a worker process
+(j wherever the signal lands); the checkpoint and the `Preempted` exit are the stage's own.
 """
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 import torch
 from test_rollout_stage import QUESTIONS, model_cache, run_cli  # noqa: F401
+from test_train_fixtures import worker_env
 
 from r1worker.grpo_block.iteration import informative_groups
 from r1worker.io.tables import read_shards, write_table
@@ -143,6 +148,34 @@ def test_a_block_stopped_after_iteration_j_resumes_to_the_same_weights(
     assert_same_weights(weights(whole["output"], model_cache), weights(cut["output"], model_cache))
     same = [os.path.join(s["output"], "iter-0002", "scored") for s in (whole, cut)]
     assert read_shards(same[0], "scored_rollouts").equals(read_shards(same[1], "scored_rollouts"))
+
+
+def test_a_block_killed_by_sigterm_resumes_to_the_same_weights(prompts, model_cache, tmp_path):  # noqa: F811
+    whole = block_spec(str(tmp_path), "whole", prompts, iterations=4)
+    assert run_cli("grpo-block", whole, str(tmp_path))[0] == 0
+    killed = block_spec(str(tmp_path), "killed", prompts, iterations=4)
+    path = tmp_path / "killed.json"
+    path.write_text(json.dumps({"runId": "test-run", "stage": "grpo-block", **killed}))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "r1worker", "grpo-block", "--spec", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=worker_env(model_cache),
+    )
+    first = os.path.join(killed["output"], "iter-0000", "metrics.json")
+    deadline = time.monotonic() + 300
+    while not os.path.exists(first) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == checkpoint.PREEMPTED_EXIT, err[-3000:]
+    state = checkpoint.read_state(checkpoint.latest_checkpoint(killed["output"]))["state"]
+    assert 1 <= state["iteration"] < 4  # stopped at the end of the iteration the signal fell in
+    assert not os.path.exists(os.path.join(killed["output"], "_SUCCESS"))
+    code, summary = run_cli("grpo-block", killed, str(tmp_path))
+    assert code == 0 and summary["metrics"]["iterations"] == 4 - state["iteration"]
+    assert_same_weights(weights(whole["output"], model_cache), weights(killed["output"], model_cache))
 
 
 def test_two_blocks_end_where_one_block_of_all_iterations_does(prompts, model_cache, tmp_path):  # noqa: F811
