@@ -7,7 +7,10 @@ import { z } from "zod";
 import { formatIssues } from "../schemas/errors.ts";
 import { misfit } from "./instance-types.ts";
 
-/** EC2 families with NVIDIA GPUs that the ECS_AL2023_NVIDIA AMI supports. */
+/**
+ * EC2 families with NVIDIA GPUs that the ECS_AL2023_NVIDIA AMI supports and the worker image runs on:
+ * its CUDA 13 PyTorch and vLLM need compute capability ≥ 7.5, so V100 families (p3, p3dn) are out.
+ */
 export const GPU_FAMILIES = [
   "g4dn",
   "g5",
@@ -15,8 +18,6 @@ export const GPU_FAMILIES = [
   "g6e",
   "gr6",
   "g6f",
-  "p3",
-  "p3dn",
   "p4d",
   "p4de",
   "p5",

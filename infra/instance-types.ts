@@ -46,8 +46,6 @@ export const INSTANCE_TYPES: Readonly<Record<string, InstanceFigures>> = {
   ...sizes(G_SIZES(4), "g6"),
   ...sizes(G_SIZES(8), "g6e"),
   ...sizes({ "4xlarge": [1, 16, 128], "8xlarge": [1, 32, 256] }, "gr6"),
-  ...sizes({ "2xlarge": [1, 8, 61], "8xlarge": [4, 32, 244], "16xlarge": [8, 64, 488] }, "p3"),
-  ...sizes({ "24xlarge": [8, 96, 768] }, "p3dn"),
   ...sizes({ "24xlarge": [8, 96, 1152] }, "p4d"),
   ...sizes({ "24xlarge": [8, 96, 1152] }, "p4de"),
   ...sizes({ "48xlarge": [8, 192, 2048] }, "p5"),

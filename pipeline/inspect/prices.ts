@@ -66,11 +66,6 @@ export const PRICES: PriceTable = {
   "g6e.16xlarge": p(7.57719),
   "g6e.24xlarge": p(15.06559, 4),
   "g6e.48xlarge": p(30.13118, 8),
-  // p3: NVIDIA V100 16/32 GB
-  "p3.2xlarge": p(3.06),
-  "p3.8xlarge": p(12.24, 4),
-  "p3.16xlarge": p(24.48, 8),
-  "p3dn.24xlarge": p(31.212, 8),
 };
 
 /** USD per GPU-hour on `instanceType` in that market, or undefined when the table has no price. */
