@@ -32,6 +32,14 @@ export function formatUri(parsed: ParsedUri): string {
 }
 
 /**
+ * The URI with a plain path made absolute (against the cwd); `s3://` and `file://` stay as written.
+ * The CLI applies it to every location a user types, so nothing downstream sees a relative path.
+ */
+export function absoluteUri(uri: string): string {
+  return formatUri(parseUri(uri));
+}
+
+/**
  * Appends path segments, one rule for every scheme: the base's trailing `/` and each segment's
  * leading and trailing `/` are dropped, empty segments are skipped, and the pieces are joined by one
  * `/`. Nothing else is rewritten (no `.` or `..` resolution), so a URI keeps the form it was written

@@ -1,5 +1,6 @@
 /** `r1flow ingest <source> [input] --out <uri>`: one data set → a sharded `problems` table. */
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { absoluteUri } from "../../recipe/uri.ts";
 import { DATASET_SOURCES, type DatasetSource } from "../../schemas/common.ts";
 import { fail } from "./output.ts";
 
@@ -45,7 +46,7 @@ export function registerIngest(program: Command): void {
       try {
         const { ingestToTable } = await import("../../functions/ingest/to-table.ts");
         const { report, shards } = await ingestToTable(
-          { source, input, ...flags },
+          { source, ...flags, input: input && absoluteUri(input), out: absoluteUri(flags.out) },
           (rows) => process.stderr.isTTY && process.stderr.write(`\r  ${rows} rows…`),
         );
         if (process.stderr.isTTY) process.stderr.write("\r");

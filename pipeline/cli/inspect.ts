@@ -1,6 +1,7 @@
 /** `r1flow inspect <run>`: a run's stages, durations and metrics as a table, `--json`, or an HTML report. */
-import { resolve } from "node:path";
+
 import type { Command } from "commander";
+import { absoluteUri } from "../../recipe/uri.ts";
 import { fail } from "./output.ts";
 
 /** The built-in price table with the entries of a `--prices` file on top, validated. */
@@ -36,7 +37,7 @@ export function registerInspect(program: Command): void {
     .action(
       async (runArg: string, flags: { json?: boolean; html?: string; batch: boolean; prices?: string }) => {
         const { gatherRun } = await import("../inspect/gather.ts");
-        const runUri = /^[a-z][a-z0-9]*:\/\//.test(runArg) ? runArg : resolve(runArg);
+        const runUri = absoluteUri(runArg);
         let model: Awaited<ReturnType<typeof gatherRun>>;
         try {
           const prices = flags.prices ? await readPrices(flags.prices) : undefined;
@@ -54,7 +55,7 @@ export function registerInspect(program: Command): void {
         if (flags.html) {
           const { renderHtml } = await import("../inspect/html.ts");
           const { write } = await import("../../functions/io/objects.ts");
-          const out = flags.html.startsWith("s3://") ? flags.html : resolve(flags.html);
+          const out = absoluteUri(flags.html);
           await write(out, renderHtml(model));
           process.stderr.write(`report: ${out}\n`);
         }

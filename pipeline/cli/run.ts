@@ -1,7 +1,8 @@
 /** `r1flow run <manifest>`: the whole recipe on this machine, resumable. */
-import { resolve } from "node:path";
+
 import type { Command } from "commander";
 import { parseManifest } from "../../recipe/manifest-io.ts";
+import { absoluteUri } from "../../recipe/uri.ts";
 import { SchemaError } from "../../schemas/errors.ts";
 import { progressPrinter } from "../progress.ts";
 import { fail } from "./output.ts";
@@ -26,7 +27,7 @@ export function registerRun(program: Command): void {
           error instanceof SchemaError ? error.message : `cannot read manifest: ${(error as Error).message}`,
         );
       }
-      const store = flags.store.startsWith("s3://") ? flags.store : resolve(flags.store);
+      const store = absoluteUri(flags.store);
       const controller = new AbortController();
       // Ctrl-C, or a TERM from a supervisor: the worker gets SIGTERM and checkpoints; never orphaned.
       const stop = () => {

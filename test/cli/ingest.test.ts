@@ -51,6 +51,17 @@ describe("r1flow ingest (the real command)", () => {
     expect(rows.every((r) => r.reasoning?.startsWith("<think>"))).toBe(true);
   });
 
+  it("takes a relative --out and input against the working directory", async () => {
+    const cwd = tmp();
+    const input = join(cwd, "in.jsonl");
+    writeFileSync(input, `${JSON.stringify({ question: "What is 2 + 3?", answer: "2 + 3 = 5\n#### 5" })}\n`);
+    const res = r1flow(["ingest", "gsm8k", "in.jsonl", "--out", "rel/g"], {}, 120_000, cwd);
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    expect(await countRows(join(cwd, "rel/g"))).toBe(1);
+    expect((await readSuccess(join(cwd, "rel/g")))?.stage).toBe("ingest");
+  });
+
   it("skips and reports bad rows with file and line; --strict fails and commits nothing", async () => {
     const dir = tmp();
     const input = join(dir, "train.jsonl");

@@ -11,9 +11,14 @@ export interface CliResult {
   stderr: string;
 }
 
-export function r1flow(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): CliResult {
+export function r1flow(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 120_000,
+  cwd = REPO,
+): CliResult {
   const result = spawnSync(process.execPath, [join(REPO, "bin/r1flow.js"), ...args], {
-    cwd: REPO,
+    cwd,
     encoding: "utf8",
     env: { ...process.env, ...env },
     timeout: timeoutMs,
