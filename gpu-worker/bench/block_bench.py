@@ -74,12 +74,15 @@ def block(folder: str, prompts: list[str], k: int) -> dict:
     wall, summary = job("grpo-block", spec, folder)
     records = [json.load(open(os.path.join(d, "metrics.json"))) for d in summary["outputs"]["iterations"]]
     split = {p: sum(r["seconds"][f"{p}_s"] for r in records) / k for p in ("rollout", "score", "update")}
+    looped = sum(r["seconds"]["iteration_s"] for r in records)
     return {
         "case": "block",
         "iterations": k,
         "wall_s": wall,
         **split,
         "overhead": wall / k - sum(split.values()),
+        "in_loop_overhead": looped / k - sum(split.values()),  # table writes, weight sync, bookkeeping
+        "job_start_and_end_s": wall - looped,  # process start, imports, model + scorer loads, final save
     }
 
 
