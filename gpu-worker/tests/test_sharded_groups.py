@@ -61,3 +61,13 @@ def test_a_group_that_reappears_is_an_error(tmp_path):
     with pytest.raises(ValueError, match=r"group_id='g0' are not contiguous"):
         with tables.ShardedWriter(str(tmp_path / "out"), "rollouts", group_column="group_id") as w:
             w.write(rows + rows[:1])
+
+
+def test_an_empty_write_adds_nothing(tmp_path):
+    rows = _groups(n_groups=2, size=2)
+    prefix = str(tmp_path / "out")
+    with tables.ShardedWriter(prefix, "rollouts", group_column="group_id") as w:
+        w.write([])
+        w.write(rows)
+        w.write([])
+    assert tables.read_shards(prefix, "rollouts").to_pylist() == rows

@@ -152,6 +152,8 @@ class ShardedWriter:
 def _runs(table: pa.Table, column: str) -> list[pa.Table]:
     """`table` cut where `column`'s value changes: each piece holds consecutive rows of one value."""
     values = table.column(column).to_pylist()
+    if not values:
+        return []
     starts = [i for i in range(len(values)) if i == 0 or values[i] != values[i - 1]]
     ends = starts[1:] + [len(values)]
     return [table.slice(a, b - a) for a, b in zip(starts, ends, strict=True)]
