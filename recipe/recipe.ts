@@ -4,6 +4,7 @@
  */
 import type { Manifest } from "../schemas/manifest.ts";
 import type { WorkerStage } from "../schemas/stage-spec.ts";
+import { type Checkpoint, EVAL_CHECKPOINTS, evalPlan, evalRolloutStageId } from "./checkpoints.ts";
 
 /** Lambda stages run in-process locally; the names are the handlers in `functions/`. */
 export const LAMBDA_HANDLERS = [
@@ -18,9 +19,31 @@ export const LAMBDA_HANDLERS = [
 ] as const;
 export type LambdaHandler = (typeof LAMBDA_HANDLERS)[number];
 
+/** The switch of each checkpoint's eval rollout (camelCase: a JSONPath key of `$.plan.enabled`). */
+const EVAL_FLAGS = {
+  base: "evalBase",
+  sft: "evalSft",
+  grpo: "evalGrpo",
+  sft2: "evalSft2",
+  final: "evalFinal",
+} as const satisfies Record<Checkpoint, string>;
+const evalFlag = (c: Checkpoint) => EVAL_FLAGS[c];
+const STAGE_FLAGS = ["sft", "reward", "grpo", "rejection", "sft2", "eval"] as const;
+type StageFlag = (typeof STAGE_FLAGS)[number];
+
 /** A switch in the manifest that turns a stage off (a Choice state in the state machine). */
-export const ENABLED_FLAGS = ["sft", "reward", "grpo", "rejection", "sft2", "eval"] as const;
-export type EnabledFlag = (typeof ENABLED_FLAGS)[number];
+export type EnabledFlag = StageFlag | (typeof EVAL_FLAGS)[Checkpoint];
+export const ENABLED_FLAGS: readonly EnabledFlag[] = [...STAGE_FLAGS, ...EVAL_CHECKPOINTS.map(evalFlag)];
+
+/**
+ * Whether a switch is on for this manifest: `stages.<flag>.enabled`, and for a checkpoint's eval
+ * rollout, whether `evalPlan` samples that checkpoint (listed, its stage on, not a duplicate model).
+ */
+export function flagEnabled(flag: EnabledFlag, manifest: Manifest): boolean {
+  const checkpoint = EVAL_CHECKPOINTS.find((c) => evalFlag(c) === flag);
+  if (checkpoint) return evalPlan(manifest).evaluated.includes(checkpoint);
+  return manifest.stages[flag as StageFlag].enabled;
+}
 
 interface StageBase {
   /** Stable id, also the state name and the `stages/<NN>-<id>` directory. */
@@ -85,18 +108,15 @@ export const RECIPE: readonly RecipeStage[] = [
     enabledBy: "rejection",
   }),
   batch({ id: "sft2", title: "SFT round 2 / distill", worker: "sft", enabledBy: "sft2" }),
-  batch({
-    id: "eval-base-rollout",
-    title: "Evaluation samples, base model",
-    worker: "rollout",
-    enabledBy: "eval",
-  }),
-  batch({
-    id: "eval-rollout",
-    title: "Evaluation samples, final model",
-    worker: "rollout",
-    enabledBy: "eval",
-  }),
+  // One state per checkpoint, each behind its own switch (see recipe/checkpoints.ts).
+  ...EVAL_CHECKPOINTS.map((c) =>
+    batch({
+      id: evalRolloutStageId(c),
+      title: `Evaluation samples, ${c} model`,
+      worker: "rollout",
+      enabledBy: evalFlag(c),
+    }),
+  ),
   lambda({ id: "evaluate", title: "Evaluate", handler: "evaluate", enabledBy: "eval" }),
   lambda({ id: "report", title: "Report", handler: "report" }),
 ];
@@ -113,7 +133,7 @@ export function stageNumber(id: string): string {
 }
 
 export function isEnabled(stage: RecipeStage, manifest: Manifest): boolean {
-  return stage.enabledBy === undefined || manifest.stages[stage.enabledBy].enabled;
+  return stage.enabledBy === undefined || flagEnabled(stage.enabledBy, manifest);
 }
 
 /** One visit of a stage: loop stages are visited once per GRPO iteration. */

@@ -38,14 +38,21 @@ export function scoreProblems(problems: readonly ProblemTally[], ks: readonly nu
   return { problems: m, samples, pass1: m ? pass1 / m : 0, majAtK: m ? maj / m : 0, passAtK: atK };
 }
 
+export interface EvaluateOptions {
+  /** Checkpoints in recipe order: each present one is compared with the present one before it. */
+  order?: readonly string[];
+  aliases?: Readonly<Record<string, string>>;
+  models?: Readonly<Record<string, string>>;
+}
+
 /**
  * Streams `eval_records` (any order) into per-checkpoint scores; holds one small tally per
- * problem. With `compare` naming two checkpoints present, the report carries their deltas.
+ * problem. Checkpoints come out in `order` (then by name), each compared with the one before it.
  */
 export async function evaluate(
   records: Iterable<EvalRecordRow> | AsyncIterable<EvalRecordRow>,
   settings: Pick<EvalSettingsT, "passK">,
-  compare?: { current: string; previous: string },
+  options: EvaluateOptions = {},
 ): Promise<EvalReport> {
   const tallies = new Map<string, Map<string, Map<string, ProblemTally>>>();
   for await (const r of records) {
@@ -57,8 +64,11 @@ export async function evaluate(
     addVote(t.votes, r);
   }
 
+  const order = options.order ?? [];
+  const rank = (c: string) => (order.includes(c) ? order.indexOf(c) : order.length);
+  const byOrder = (a: string, b: string) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
   const checkpoints: Record<string, CheckpointScores> = {};
-  for (const [checkpoint, byBench] of [...tallies].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+  for (const [checkpoint, byBench] of [...tallies].sort((a, b) => byOrder(a[0], b[0]))) {
     const benchmarks: Record<string, BenchmarkScores> = {};
     for (const [bench, byProblem] of [...byBench].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       const all = [...byProblem.values()];
@@ -73,9 +83,9 @@ export async function evaluate(
     }
     checkpoints[checkpoint] = { checkpoint, benchmarks };
   }
-  const cur = compare && checkpoints[compare.current];
-  const prev = compare && checkpoints[compare.previous];
-  return { checkpoints, comparison: cur && prev ? compareCheckpoints(cur, prev) : null };
+  const scored = Object.values(checkpoints);
+  const comparisons = scored.slice(1).map((cur, i) => compareCheckpoints(cur, scored[i] as CheckpointScores));
+  return { checkpoints, comparisons, aliases: { ...options.aliases }, models: { ...options.models } };
 }
 
 function getOrSet<K, V>(map: Map<K, V>, key: K, make: () => V): V {

@@ -3,6 +3,7 @@ export { compareCheckpoints } from "./compare.ts";
 export {
   type EvalRecordRow,
   type EvalSettingsT,
+  type EvaluateOptions,
   evaluate,
   type ProblemTally,
   scoreProblems,

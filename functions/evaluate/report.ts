@@ -42,6 +42,11 @@ export type CheckpointComparison = z.infer<typeof CheckpointComparison>;
 
 export const EvalReport = z.strictObject({
   checkpoints: z.record(z.string(), CheckpointScores),
-  comparison: CheckpointComparison.nullable(),
+  /** Each evaluated checkpoint against the one evaluated before it, in recipe order. */
+  comparisons: z.array(CheckpointComparison),
+  /** Checkpoints not sampled on their own because they are the same model as another (final → grpo). */
+  aliases: z.record(z.string(), z.string()),
+  /** The model each evaluated checkpoint sampled. */
+  models: z.record(z.string(), z.string()),
 });
 export type EvalReport = z.infer<typeof EvalReport>;

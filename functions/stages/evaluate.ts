@@ -1,7 +1,9 @@
 /**
  * The evaluation stage: each checkpoint's samples on the benchmarks → verified `eval_records`, and
- * pass@1 (mean over k), maj@k and unbiased pass@k per benchmark and level, against the base model.
+ * pass@1 (mean over k), maj@k and unbiased pass@k per benchmark and level, each checkpoint against
+ * the one evaluated before it (base → sft → grpo → sft2 → final, those `evalPlan` samples).
  */
+import { EVAL_CHECKPOINTS, evalPlan, evalRolloutStageId } from "../../recipe/checkpoints.ts";
 import { joinUri } from "../../recipe/uri.ts";
 import type { Row } from "../../schemas/tables/define.ts";
 import { evalRecords } from "../../schemas/tables/eval-records.ts";
@@ -13,7 +15,7 @@ import { ShardedWriter } from "../io/arrow-write.ts";
 import { writeJson } from "../io/objects.ts";
 import { accuracyReward } from "../rewards/index.ts";
 import type { StageContext, StageFn } from "./context.ts";
-import { evalDatasets } from "./paths.ts";
+import { checkpointModel, evalDatasets } from "./paths.ts";
 
 /** Which benchmark each eval problem belongs to (eval sets are small: this map fits in memory). */
 async function benchmarkOf(ctx: StageContext): Promise<Map<string, string>> {
@@ -42,18 +44,24 @@ function record(row: Row<typeof rollouts>, checkpoint: string, benchmark: string
 
 export const evaluateStage: StageFn = async (ctx) => {
   const benchmarks = await benchmarkOf(ctx);
-  const checkpoints = [["base", "eval-base-rollout"] as const, ["final", "eval-rollout"] as const];
+  const plan = evalPlan(ctx.manifest);
   const out = new ShardedWriter(joinUri(ctx.dir, "records"), evalRecords, { maxRows: 100_000 });
   const all: Row<typeof evalRecords>[] = [];
-  for (const [checkpoint, stageId] of checkpoints) {
-    for await (const row of readShardRows(ctx.layout.stage(stageId), rollouts)) {
+  const models: Record<string, string> = {};
+  for (const checkpoint of plan.evaluated) {
+    models[checkpoint] = checkpointModel(ctx.manifest, ctx.paths, checkpoint);
+    for await (const row of readShardRows(ctx.layout.stage(evalRolloutStageId(checkpoint)), rollouts)) {
       const r = record(row, checkpoint, benchmarks.get(row.problem_id) ?? "unknown");
       await out.write(r);
       all.push(r);
     }
   }
   const shards = await out.close();
-  const report = await evaluate(all, ctx.manifest.stages.eval, { current: "final", previous: "base" });
+  const report = await evaluate(all, ctx.manifest.stages.eval, {
+    order: EVAL_CHECKPOINTS,
+    aliases: plan.aliases,
+    models,
+  });
   const reportUri = joinUri(ctx.dir, "eval-report.json");
   await writeJson(reportUri, report);
   const metrics: Record<string, number> = {};
@@ -64,10 +72,14 @@ export const evaluateStage: StageFn = async (ctx) => {
       for (const [k, v] of Object.entries(s.passAtK)) metrics[`${checkpoint}.${bench}.pass@${k}`] = v;
     }
   }
+  const warnings = Object.entries(plan.aliases).map(
+    ([alias, same]) => `${alias} is the same model as ${same} (${models[same]}): evaluated once, as ${same}`,
+  );
   return {
     rowsIn: all.length,
     rowsOut: all.length,
     outputs: { records: shards.map((s) => s.uri), report: reportUri },
     metrics,
+    warnings,
   };
 };

@@ -3,6 +3,7 @@
  * that knows that GRPO iteration i samples from the curriculum batch of iteration i−1, and so on.
  */
 
+import type { Checkpoint } from "../../recipe/checkpoints.ts";
 import type { RunLayout } from "../../recipe/layout.ts";
 import { joinUri } from "../../recipe/uri.ts";
 import type { Manifest } from "../../schemas/manifest.ts";
@@ -65,6 +66,15 @@ export function runPaths(manifest: Manifest, layout: RunLayout): RunPaths {
       return refreshed > 0 ? policyBefore(refreshed) : reference;
     },
   };
+}
+
+/** The model an eval checkpoint samples (`recipe/checkpoints.ts` says which ones a run evaluates). */
+export function checkpointModel(manifest: Manifest, paths: RunPaths, checkpoint: Checkpoint): string {
+  if (checkpoint === "base") return manifest.model.base;
+  if (checkpoint === "sft") return paths.sftModel;
+  if (checkpoint === "grpo") return paths.rlModel;
+  if (checkpoint === "sft2") return paths.model("sft2");
+  return paths.finalModel;
 }
 
 /** Data sets that feed training, and those that are benchmarks. */

@@ -5,6 +5,7 @@
  * `plan` Lambda, so both hand the worker identical specs.
  */
 import type { z } from "zod";
+import { checkpointOfStage } from "../../recipe/checkpoints.ts";
 import { stageById } from "../../recipe/recipe.ts";
 import { joinUri } from "../../recipe/uri.ts";
 import { parseOrThrow } from "../../schemas/errors.ts";
@@ -18,7 +19,7 @@ import { writeJson } from "../io/objects.ts";
 import { mulberry32 } from "../sampling/prng.ts";
 import { Reservoir } from "../sampling/reservoir.ts";
 import type { StageContext } from "./context.ts";
-import { evalDatasets, trainDatasets } from "./paths.ts";
+import { checkpointModel, evalDatasets, trainDatasets } from "./paths.ts";
 import { launchRanks, workerCommand } from "./worker-command.ts";
 
 export interface PlannedStage {
@@ -153,13 +154,16 @@ async function buildSpec(ctx: StageContext, stageId: string): Promise<z.input<ty
         policyVersion: stages.grpo.enabled ? stages.grpo.iterations : 0,
         settings: stages.rollout,
       };
-    case "eval-base-rollout":
-    case "eval-rollout":
+    case "eval-rollout-base":
+    case "eval-rollout-sft":
+    case "eval-rollout-grpo":
+    case "eval-rollout-sft2":
+    case "eval-rollout-final":
       return {
         ...common,
         stage: "rollout",
         prompts: await evalPrompts(),
-        model: stageId === "eval-rollout" ? paths.finalModel : manifest.model.base,
+        model: checkpointModel(manifest, paths, checkpointOfStage(stageId) ?? "final"),
         samplesPerPrompt: stages.eval.samples,
         policyVersion: 0,
         settings: evalRollout,

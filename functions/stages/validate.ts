@@ -3,7 +3,7 @@
  * is asked for — every data set's file exists, generated sets say how many rows — and the run's plan
  * (stage switches, iteration count) is returned for the state machine's Choice states.
  */
-import { ENABLED_FLAGS, type EnabledFlag } from "../../recipe/recipe.ts";
+import { ENABLED_FLAGS, type EnabledFlag, flagEnabled } from "../../recipe/recipe.ts";
 import type { Manifest } from "../../schemas/manifest.ts";
 import { exists } from "../io/objects.ts";
 import type { StageFn } from "./context.ts";
@@ -50,10 +50,9 @@ export const validateStage: StageFn = async (ctx) => {
 /** What the state machine's Choice states read (`$.plan`): stage switches, iterations, GPU placement. */
 export function runPlan(manifest: Manifest) {
   const { stages, compute } = manifest;
-  const enabled = Object.fromEntries(ENABLED_FLAGS.map((flag) => [flag, stages[flag].enabled])) as Record<
-    EnabledFlag,
-    boolean
-  >;
+  const enabled = Object.fromEntries(
+    ENABLED_FLAGS.map((flag) => [flag, flagEnabled(flag, manifest)]),
+  ) as Record<EnabledFlag, boolean>;
   return {
     enabled,
     iterations: stages.grpo.enabled ? stages.grpo.iterations : 0,

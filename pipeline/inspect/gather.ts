@@ -5,6 +5,7 @@
  * jobs from the Batch API (batch-jobs.ts). Reads only.
  */
 import { exists, NotFoundError, readJson, readText } from "../../functions/io/index.ts";
+import { evalPlan } from "../../recipe/checkpoints.ts";
 import type { RunLayout } from "../../recipe/layout.ts";
 import { parseManifest } from "../../recipe/manifest-io.ts";
 import { isEnabled, plannedVisits, RECIPE } from "../../recipe/recipe.ts";
@@ -12,7 +13,7 @@ import { layoutFromRunUri } from "../../recipe/run-location.ts";
 import { joinUri } from "../../recipe/uri.ts";
 import { StageSummary } from "../../schemas/stage-spec.ts";
 import { type BatchOptions, gatherBatch } from "./batch-jobs.ts";
-import { evalRows } from "./eval-table.ts";
+import { evalTable } from "./eval-table.ts";
 import type { InspectModel, LossPoint, RunInfo, VisitRow } from "./model.ts";
 import { gatherSamples } from "./samples.ts";
 import { decideVisits, type VisitFiles } from "./visits.ts";
@@ -125,14 +126,15 @@ export async function gatherRun(runUri: string, options: GatherOptions = {}): Pr
     if (text) sftLoss[f.stage.id] = parseLossLines(text);
   }
   const evaluate = visits.find((v: VisitRow) => v.stage === "evaluate" && v.status === "succeeded");
+  const evals = evalTable(evaluate?.metrics ?? {}, evalPlan(manifest));
   const batch = options.batch === false ? undefined : await gatherBatch(run, visits, options.batch);
   return {
     run,
     visits,
     sftLoss,
-    eval: evaluate ? evalRows(evaluate.metrics) : [],
+    eval: evals,
     evalSamples: manifest.stages.eval.samples,
-    samples: await gatherSamples(visits),
+    samples: await gatherSamples(visits, evals.checkpoints.at(-1)),
     ...(batch ? { batch } : {}),
   };
 }

@@ -5,8 +5,9 @@
 
 import { formatCost } from "./batch-table.ts";
 import { buildCharts, type ChartSlot } from "./charts.ts";
+import { evalNotes, pct } from "./eval-table.ts";
 import { formatNumber, keyMetrics } from "./key-metrics.ts";
-import type { BatchReport, EvalRow, InspectModel, Sample } from "./model.ts";
+import type { BatchReport, EvalTable, InspectModel, Sample } from "./model.ts";
 import { barChartSvg, esc, lineChartSvg } from "./svg.ts";
 import { formatDuration, visitLabel } from "./table.ts";
 
@@ -85,21 +86,27 @@ ${total}
 <p class="uri">Costs are an ESTIMATE of the GPU instances only: ${esc(report.priceSource)}. A range spans the cheapest to the dearest instance type the job's compute environment may start.</p>`;
 }
 
-const pct = (x: number | undefined) => (x === undefined ? "" : `${(x * 100).toFixed(1)}%`);
+function deltaCell(d: number | undefined): string {
+  if (d === undefined) return `<td class="num"></td>`;
+  const cls = d > 0 ? "up" : d < 0 ? "down" : "";
+  return `<td class="num delta"><span class="${cls}">${d > 0 ? "+" : ""}${(d * 100).toFixed(1)} pts</span></td>`;
+}
 
-function evalTable(rows: readonly EvalRow[], k: number): string {
-  if (rows.length === 0)
+function evalTable(table: EvalTable, k: number): string {
+  if (table.rows.length === 0)
     return `<p class="no-data" data-table-missing="eval">No evaluation in this run yet.</p>`;
-  const body = rows.map((r) => {
-    const d = r.delta;
-    const delta =
-      d === undefined
-        ? ""
-        : `<span class="${d > 0 ? "up" : d < 0 ? "down" : ""}">${d > 0 ? "+" : ""}${(d * 100).toFixed(1)} pts</span>`;
+  const head = table.checkpoints
+    .map((c, i) => `<th>${esc(c)}</th>${i === 0 ? "" : `<th>Δ ${esc(c)}</th>`}`)
+    .join("");
+  const body = table.rows.map((r) => {
     const measure = r.measure === "maj@k" ? `maj@${k}` : r.measure;
-    return `<tr><td>${esc(r.benchmark)}</td><td>${esc(measure)}</td><td class="num">${pct(r.base)}</td><td class="num">${pct(r.final)}</td><td class="num">${delta}</td></tr>`;
+    const cells = table.checkpoints.map(
+      (c, i) => `<td class="num">${pct(r.values[c])}</td>${i === 0 ? "" : deltaCell(r.deltas[c])}`,
+    );
+    return `<tr><td>${esc(r.benchmark)}</td><td>${esc(measure)}</td>${cells.join("")}</tr>`;
   });
-  return `<table class="eval" data-table="eval"><thead><tr><th>benchmark</th><th>measure</th><th>base</th><th>final</th><th>change</th></tr></thead><tbody>\n${body.join("\n")}\n</tbody></table><p class="uri">pass@1 is averaged over ${k} samples per problem; pass@k uses the unbiased estimator.</p>`;
+  const notes = evalNotes(table).map((n) => `<p class="uri">${esc(n)}</p>`);
+  return `<table class="eval" data-table="eval"><thead><tr><th>benchmark</th><th>measure</th>${head}</tr></thead><tbody>\n${body.join("\n")}\n</tbody></table><p class="uri">pass@1 is averaged over ${k} samples per problem; pass@k uses the unbiased estimator; Δ is against the checkpoint to its left.</p>${notes.join("")}`;
 }
 
 function sampleCard(s: Sample): string {
@@ -130,7 +137,7 @@ ${batchSection(model.batch)}
 <div class="charts">
 ${buildCharts(model).map(chartFigure).join("\n")}
 </div>
-<h2>Evaluation: base vs final</h2>
+<h2>Evaluation per checkpoint</h2>
 ${evalTable(model.eval, model.evalSamples)}
 <h2>Sample completions</h2>
 ${samples}

@@ -1,4 +1,5 @@
 /** The few metrics of each stage worth a column in the table (all of them go to `--json`). */
+import { EVAL_CHECKPOINTS, evalRolloutStageId } from "../../recipe/checkpoints.ts";
 import type { VisitRow } from "./model.ts";
 
 const KEY_METRICS: Readonly<Record<string, readonly string[]>> = {
@@ -15,8 +16,7 @@ const KEY_METRICS: Readonly<Record<string, readonly string[]>> = {
   "rejection-rollout": ["mean_completion_len", "truncated_share"],
   rejection: ["kept", "keepRate"],
   sft2: ["loss_first", "loss_last", "steps"],
-  "eval-base-rollout": ["mean_completion_len"],
-  "eval-rollout": ["mean_completion_len"],
+  ...Object.fromEntries(EVAL_CHECKPOINTS.map((c) => [evalRolloutStageId(c), ["mean_completion_len"]])),
   report: ["stages"],
 };
 

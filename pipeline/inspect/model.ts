@@ -51,15 +51,25 @@ export interface LossPoint {
   readonly loss: number;
 }
 
-/** One benchmark × measure of the eval table: base vs final and the change. */
+/** One benchmark × measure of the eval table: every evaluated checkpoint and its change. */
 export interface EvalRow {
   readonly benchmark: string;
   /** "pass@1" (averaged over k samples), "maj@k", "pass@<k>". */
   readonly measure: string;
-  readonly base?: number;
-  readonly final?: number;
-  /** final − base, when both exist. */
-  readonly delta?: number;
+  /** Per checkpoint (`EvalTable.checkpoints`). */
+  readonly values: Readonly<Record<string, number>>;
+  /** Per checkpoint: its value − the value of the checkpoint before it that has one. */
+  readonly deltas: Readonly<Record<string, number>>;
+}
+
+/** The eval table: checkpoints side by side in recipe order (base, sft, grpo, sft2, final). */
+export interface EvalTable {
+  readonly checkpoints: readonly string[];
+  readonly rows: readonly EvalRow[];
+  /** A checkpoint that is the same model as an evaluated one, evaluated once: final → grpo. */
+  readonly aliases: Readonly<Record<string, string>>;
+  /** Listed checkpoints that were not evaluated, and why. */
+  readonly skipped: Readonly<Record<string, string>>;
 }
 
 /** A completion shown in the report, with how it was scored. */
@@ -145,7 +155,7 @@ export interface InspectModel {
   readonly visits: readonly VisitRow[];
   /** Per SFT stage id (`sft`, `sft2`): loss by optimizer step. */
   readonly sftLoss: Readonly<Record<string, readonly LossPoint[]>>;
-  readonly eval: readonly EvalRow[];
+  readonly eval: EvalTable;
   /** k of maj@k (the manifest's eval samples per problem). */
   readonly evalSamples: number;
   readonly samples: readonly Sample[];

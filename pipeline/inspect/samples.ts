@@ -40,12 +40,12 @@ async function grpoSamples(visit: VisitRow, limit: number): Promise<Sample[]> {
   return samples;
 }
 
-async function evalSamples(visit: VisitRow, limit: number): Promise<Sample[]> {
+async function evalSamples(visit: VisitRow, checkpoint: string, limit: number): Promise<Sample[]> {
   const samples: Sample[] = [];
   const problems = new Set<string>();
   for (const shard of await shardsOf(visit, "records", joinUri(visit.dir, "records"))) {
     for await (const row of readRows(shard, evalRecords)) {
-      if (row.checkpoint !== "final" || problems.has(row.problem_id)) continue;
+      if (row.checkpoint !== checkpoint || problems.has(row.problem_id)) continue;
       problems.add(row.problem_id);
       samples.push({
         source: `eval ${row.checkpoint}/${row.benchmark}`,
@@ -61,13 +61,20 @@ async function evalSamples(visit: VisitRow, limit: number): Promise<Sample[]> {
   return samples;
 }
 
-/** Up to `perSource` samples from the last scored GRPO iteration and from the final eval. */
-export async function gatherSamples(visits: readonly VisitRow[], perSource = 4): Promise<Sample[]> {
+/**
+ * Up to `perSource` samples from the last scored GRPO iteration and from the eval of `checkpoint`
+ * (the last one evaluated: the final model, whatever name it was evaluated under).
+ */
+export async function gatherSamples(
+  visits: readonly VisitRow[],
+  checkpoint = "final",
+  perSource = 4,
+): Promise<Sample[]> {
   const done = (id: string) => visits.filter((v) => v.stage === id && v.status === "succeeded").at(-1);
   const score = done("grpo-score");
   const evaluate = done("evaluate");
   return [
     ...(score ? await grpoSamples(score, perSource) : []),
-    ...(evaluate ? await evalSamples(evaluate, perSource) : []),
+    ...(evaluate ? await evalSamples(evaluate, checkpoint, perSource) : []),
   ];
 }

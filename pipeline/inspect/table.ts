@@ -1,5 +1,6 @@
 /** The terminal view of a run: one line per stage visit in recipe order, then the run's status. */
 import { renderBatch } from "./batch-table.ts";
+import { renderEvalTable } from "./eval-table.ts";
 import { formatNumber, keyMetrics } from "./key-metrics.ts";
 import type { InspectModel, RunInfo, VisitRow } from "./model.ts";
 
@@ -57,6 +58,8 @@ export function renderTable(model: InspectModel): string {
     out.push(line(rows[i]!));
     if (v.note && v.status === "failed") out.push(`${" ".repeat(widths[0]! + 2)}↳ ${v.note}`);
   });
+  const evals = renderEvalTable(model.eval, model.evalSamples);
+  if (evals) out.push("", evals.trimEnd());
   out.push("", runLine(model.run));
   if (model.batch) out.push("", renderBatch(model.batch).trimEnd());
   return `${out.join("\n")}\n`;

@@ -60,7 +60,22 @@ export const RejectionSettings = z.strictObject({
   prompts: z.number().int().min(0).default(0),
 });
 
+/**
+ * The checkpoints evaluation can sample, in recipe order: the base model, after cold-start SFT,
+ * after the GRPO loop, after SFT round 2, and the final model (the last of those the run trains).
+ */
+export const EVAL_CHECKPOINTS = ["base", "sft", "grpo", "sft2", "final"] as const;
+export const EvalCheckpoint = z.enum(EVAL_CHECKPOINTS);
+
 export const EvalSettings = z.strictObject({
+  /**
+   * Checkpoints to evaluate; one whose stage is off is skipped, and `final` is evaluated once:
+   * when it is the same model as a listed checkpoint (always so with all five), it is that one.
+   */
+  checkpoints: z
+    .array(EvalCheckpoint)
+    .refine((list) => new Set(list).size === list.length, "lists a checkpoint more than once")
+    .default([...EVAL_CHECKPOINTS]),
   /** k samples per problem; R1 reports pass@1 averaged over k = 4 … 64 samples. */
   samples: z.number().int().min(1).default(16),
   /** R1's evaluation sampling: temperature 0.6, top-p 0.95. */

@@ -125,7 +125,7 @@ describe("evaluate", () => {
       majAtK: 1,
       passAtK: { "1": 1, "2": 1 },
     });
-    expect(report.comparison).toBeNull();
+    expect(report.comparisons).toEqual([]);
   });
 
   it("compares the current checkpoint with the previous one", async () => {
@@ -134,13 +134,15 @@ describe("evaluate", () => {
       ...problemRecords("p1", [true, false, false, false], { checkpoint: "base" }),
       ...problemRecords("x", [true], { checkpoint: "base", benchmark: "only-base" }),
     ];
-    const report = await evaluate(rows, { passK: [1, 4] }, { current: "final", previous: "base" });
+    const report = await evaluate(rows, { passK: [1, 4] }, { order: ["base", "final"] });
     // pass@1 0.75 vs 0.25; pass@4 1 vs 1; maj "4" (3 votes) vs "5" (3 votes)
-    expect(report.comparison).toEqual({
-      current: "final",
-      previous: "base",
-      benchmarks: { gsm8k: { pass1: 0.5, majAtK: 1, passAtK: { "1": 0.5, "4": 0 } } },
-    });
+    expect(report.comparisons).toEqual([
+      {
+        current: "final",
+        previous: "base",
+        benchmarks: { gsm8k: { pass1: 0.5, majAtK: 1, passAtK: { "1": 0.5, "4": 0 } } },
+      },
+    ]);
     const base = report.checkpoints.base;
     const final = report.checkpoints.final;
     if (!base || !final) throw new Error("missing checkpoint");
@@ -149,7 +151,44 @@ describe("evaluate", () => {
 
   it("gives an empty, valid report for no records", async () => {
     async function* none(): AsyncGenerator<EvalRow> {}
-    const report = await evaluate(none(), { passK: [1] }, { current: "a", previous: "b" });
-    expect(EvalReport.parse(report)).toEqual({ checkpoints: {}, comparison: null });
+    const report = await evaluate(none(), { passK: [1] }, { order: ["a", "b"] });
+    expect(EvalReport.parse(report)).toEqual({ checkpoints: {}, comparisons: [], aliases: {}, models: {} });
+  });
+
+  it("chains the comparisons in recipe order, each checkpoint against the one before it", async () => {
+    // Records arrive out of order; "grpo" is absent, so sft2 is compared with sft.
+    const rows = [
+      ...problemRecords("p1", [true, true, true, true], { checkpoint: "sft2" }), // pass@1 1
+      ...problemRecords("p1", [false, false, false, false], { checkpoint: "base" }), // 0
+      ...problemRecords("p1", [true, false, false, false], { checkpoint: "sft" }), // 0.25
+    ];
+    const report = EvalReport.parse(
+      await evaluate(
+        rows,
+        { passK: [1, 2] },
+        {
+          order: ["base", "sft", "grpo", "sft2", "final"],
+          aliases: { final: "sft2" },
+          models: { base: "builtin:small" },
+        },
+      ),
+    );
+    expect(Object.keys(report.checkpoints)).toEqual(["base", "sft", "sft2"]);
+    // sft − base: pass@1 0.25; maj: base all "5" wrong, sft "4" once vs "5" thrice → "5" wrong: 0;
+    // pass@2 sft 1 − C(3,2)/C(4,2) = 0.5 vs 0. sft2 − sft: pass@1 0.75, maj 1, pass@2 0.5.
+    expect(report.comparisons).toEqual([
+      {
+        current: "sft",
+        previous: "base",
+        benchmarks: { gsm8k: { pass1: 0.25, majAtK: 0, passAtK: { "1": 0.25, "2": 0.5 } } },
+      },
+      {
+        current: "sft2",
+        previous: "sft",
+        benchmarks: { gsm8k: { pass1: 0.75, majAtK: 1, passAtK: { "1": 0.75, "2": 0.5 } } },
+      },
+    ]);
+    expect(report.aliases).toEqual({ final: "sft2" });
+    expect(report.models).toEqual({ base: "builtin:small" });
   });
 });

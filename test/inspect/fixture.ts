@@ -74,15 +74,25 @@ export const FIGURES: Record<string, { rowsIn?: number; rowsOut?: number; metric
       },
     },
     sft2: { rowsIn: 110, metrics: { loss_first: 5.5, loss_last: 0.5, steps: 3 } },
-    "eval-base-rollout": { rowsIn: 20, rowsOut: 80, metrics: {} },
-    "eval-rollout": { rowsIn: 20, rowsOut: 80, metrics: {} },
+    // Every stage is on: base, sft, grpo and sft2 are sampled; final is sft2's model (evaluated once).
+    "eval-rollout-base": { rowsIn: 20, rowsOut: 80, metrics: {} },
+    "eval-rollout-sft": { rowsIn: 20, rowsOut: 80, metrics: {} },
+    "eval-rollout-grpo": { rowsIn: 20, rowsOut: 80, metrics: {} },
+    "eval-rollout-sft2": { rowsIn: 20, rowsOut: 80, metrics: {} },
     evaluate: {
-      rowsIn: 160,
-      rowsOut: 160,
+      rowsIn: 320,
+      rowsOut: 320,
       metrics: {
         ...{ "base.arith-eval.pass1": 0.25, "base.arith-eval.majAtK": 0.25, "base.arith-eval.pass@1": 0.25 },
-        ...{ "base.arith-eval.pass@4": 0.5, "final.arith-eval.pass1": 0.5, "final.arith-eval.majAtK": 0.75 },
-        ...{ "final.arith-eval.pass@1": 0.5, "final.arith-eval.pass@4": 0.875 },
+        ...{ "base.arith-eval.pass@4": 0.5, "sft.arith-eval.pass1": 0.375, "sft.arith-eval.majAtK": 0.5 },
+        ...{ "sft.arith-eval.pass@1": 0.375, "sft.arith-eval.pass@4": 0.625 },
+        ...{
+          "grpo.arith-eval.pass1": 0.625,
+          "grpo.arith-eval.majAtK": 0.75,
+          "grpo.arith-eval.pass@1": 0.625,
+        },
+        ...{ "grpo.arith-eval.pass@4": 0.875, "sft2.arith-eval.pass1": 0.5, "sft2.arith-eval.majAtK": 0.75 },
+        ...{ "sft2.arith-eval.pass@1": 0.5, "sft2.arith-eval.pass@4": 0.9375 },
       },
     },
     report: { metrics: { stages: 23 } },
@@ -154,7 +164,7 @@ export async function writeSyntheticRun(store: string, opts: FixtureOptions = {}
     }
     if (visit.stage.id === "evaluate") {
       outputs.records = [`${dir}/records/part-00000.arrow`];
-      const rows = ["base", "final"].flatMap((c) =>
+      const rows = ["base", "sft", "grpo", "sft2"].flatMap((c) =>
         [0, 1, 2, 3, 4].flatMap((p) => [0, 1].map((s) => evalRow(c, p, s))),
       );
       await writeTable(outputs.records[0]!, evalRecords, rows);

@@ -6,6 +6,7 @@ import { writeJson } from "../../functions/io/objects.ts";
 import { gatherRun } from "../../pipeline/inspect/gather.ts";
 import { renderTable } from "../../pipeline/inspect/table.ts";
 import { runLayout } from "../../recipe/layout.ts";
+import { stageNumber } from "../../recipe/recipe.ts";
 import { r1flow } from "../cli/run-cli.ts";
 import { MANIFEST, RUN_ID, writeSyntheticRun } from "./fixture.ts";
 
@@ -37,13 +38,19 @@ describe("r1flow inspect: gather and table", () => {
         "rejection-rollout",
         "rejection",
         "sft2",
-        "eval-base-rollout",
-        "eval-rollout",
+        "eval-rollout-base",
+        "eval-rollout-sft",
+        "eval-rollout-grpo",
+        "eval-rollout-sft2",
+        "eval-rollout-final",
         "evaluate",
         "report",
       ],
     ]);
-    expect(new Set(model.visits.map((v) => v.status))).toEqual(new Set(["succeeded"]));
+    // final is sft2's model: its own eval rollout is switched off, the rest ran.
+    expect(model.visits.filter((v) => v.status !== "succeeded").map((v) => [v.stage, v.status])).toEqual([
+      ["eval-rollout-final", "skipped"],
+    ]);
     const score1 = model.visits.find((v) => v.stage === "grpo-score" && v.iteration === 1);
     expect(score1).toMatchObject({
       rowsIn: 128,
@@ -60,11 +67,29 @@ describe("r1flow inspect: gather and table", () => {
       sft: [6.5, 4, 2, 1, 0.75].map((loss, i) => ({ step: i + 1, loss })),
       sft2: [5.5, 2, 0.5].map((loss, i) => ({ step: i + 1, loss })),
     });
-    expect(model.eval).toEqual([
-      { benchmark: "arith-eval", measure: "pass@1", base: 0.25, final: 0.5, delta: 0.25 },
-      { benchmark: "arith-eval", measure: "maj@k", base: 0.25, final: 0.75, delta: 0.5 },
-      { benchmark: "arith-eval", measure: "pass@4", base: 0.5, final: 0.875, delta: 0.375 },
-    ]);
+    // Δ vs the checkpoint before: sft − base, grpo − sft, sft2 − grpo (hand-worked from FIGURES).
+    expect(model.eval).toEqual({
+      checkpoints: ["base", "sft", "grpo", "sft2"],
+      rows: [
+        {
+          ...{ benchmark: "arith-eval", measure: "pass@1" },
+          values: { base: 0.25, sft: 0.375, grpo: 0.625, sft2: 0.5 },
+          deltas: { sft: 0.125, grpo: 0.25, sft2: -0.125 },
+        },
+        {
+          ...{ benchmark: "arith-eval", measure: "maj@k" },
+          values: { base: 0.25, sft: 0.5, grpo: 0.75, sft2: 0.75 },
+          deltas: { sft: 0.25, grpo: 0.25, sft2: 0 },
+        },
+        {
+          ...{ benchmark: "arith-eval", measure: "pass@4" },
+          values: { base: 0.5, sft: 0.625, grpo: 0.875, sft2: 0.9375 },
+          deltas: { sft: 0.125, grpo: 0.25, sft2: 0.0625 },
+        },
+      ],
+      aliases: { final: "sft2" },
+      skipped: {},
+    });
     expect(model.evalSamples).toBe(4);
     const grpo = model.samples.filter((s) => s.source === "grpo iteration 1");
     expect(grpo.map((s) => [s.rewardTotal, s.correct])).toEqual([
@@ -72,7 +97,8 @@ describe("r1flow inspect: gather and table", () => {
       [2, true],
       [2, true],
     ]);
-    expect(model.samples.filter((s) => s.source === "eval final/arith-eval")).toHaveLength(4);
+    // The final model's samples: it was evaluated as sft2.
+    expect(model.samples.filter((s) => s.source === "eval sft2/arith-eval")).toHaveLength(4);
   });
 
   it("prints exact figures, durations and the run status", async () => {
@@ -89,8 +115,19 @@ describe("r1flow inspect: gather and table", () => {
     );
     expect(line(table, "grpo-curriculum [1]")).toContain("level=2  accuracy=0.625");
     expect(line(table, "rejection")).toMatch(/40\s+10\s+kept=10 {2}keepRate=0.25$/);
-    expect(line(table, "evaluate")).toContain("base.arith-eval.pass1=0.25  final.arith-eval.pass1=0.5");
-    expect(table.split("\n").filter((l) => /^\s*\d+\s/.test(l))).toHaveLength(22);
+    expect(line(table, "evaluate")).toContain("base.arith-eval.pass1=0.25  grpo.arith-eval.pass1=0.625");
+    expect(line(table, "eval-rollout-final")).toMatch(/skipped/);
+    expect(table.split("\n").filter((l) => /^\s*\d+\s/.test(l))).toHaveLength(25);
+    // The checkpoints side by side, each with its change in points vs the one to its left.
+    const evals = table.slice(table.indexOf("benchmark"));
+    expect(evals).toMatch(/^benchmark\s+measure\s+base\s+sft\s+Δ sft\s+grpo\s+Δ grpo\s+sft2\s+Δ sft2\n/);
+    expect(evals).toMatch(
+      /arith-eval\s+pass@1\s+25\.0%\s+37\.5%\s+\+12\.5\s+62\.5%\s+\+25\.0\s+50\.0%\s+-12\.5\n/,
+    );
+    expect(evals).toMatch(
+      /arith-eval\s+maj@4\s+25\.0%\s+50\.0%\s+\+25\.0\s+75\.0%\s+\+25\.0\s+75\.0%\s+0\.0\n/,
+    );
+    expect(evals).toContain("final is the same model as sft2: evaluated once, shown as sft2");
     expect(table).toMatch(/\nrun synthetic: succeeded \(updated 2026-01-02T03:/);
   });
 
@@ -138,7 +175,15 @@ describe("r1flow inspect: gather and table", () => {
     rmSync(join(from, "runs"), { recursive: true });
     const model = await gatherRun(join(to, "runs", RUN_ID));
     expect(model.visits.find((v) => v.stage === "evaluate")?.outputs.records).toEqual([
-      join(to, "runs", RUN_ID, "stages", "17-evaluate", "records", "part-00000.arrow"),
+      join(
+        to,
+        "runs",
+        RUN_ID,
+        "stages",
+        `${stageNumber("evaluate")}-evaluate`,
+        "records",
+        "part-00000.arrow",
+      ),
     ]);
     expect(model.samples).toHaveLength(7);
   });
@@ -150,11 +195,16 @@ describe("r1flow inspect: gather and table", () => {
     expect(res.stderr).toContain(`report: ${html}`);
     expect(res.code).toBe(0);
     const json = JSON.parse(res.stdout);
-    expect(json.visits).toHaveLength(22);
+    expect(json.visits).toHaveLength(25);
+    expect(json.eval.checkpoints).toEqual(["base", "sft", "grpo", "sft2"]);
+    expect(json.eval.rows[0].deltas).toEqual({ sft: 0.125, grpo: 0.25, sft2: -0.125 });
     expect(json.run.status).toBe("succeeded");
     expect(readFileSync(html, "utf8")).toContain('data-chart="reward"');
     const table = r1flow(["inspect", root]);
     expect(table.stdout).toContain("kept=10  keepRate=0.25");
+    expect(table.stdout).toMatch(
+      /arith-eval\s+pass@4\s+50\.0%\s+62\.5%\s+\+12\.5\s+87\.5%\s+\+25\.0\s+93\.8%\s+\+6\.3\n/,
+    );
     const missing = r1flow(["inspect", join(store(), "runs", "nope")]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/cannot inspect .*: not a run: no manifest.json at /);

@@ -70,13 +70,20 @@ describe("r1flow inspect --html: the report", () => {
     expect(html.startsWith("<!doctype html>")).toBe(true);
   });
 
-  it("has the eval table against the base model and escaped sample completions", () => {
+  it("has the checkpoints side by side with the change per stage, and escaped sample completions", () => {
     const evalTable = /<table class="eval"[\s\S]*?<\/table>/.exec(html)?.[0] ?? "";
     expect(evalTable).toContain(
-      '<td>arith-eval</td><td>pass@1</td><td class="num">25.0%</td><td class="num">50.0%</td><td class="num"><span class="up">+25.0 pts</span></td>',
+      "<th>benchmark</th><th>measure</th><th>base</th><th>sft</th><th>Δ sft</th><th>grpo</th><th>Δ grpo</th><th>sft2</th><th>Δ sft2</th>",
     );
-    expect(evalTable).toContain("<td>maj@4</td>");
-    expect(evalTable).toContain("+37.5 pts");
+    const cell = (v: string) => `<td class="num">${v}</td>`;
+    const delta = (cls: string, v: string) =>
+      `<td class="num delta"><span class="${cls}">${v} pts</span></td>`;
+    expect(evalTable).toContain(
+      `<td>arith-eval</td><td>pass@1</td>${cell("25.0%")}${cell("37.5%")}${delta("up", "+12.5")}${cell("62.5%")}${delta("up", "+25.0")}${cell("50.0%")}${delta("down", "-12.5")}</tr>`,
+    );
+    expect(evalTable).toContain(`<td>maj@4</td>`);
+    expect(evalTable).toContain(`${cell("75.0%")}${delta("", "0.0")}</tr>`);
+    expect(html).toContain("final is the same model as sft2: evaluated once, shown as sft2");
     expect(html).toContain(
       "What is 2+3? &#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; &#34;quotes&#34;",
     );
@@ -90,7 +97,7 @@ describe("r1flow inspect --html: the report", () => {
       ...model,
       visits: model.visits.slice(0, 3),
       sftLoss: {},
-      eval: [],
+      eval: { checkpoints: [], rows: [], aliases: {}, skipped: {} },
       samples: [],
     };
     const page = renderHtml(early);

@@ -34,11 +34,15 @@ describe("r1flow inspect on an s3:// run", () => {
     const root = await writeSyntheticRun(bucket);
     expect(root).toBe(`${bucket}/runs/synthetic`);
     const model = await gatherRun(root);
-    expect(model.visits).toHaveLength(22);
+    expect(model.visits).toHaveLength(25);
     expect(new Set(model.visits.map((v) => v.status))).toEqual(new Set(["succeeded"]));
     expect(model.visits[0]?.dir).toBe(`${root}/stages/01-validate`);
     expect(model.sftLoss.sft).toHaveLength(5);
-    expect(model.eval.find((r) => r.measure === "pass@4")?.delta).toBe(0.375);
+    expect(model.eval.rows.find((r) => r.measure === "pass@4")?.deltas).toEqual({
+      sft: 0.125,
+      grpo: 0.25,
+      sft2: 0.0625,
+    });
     expect(model.samples).toHaveLength(7);
     expect(renderTable(model)).toContain("loss=0.0625  kl=0.025  entropy=0.8125  clip_fraction=0.0625");
   });

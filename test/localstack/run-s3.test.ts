@@ -56,7 +56,7 @@ describe("the local runner over an s3:// store", () => {
     const report = (await readJson(`${layout.stage("evaluate")}/eval-report.json`)) as {
       checkpoints: object;
     };
-    expect(Object.keys(report.checkpoints).sort()).toEqual(["base", "final"]);
+    expect(Object.keys(report.checkpoints)).toEqual(["base", "sft", "grpo", "sft2"]);
 
     // The IAM check: every call the run made, under the role that would make it on AWS.
     expect(workerCalls, "S3 calls recorded from the worker subprocesses").toBeGreaterThan(20);

@@ -12,6 +12,7 @@ import { commitStage, stageHash } from "../../functions/io/commit.ts";
 import { stageContext } from "../../functions/stages/context.ts";
 import { runPaths } from "../../functions/stages/paths.ts";
 import { planBatchStage } from "../../functions/stages/plan.ts";
+import { EVAL_CHECKPOINTS, evalRolloutStageId } from "../../recipe/checkpoints.ts";
 import { runLayout } from "../../recipe/layout.ts";
 import { Manifest } from "../../schemas/manifest.ts";
 import { scoredRollouts } from "../../schemas/tables/scored-rollouts.ts";
@@ -54,6 +55,25 @@ describe("planning a Batch stage", () => {
     const again = await planBatchStage(ctx, "sft");
     expect(again.spec.inputs).toEqual({ "stages/02-ingest": stageHash(["v2"]) });
     expect(again.skip).toBe(false);
+  });
+
+  it("points each checkpoint's eval rollout at that checkpoint's model", async () => {
+    const models: Record<string, string> = {};
+    for (const c of EVAL_CHECKPOINTS) {
+      const id = evalRolloutStageId(c);
+      const { spec } = await planBatchStage(stageContext(manifest, layout, id), id);
+      expect(spec.stage, id).toBe("rollout");
+      models[c] = "model" in spec ? spec.model : "";
+      expect("samplesPerPrompt" in spec && spec.samplesPerPrompt, id).toBe(2);
+    }
+    const model = (id: string, i?: number) => join(layout.stage(id, i), "model");
+    expect(models).toEqual({
+      base: "builtin:tiny",
+      sft: model("sft"),
+      grpo: model("grpo-update", 1), // after the last of 2 iterations
+      sft2: model("sft2"),
+      final: model("sft2"),
+    });
   });
 
   it("gives each GRPO update the KL reference refreshReferenceEvery picks", async () => {

@@ -36,7 +36,13 @@ describe("r1flow run on the local backend", () => {
     }
     expect(JSON.parse(readFileSync(layout.status, "utf8")).status).toBe("succeeded");
     const evalReport = JSON.parse(readFileSync(join(layout.stage("evaluate"), "eval-report.json"), "utf8"));
-    expect(Object.keys(evalReport.checkpoints).sort()).toEqual(["base", "final"]);
+    // Every stage is on: four models sampled once each; final is sft2's.
+    expect(Object.keys(evalReport.checkpoints)).toEqual(["base", "sft", "grpo", "sft2"]);
+    expect(evalReport.aliases).toEqual({ final: "sft2" });
+    expect(
+      evalReport.comparisons.map((c: { previous: string; current: string }) => `${c.previous}→${c.current}`),
+    ).toEqual(["base→sft", "sft→grpo", "grpo→sft2"]);
+    expect(evalReport.models.sft2).toBe(join(layout.stage("sft2"), "model"));
     expect(existsSync(join(layout.stage("sft2"), "model", "config.json"))).toBe(true);
   });
 
