@@ -16,6 +16,7 @@
 import { mkdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runPlan } from "../../functions/stages/validate.ts";
 import type { Manifest } from "../../schemas/manifest.ts";
 import type { AslMachine, AslState } from "../infra/asl.ts";
 import { deployableDefinition } from "./definition.ts";
@@ -32,19 +33,9 @@ export const TRIGGER_MACHINE = "r1flow-localstack-trigger";
 /** Key (in the run's bucket) of the shard list that mocked Batch summaries point Distributed Maps at. */
 export const SHARDS_KEY = "fixtures/shards.json";
 
-/** What the `validate` function returns into `$.plan`, as functions/handlers/validate.ts builds it. */
+/** What the `validate` function returns into `$.plan`: its summary around the same `runPlan`. */
 export function planOf(manifest: Manifest) {
-  const { stages, compute } = manifest;
-  const flags = ["sft", "reward", "grpo", "rejection", "sft2", "eval"] as const;
-  return {
-    status: "succeeded",
-    durationS: 0.1,
-    metrics: {},
-    enabled: Object.fromEntries(flags.map((f) => [f, stages[f].enabled])),
-    iterations: stages.grpo.enabled ? stages.grpo.iterations : 0,
-    spot: compute.spot,
-    nodes: compute.nodes,
-  };
+  return { status: "succeeded", durationS: 0.1, metrics: {}, ...runPlan(manifest) };
 }
 
 type Handler = string;
