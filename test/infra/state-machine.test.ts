@@ -64,6 +64,22 @@ describe("state machine definition", () => {
     }
   });
 
+  it("has one eval rollout state per checkpoint, each behind its own switch, then evaluate", () => {
+    const all = states();
+    const order = reachable(definition());
+    for (const [c, flag] of [
+      ["base", "evalBase"],
+      ["sft", "evalSft"],
+      ["grpo", "evalGrpo"],
+      ["sft2", "evalSft2"],
+      ["final", "evalFinal"],
+    ]) {
+      expect(all[`eval-rollout-${c}`]?.Type, c).toBe("Task");
+      expect(JSON.stringify(all[`${flag} enabled`]?.Choices), c).toContain(`$.plan.enabled.${flag}`);
+      expect(order.indexOf(`eval-rollout-${c}`), c).toBeLessThan(order.indexOf("evaluate"));
+    }
+  });
+
   it("runs each Batch stage as plan → skip Choice → .sync job on a named queue → summary", () => {
     const all = states();
     for (const stage of RECIPE.filter((s) => s.kind === "batch")) {
