@@ -1,7 +1,7 @@
 /**
- * A Step Functions Catch hands over `{ Error, Cause }`; the cause of a Batch `.sync` task is the
- * whole job description (kilobytes of JSON) and a Lambda's is its error JSON. This keeps the line a
- * person needs in `status.json`: what failed, why, and where its log is.
+ * A failed execution ends with its failed state's `{ Error, Cause }`; the cause of a Batch `.sync`
+ * task is the whole job description (kilobytes of JSON) and a Lambda's is its error JSON. This keeps
+ * the line a person needs in `status.json`: what failed, why, and where its log is.
  */
 import { z } from "zod";
 

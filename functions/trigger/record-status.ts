@@ -1,7 +1,7 @@
 /**
  * The state machine's own status writes: `running` when a long GRPO loop continues in a new
- * execution, `failed` from the Catch of any stage (with the stage and a readable cause), and
- * `succeeded` at the end. Fields the trigger wrote (execution name, manifest version) are kept.
+ * execution, `failed` when an execution ends unsuccessfully (execution-ended.ts: with the stage and
+ * a readable cause), and `succeeded` at the end. Fields the trigger wrote (execution name, manifest version) are kept.
  */
 import { z } from "zod";
 import { parseRunUri, RunUri } from "../../recipe/run-location.ts";
@@ -15,7 +15,7 @@ export const RecordRunStatus = z.strictObject({
   status: z.enum(["running", "failed", "succeeded"]),
   /** running: the execution that now carries the run. */
   executionArn: z.string().optional(),
-  /** failed: the recipe stage whose Catch fired. */
+  /** failed: the recipe stage that was running when the execution ended. */
   stage: z.string().optional(),
   error: CaughtError.optional(),
 });

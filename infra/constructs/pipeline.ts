@@ -1,15 +1,20 @@
 /**
  * The run's state machine (Standard: redrivable, up to a year, every step in the console), built
- * from the recipe by `pipeline/definition.ts`, with the success and failure paths every stage
- * shares: each writes `status.json` through the `status` function.
+ * from the recipe by `pipeline/definition.ts`. Success is written to `status.json` by the last
+ * state; a failure is not caught (so a redrive re-runs the failed state): an EventBridge rule on the
+ * execution's end (FAILED, TIMED_OUT, ABORTED) hands it to the `status` function, which finds the
+ * stage in the execution's history and writes `failed` with it and the cause.
  */
-import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import type * as batch from "aws-cdk-lib/aws-batch";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { ENDED_STATUSES } from "../../functions/trigger/execution-ended.ts";
 import type { InfraConfig } from "../config.ts";
 import { buildDefinition } from "../pipeline/definition.ts";
 import { invoke, type PipelineParts } from "../pipeline/parts.ts";
@@ -33,39 +38,7 @@ export class Pipeline extends Construct {
     super(scope, id);
     // A fixed name lets the GRPO loop start this same machine without a reference cycle.
     this.stateMachineName = `${Stack.of(this).stackName}-run`;
-    const failures = new Map<string, sfn.State>();
-    const parts: PipelineParts = { scope: this, ...props, failureFor: (stageId) => failureFor(stageId) };
-
-    const runFailed = new sfn.Fail(this, "run failed", {
-      errorPath: "$.error.Error",
-      causePath: "$.error.Cause",
-    });
-    const recordFailure = invoke(
-      parts,
-      "record failure",
-      "status",
-      sfn.TaskInput.fromObject({
-        action: "run",
-        runUri: sfn.JsonPath.stringAt("$.runUri"),
-        status: "failed",
-        stage: sfn.JsonPath.stringAt("$.failed.stage"),
-        error: sfn.JsonPath.objectAt("$.error"),
-      }),
-      { resultPath: null, comment: "status.json: failed, with the stage and the cause" },
-    );
-    recordFailure.addCatch(runFailed, { resultPath: "$.statusError" });
-    recordFailure.next(runFailed);
-    const failureFor = (stageId: string): sfn.State => {
-      const existing = failures.get(stageId);
-      if (existing) return existing;
-      const marked = new sfn.Pass(this, `${stageId} failed`, {
-        result: sfn.Result.fromObject({ stage: stageId }),
-        resultPath: "$.failed",
-      });
-      marked.next(recordFailure);
-      failures.set(stageId, marked);
-      return marked;
-    };
+    const parts: PipelineParts = { scope: this, ...props };
 
     const recordSuccess = invoke(
       parts,
@@ -78,7 +51,6 @@ export class Pipeline extends Construct {
       }),
       { resultPath: null, comment: "status.json: succeeded" },
     );
-    recordSuccess.addCatch(failureFor("report"), { resultPath: "$.error" });
     recordSuccess.next(new sfn.Succeed(this, "run succeeded"));
 
     const definition = buildDefinition(parts, this.stateMachineName, recordSuccess);
@@ -107,6 +79,44 @@ export class Pipeline extends Construct {
       new iam.PolicyStatement({
         actions: ["batch:TerminateJob"],
         resources: [Stack.of(this).formatArn({ service: "batch", resource: "job", resourceName: "*" })],
+      }),
+    );
+    this.recordEnds(props.functions);
+  }
+
+  /** status.json says `failed` (with the stage) when an execution fails, times out or is stopped. */
+  private recordEnds(functions: StageFunctions): void {
+    const status = functions.fn("status");
+    new events.Rule(this, "ExecutionEnded", {
+      description: "r1flow: a run's execution ended unsuccessfully; the status function records it",
+      eventPattern: {
+        source: ["aws.states"],
+        detailType: ["Step Functions Execution Status Change"],
+        detail: { status: [...ENDED_STATUSES], stateMachineArn: [this.stateMachine.stateMachineArn] },
+      },
+      targets: [
+        new targets.LambdaFunction(status, {
+          event: events.RuleTargetInput.fromObject({
+            action: "ended",
+            detail: events.EventField.fromPath("$.detail"),
+          }),
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
+    });
+    // The lookup reads the history of this machine's executions only.
+    status.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["states:GetExecutionHistory"],
+        resources: [
+          Stack.of(this).formatArn({
+            service: "states",
+            resource: "execution",
+            resourceName: `${this.stateMachineName}:*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
       }),
     );
   }

@@ -11,7 +11,7 @@ import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import type { BatchStage } from "../../recipe/recipe.ts";
 import { TRAINING_WORKERS } from "../constructs/worker-jobs.ts";
-import { catchInto, invoke, type PipelineParts, stagePayload, summaryPath } from "./parts.ts";
+import { invoke, type PipelineParts, stagePayload, summaryPath } from "./parts.ts";
 
 /** Submitting (not running) a job: Batch API throttling and server errors are worth a retry. */
 const BATCH_TRANSIENT = [
@@ -60,7 +60,6 @@ export function batchStage(parts: PipelineParts, stage: BatchStage, next: sfn.IC
       maxAttempts: 5,
       jitterStrategy: sfn.JitterType.FULL,
     });
-    catchInto(job, parts, stage.id);
     return job.next(summary);
   };
 
@@ -87,8 +86,6 @@ export function batchStage(parts: PipelineParts, stage: BatchStage, next: sfn.IC
     .when(sfn.Condition.booleanEquals("$.job.skip", true), summary)
     .otherwise(placement);
 
-  catchInto(plan, parts, stage.id);
-  catchInto(summary, parts, stage.id);
   summary.next(next);
   plan.next(alreadyDone);
   return plan;

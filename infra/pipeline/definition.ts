@@ -9,7 +9,7 @@ import { type EnabledFlag, RECIPE, type RecipeStage } from "../../recipe/recipe.
 import { batchStage } from "./batch-stage.ts";
 import { grpoLoop } from "./grpo-loop.ts";
 import { lambdaStage } from "./lambda-stage.ts";
-import { catchInto, invoke, type PipelineParts, stagePayload } from "./parts.ts";
+import { invoke, type PipelineParts, stagePayload } from "./parts.ts";
 
 /** Consecutive stages under the same switch; `loop` marks the GRPO loop's stages. */
 export interface Segment {
@@ -46,7 +46,6 @@ function stageStates(parts: PipelineParts, stage: RecipeStage, next: sfn.IChaina
     resultPath: "$.plan",
     comment: `${stage.title}: the manifest's switches, GRPO iterations and GPU placement`,
   });
-  catchInto(validate, parts, stage.id);
   const nodes = parts.config.multiNodeNodes;
   const badNodes = new sfn.Pass(parts.scope, "unsupported node count", {
     parameters: {
@@ -63,7 +62,14 @@ function stageStates(parts: PipelineParts, stage: RecipeStage, next: sfn.IChaina
       ),
       next,
     )
-    .otherwise(badNodes.next(parts.failureFor(stage.id)));
+    .otherwise(
+      badNodes.next(
+        new sfn.Fail(parts.scope, `${stage.id} failed`, {
+          errorPath: "$.error.Error",
+          causePath: "$.error.Cause",
+        }),
+      ),
+    );
   validate.next(checkNodes);
   return validate;
 }

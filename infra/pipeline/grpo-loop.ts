@@ -10,7 +10,7 @@
  */
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
-import { catchInto, invoke, type PipelineParts } from "./parts.ts";
+import { invoke, type PipelineParts } from "./parts.ts";
 
 export interface GrpoLoop {
   /** From the `grpo enabled` Choice: iteration 0. */
@@ -18,8 +18,6 @@ export interface GrpoLoop {
   /** Where a continuation execution (input with `loop.iteration`) enters. */
   readonly resume: sfn.State;
 }
-
-export const LOOP_STAGE_ID = "grpo";
 
 /** The loop around `body`: the loop stages, built to continue into the state it is given. */
 export function grpoLoop(
@@ -86,8 +84,6 @@ export function grpoLoop(
     }),
     { resultPath: null, comment: "status.json now points at the new execution" },
   );
-  catchInto(continueRun, parts, LOOP_STAGE_ID);
-  catchInto(handedOver, parts, LOOP_STAGE_ID);
   continueRun.next(handedOver).next(new sfn.Succeed(scope, "continued in new execution"));
 
   const iterate = new sfn.Choice(scope, "grpo loop iterate")

@@ -7,7 +7,6 @@
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import type { LambdaStage, RecipeStage } from "../../recipe/recipe.ts";
 import {
-  catchInto,
   invoke,
   type PipelineParts,
   SUMMARY_SELECTOR,
@@ -31,7 +30,6 @@ export function lambdaStage(
     resultPath: summaryPath(stage),
     comment: stage.title,
   });
-  catchInto(task, parts, stage.id);
   task.next(next);
   return task;
 }
@@ -92,7 +90,6 @@ function perShardStage(
     comment: `${stage.title}: one shard`,
   });
   map.itemProcessor(shard);
-  catchInto(map, parts, stage.id);
   map.next(next);
   return map;
 }

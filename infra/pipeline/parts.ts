@@ -1,7 +1,10 @@
 /**
  * What every stage's states are built from, and the conventions they share: a stage's first state
- * is named by its recipe id, its summary lands at `$.stages.<camelCaseId>`, and a failure anywhere
- * in it goes to `<id> failed`, which records the stage before the run's shared failure path.
+ * is named by its recipe id (its other states `<id> <part>`), its summary lands at
+ * `$.stages.<camelCaseId>`. No stage state catches its errors: the execution fails at the failed
+ * state itself, so `redrive-execution` re-runs that state (a Catch into a Fail state would make the
+ * Fail the unsuccessful step, and a redrive would fail again at once). The status function records
+ * the stage from the execution's end event (`infra/constructs/pipeline.ts`).
  */
 import { Duration } from "aws-cdk-lib";
 import type * as batch from "aws-cdk-lib/aws-batch";
@@ -22,8 +25,6 @@ export interface PipelineParts {
   readonly jobs: WorkerJobs;
   readonly spotQueue: batch.IJobQueue;
   readonly onDemandQueue: batch.IJobQueue;
-  /** Where a stage's Catch goes: records `stage` and the caught error, then fails the run. */
-  readonly failureFor: (stageId: string) => sfn.IChainable;
 }
 
 /** `grpo-rollout` → `grpoRollout`: JSONPath-safe keys for `$.stages`. */
@@ -94,12 +95,3 @@ export const SUMMARY_SELECTOR = {
   "durationS.$": "$.durationS",
   "metrics.$": "$.metrics",
 };
-
-/** Catch everything on a stage's state and route it to the stage's failure path. */
-export function catchInto(
-  state: sfn.TaskStateBase | sfn.Map | sfn.DistributedMap,
-  parts: PipelineParts,
-  stageId: string,
-): void {
-  state.addCatch(parts.failureFor(stageId), { errors: [sfn.Errors.ALL], resultPath: "$.error" });
-}

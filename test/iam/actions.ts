@@ -94,7 +94,7 @@ function sfnRequests(call: Call): IamRequest[] {
   const { operation: op, input } = call;
   if (op === "StartExecution")
     return [{ action: "states:StartExecution", resource: plainArn(input.stateMachineArn), context: {} }];
-  if (op === "DescribeExecution" || op === "StopExecution")
+  if (op === "DescribeExecution" || op === "StopExecution" || op === "GetExecutionHistory")
     return [{ action: `states:${op}`, resource: plainArn(input.executionArn), context: {} }];
   throw new Error(`no IAM mapping for Step Functions ${op}: add it to test/iam/actions.ts`);
 }

@@ -60,6 +60,14 @@ function firstRunCalls(machineArn: string, jobs: string[]): RecordedCall[] {
     s3("function:status", "PutObject", { Key: status }),
     s3("function:status", "GetObject", { Key: `${key(layout.stage("sft"))}/metrics.json` }, 404),
     s3("function:status", "PutObject", { Key: `${key(layout.stage("grpo-rollout", 0))}/shards.json` }),
+    // status, on the execution's end event: the failed stage from the execution's history.
+    {
+      principal: "function:status",
+      service: "sfn",
+      operation: "GetExecutionHistory",
+      input: { executionArn: executionOf(machineArn, `${RUN}-0f1e2d3c`) },
+      status: 200,
+    },
   ];
   for (const handler of PIPELINE_HANDLERS.filter((h) => h !== "status")) {
     const stage = RECIPE.find((s) => (s.kind === "lambda" ? s.handler : "plan") === handler) ?? RECIPE[0]!;
@@ -97,6 +105,11 @@ function firstRunCalls(machineArn: string, jobs: string[]): RecordedCall[] {
     );
   }
   return calls;
+}
+
+/** An execution ARN of the state machine `machineArn`. */
+function executionOf(machineArn: string, name: string): string {
+  return `${machineArn.replace(":stateMachine:", ":execution:")}:${name}`;
 }
 
 function tasks(machine: AslMachine): [string, AslState][] {
@@ -189,6 +202,24 @@ describe("a first run on AWS under the synthesized roles (simulated: LocalStack 
       expect(ops, op).toContain(op);
     const verdicts = await simulateCalls(m, calls);
     expect(denials(verdicts), "state machine calls its role refuses").toEqual([]);
+  });
+
+  it("lets the status function read the history of this machine's executions only", async () => {
+    const m = model();
+    const other = m.stateMachineArn.replace(/:stateMachine:.*$/, ":stateMachine:someone-else");
+    const read = (machineArn: string): RecordedCall => ({
+      principal: "function:status",
+      service: "sfn",
+      operation: "GetExecutionHistory",
+      input: { executionArn: executionOf(machineArn, "x") },
+      status: 200,
+    });
+    const verdicts = await simulateCalls(m, [read(m.stateMachineArn), read(other)]);
+    expect(denials(verdicts)).toEqual([
+      expect.stringMatching(/^function:status: states:GetExecutionHistory on .*:execution:someone-else:x /),
+    ]);
+    const trigger = { ...read(m.stateMachineArn), principal: "function:trigger" };
+    expect(denials(await simulateCalls(m, [trigger]))).toHaveLength(1);
   });
 
   it("names the principal, action and resource of a call the roles refuse", async () => {

@@ -1,7 +1,8 @@
 /**
  * The rendered state machine: every recipe stage present, in recipe order; Choices on the manifest's
  * switches; Batch stages with plan → skip → .sync job → summary; the GRPO loop and its hand-over to
- * a new execution; Distributed Maps over shard lists; a Catch on every task; a valid ASL graph.
+ * a new execution; Distributed Maps over shard lists; no Catch (redrive re-runs the failed state) and
+ * an EventBridge rule that records the end; a valid ASL graph.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { manifestCreatedPattern } from "../../infra/constructs/run-trigger.ts";
@@ -155,23 +156,37 @@ describe("state machine definition", () => {
     expect(all["new run or loop continuation"]?.Default).toBe("grpo loop chunk");
   });
 
-  it("catches every error of every task and map, and records the failed stage before failing", () => {
-    const check = (machine: Record<string, AslState>, top: boolean) => {
-      for (const [name, state] of Object.entries(machine)) {
-        if (state.Type !== "Task" && state.Type !== "Map") continue;
-        if (!top) continue; // shard invocations fail their Map, whose Catch records the stage
-        expect(state.Catch?.[0]?.ErrorEquals, name).toEqual(["States.ALL"]);
-        const target = state.Catch![0]!.Next;
-        expect(target === "run failed" || target.endsWith(" failed"), `${name} → ${target}`).toBe(true);
-      }
-    };
+  it("catches no stage error, so a redrive re-runs the failed state instead of a Fail state after a Catch", () => {
     const all = states();
-    check(all, true);
-    expect(all["sft failed"]?.Next).toBe("record failure");
-    expect(all["record failure"]?.Next).toBe("run failed");
-    expect(all["run failed"]?.Type).toBe("Fail");
+    const withCatch = Object.entries(all).filter(([, s]) => s.Catch !== undefined);
+    expect(withCatch.map(([n]) => n)).toEqual([]);
+    // The only Fail: validate's refusal of a node count this deployment cannot run.
+    const fails = Object.entries(all).filter(([, s]) => s.Type === "Fail");
+    expect(fails.map(([n]) => n)).toEqual(["validate failed"]);
+    expect(all["unsupported node count"]?.Next).toBe("validate failed");
+    expect(all["record success"]?.Next).toBe("run succeeded");
   });
 
+  it("records an unsuccessful end through an EventBridge rule on the execution's status change", () => {
+    const { template } = synthesized();
+    const [machine] = Object.keys(template.findResources("AWS::StepFunctions::StateMachine"));
+    const status = logicalId(template, "AWS::Lambda::Function", "Functionsstatus");
+    const rules = Object.values(template.findResources("AWS::Events::Rule")).filter(
+      (r) => r.Properties.EventPattern?.source?.[0] === "aws.states",
+    );
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]!.Properties;
+    expect(rule.EventPattern["detail-type"]).toEqual(["Step Functions Execution Status Change"]);
+    expect(rule.EventPattern.detail.status).toEqual(["FAILED", "TIMED_OUT", "ABORTED"]);
+    expect(rule.EventPattern.detail.stateMachineArn).toEqual([{ Ref: machine }]);
+    const [target] = rule.Targets;
+    expect(target.Arn).toEqual({ "Fn::GetAtt": [status, "Arn"] });
+    expect(target.InputTransformer.InputPathsMap).toEqual({ detail: "$.detail" });
+    expect(JSON.parse(target.InputTransformer.InputTemplate.replace("<detail>", "{}"))).toEqual({
+      action: "ended",
+      detail: {},
+    });
+  });
   it("retries Lambda throttling and service errors with backoff", () => {
     for (const [name, state] of Object.entries(states())) {
       if (!state.Resource?.includes("getatt:Functions")) continue;

@@ -5,20 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { summarizeCause } from "../../functions/trigger/failure-cause.ts";
-import type { RunObjects } from "../../functions/trigger/ports.ts";
 import { recordRunStatus } from "../../functions/trigger/record-status.ts";
 import { readStageSummary } from "../../functions/trigger/stage-readback.ts";
+import { FakeRunObjects } from "./fake-run-objects.ts";
 
-class FakeRunObjects implements RunObjects {
-  readonly objects = new Map<string, string>();
-  async get(key: string) {
-    const text = this.objects.get(key);
-    return text === undefined ? null : { text, etag: '"1"' };
-  }
-  async put(key: string, text: string) {
-    this.objects.set(key, text);
-  }
-}
 const now = () => new Date("2026-01-02T00:00:00Z");
 const runUri = "s3://artifacts/runs/demo-1";
 

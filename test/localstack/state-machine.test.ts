@@ -2,9 +2,12 @@
  * The synthesized state machine's control flow on LocalStack's Step Functions interpreter. Lambda
  * and Batch cannot run here, so every Task state answers from the emulator's mocked service
  * integrations (mocks.ts; LocalStack must be started with SFN_MOCK_CONFIG pointing at the file):
- * the GRPO loop's iteration count, the Choice skips, Catch → the status function → FAILED, and the
- * Lambda retries. The Distributed Maps read their shard list from the emulator's S3. Last, the local
- * runner and the state machine visit the same stages in the same order for the same manifest.
+ * the GRPO loop's iteration count, the Choice skips, a failed stage failing the execution at that
+ * state (recorded from its history as the end-event rule would), and the Lambda retries. (A stop is
+ * tested in test/infra/failed-stage.test.ts: 2026.3 answers StopExecution of a mocked execution
+ * with an InternalError.)
+ * The Distributed Maps read their shard list from the emulator's S3. Last, the local runner and
+ * the state machine visit the same stages in the same order for the same manifest.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,7 +24,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { StageEvent } from "../../functions/handlers/shared/stage-event.ts";
 import { s3RunObjects } from "../../functions/trigger/aws.ts";
-import { RecordRunStatus, recordRunStatus } from "../../functions/trigger/record-status.ts";
+import {
+  ExecutionEnded,
+  recordExecutionEnded,
+  sfnNewestFirst,
+} from "../../functions/trigger/execution-ended.ts";
+import { RecordRunStatus } from "../../functions/trigger/record-status.ts";
 import { ReadStageSummary } from "../../functions/trigger/stage-readback.ts";
 import { type RunEvent, runLocal } from "../../pipeline/runner.ts";
 import { plannedVisits } from "../../recipe/recipe.ts";
@@ -88,6 +96,29 @@ async function runCase(testCase: MockCase): Promise<Finished> {
   }
   const description = await waitForEnd(sfn, executionArn);
   return { runId, executionArn, description, events: await history(sfn, executionArn) };
+}
+
+/**
+ * The status function's handling of the end event EventBridge would deliver, against the emulator's
+ * S3 and its GetExecutionHistory (newest first; 3 events a page asked, but 2026.3 answers all at
+ * once: paging is tested in test/infra/failed-stage.test.ts); status.json back.
+ */
+async function recordEnd(
+  runId: string,
+  executionArn: string,
+  status: "FAILED",
+  input: string,
+): Promise<Record<string, string>> {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `runs/${runId}/manifest.json`, Body: "{}" }));
+  const event = ExecutionEnded.parse({ action: "ended", detail: { executionArn, status, input } });
+  await recordExecutionEnded(
+    event,
+    sfnNewestFirst(sfn, 3),
+    (b) => s3RunObjects(s3, b),
+    () => new Date(),
+  );
+  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `runs/${runId}/status.json` }));
+  return JSON.parse(await out.Body!.transformToString()) as Record<string, string>;
 }
 
 function run(testCase: MockCase): Finished {
@@ -186,33 +217,17 @@ describe("the synthesized state machine on LocalStack's Step Functions interpret
     expect(entered).toContain("sft2"); // the same job kind, switched by its own flag
   });
 
-  it("routes a failed Batch job through its Catch to the status function with the stage, then FAILS the run", async () => {
-    const { description, events, runId } = run("BatchFails");
+  it("fails a run at the failed Batch job itself (no Catch: a redrive re-runs it) and records failed with the stage from its history", async () => {
+    const { description, events, runId, executionArn } = run("BatchFails");
     expect(description.status).toBe("FAILED");
-    const entered = statesEntered(events);
-    expect(entered.slice(entered.indexOf(FAILING_JOB))).toEqual([
-      FAILING_JOB,
-      "grpo-update failed",
-      "record failure",
-      "run failed",
-    ]);
+    // The job state is the execution's last: the unsuccessful step a redrive resumes at.
+    expect(statesEntered(events).at(-1)).toBe(FAILING_JOB);
     expect(stageVisits(events)).not.toContain("grpo-curriculum#0");
-    // The execution fails with the job's error and cause (the Fail state reads them from $.error).
     expect(description.error).toBe("Batch.JobFailed");
     expect(JSON.parse(description.cause ?? "{}")).toEqual(FAILED_JOB);
 
-    // What the status function received is what it accepts, and it writes the stage and a readable cause.
-    const call = lambdaCalls(events).find((c) => c.state === "record failure");
-    const input = RecordRunStatus.parse(call?.input);
-    expect(input).toMatchObject({
-      status: "failed",
-      stage: "grpo-update",
-      error: { Error: "Batch.JobFailed" },
-    });
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `runs/${runId}/manifest.json`, Body: "{}" }));
-    await recordRunStatus(input, s3RunObjects(s3, bucket), () => new Date());
-    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `runs/${runId}/status.json` }));
-    const status = JSON.parse(await out.Body!.transformToString()) as Record<string, string>;
+    // What the EventBridge rule hands the status function (emulator: no status-change events).
+    const status = await recordEnd(runId, executionArn, "FAILED", description.input!);
     expect(status).toMatchObject({ runId, status: "failed", stage: "grpo-update" });
     expect(status.cause).toBe(
       "Batch job mocked-grpo-update FAILED: Essential container in task exited; exit code 1; " +
@@ -220,22 +235,15 @@ describe("the synthesized state machine on LocalStack's Step Functions interpret
     );
   });
 
-  it("records `failed` with the stage when a Distributed Map's ItemReader fails (its shard list is missing)", () => {
-    const { description, events } = run("ItemReaderFails");
+  it("records `failed` with the stage when a Distributed Map's ItemReader fails (its shard list is missing)", async () => {
+    const { description, events, runId, executionArn } = run("ItemReaderFails");
     expect(description.status).toBe("FAILED");
-    const entered = statesEntered(events);
-    expect(entered.slice(entered.indexOf(MISSING_SHARDS_MAP))).toEqual([
-      MISSING_SHARDS_MAP,
-      `${MISSING_SHARDS_MAP} failed`,
-      "record failure",
-      "run failed",
-    ]);
-    const call = lambdaCalls(events).find((c) => c.state === "record failure");
-    const input = RecordRunStatus.parse(call?.input);
-    expect(input).toMatchObject({ status: "failed", stage: MISSING_SHARDS_MAP });
+    expect(statesEntered(events).at(-1)).toBe(MISSING_SHARDS_MAP);
+    const status = await recordEnd(runId, executionArn, "FAILED", description.input!);
+    expect(status).toMatchObject({ runId, status: "failed", stage: MISSING_SHARDS_MAP });
     // AWS names the error States.ItemReaderFailed; the emulator (2026.3) fails its own raise of a
-    // States.* error and reports that instead. Either way status.json gets an error and a cause.
-    expect(input.error).toMatchObject({ Error: expect.any(String), Cause: expect.any(String) });
+    // States.* error and reports that instead. Either way status.json gets a cause.
+    expect(status.cause).toMatch(/^States\.\w+/);
   });
 
   it("retries a throttled Lambda call and goes on", () => {
@@ -252,7 +260,7 @@ describe("the synthesized state machine on LocalStack's Step Functions interpret
   });
 
   it("hands every function an input its handler accepts", () => {
-    const StatusEvent = z.discriminatedUnion("action", [RecordRunStatus, ReadStageSummary]);
+    const StatusEvent = z.discriminatedUnion("action", [RecordRunStatus, ReadStageSummary, ExecutionEnded]);
     const machine = deployableDefinition(bucket, MOCKED_MACHINE);
     const rejected: string[] = [];
     const check = (state: string, resource: string, input: unknown) => {

@@ -1,0 +1,63 @@
+/**
+ * Where an execution ended unsuccessfully, read from its history (newest event first). Stage states
+ * carry no Catch, so a redrive re-runs the failed state itself (a Catch into a Fail state would make
+ * the Fail the unsuccessful step, and a redrive would only fail again); the status function learns
+ * the stage afterwards from the execution's status-change event and this lookup.
+ * States are named by their stage: `<id>` or `<id> <part>` (`sft job spot`), `grpo loop …` for
+ * the loop's own states; any other state is reported by its name.
+ */
+import type { HistoryEvent } from "@aws-sdk/client-sfn";
+import { RECIPE } from "../../recipe/recipe.ts";
+import type { CaughtError } from "./failure-cause.ts";
+
+/** The GRPO loop's own states (`grpo loop continue`, …) belong to this stage. */
+export const LOOP_STAGE_ID = "grpo";
+const LOOP_STATE_PREFIX = "grpo loop ";
+
+export interface FailedStage {
+  /** The state that was running when the execution ended (none: stopped before the first). */
+  readonly state?: string;
+  /** Its recipe stage (or the state's name when it belongs to none). */
+  readonly stage?: string;
+  readonly error: CaughtError;
+}
+
+export function stageOfState(state: string): string {
+  if (state.startsWith(LOOP_STATE_PREFIX)) return LOOP_STAGE_ID;
+  const stage = RECIPE.find((s) => state === s.id || state.startsWith(`${s.id} `));
+  return stage?.id ?? state;
+}
+
+/** The execution's own ending: failed, timed out or aborted, with its error and cause. */
+function ending(event: HistoryEvent): CaughtError | undefined {
+  const details =
+    event.executionFailedEventDetails ??
+    event.executionTimedOutEventDetails ??
+    event.executionAbortedEventDetails;
+  if (!details) return undefined;
+  const fallback = `States.${event.type?.replace(/^Execution/, "") ?? "Failed"}`;
+  return { Error: details.error || fallback, Cause: details.cause || undefined };
+}
+
+/**
+ * From history events, newest first (`reverseOrder: true`): the execution's error and the last state
+ * entered. `undefined` while more events may name the state; with `complete` (the whole history),
+ * an ending before any state yields no state.
+ */
+export function failedStageOf(
+  newestFirst: readonly HistoryEvent[],
+  complete = false,
+): FailedStage | undefined {
+  let error: CaughtError | undefined;
+  for (const event of newestFirst) {
+    error ??= ending(event);
+    const state = event.stateEnteredEventDetails?.name;
+    if (state) {
+      if (!error) throw new Error(`the history's last state "${state}" comes after no execution ending`);
+      return { state, stage: stageOfState(state), error };
+    }
+  }
+  if (!complete) return undefined;
+  if (!error) throw new Error("the history has no execution ending (FAILED, TIMED_OUT or ABORTED)");
+  return { error };
+}
