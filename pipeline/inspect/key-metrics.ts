@@ -20,13 +20,19 @@ const KEY_METRICS: Readonly<Record<string, readonly string[]>> = {
   report: ["stages"],
 };
 
+/** Recipe order of a `<checkpoint>.…` metric (base, sft, grpo, sft2, final; others after). */
+function checkpointRank(metric: string): number {
+  const i = (EVAL_CHECKPOINTS as readonly string[]).indexOf(metric.slice(0, metric.indexOf(".")));
+  return i < 0 ? EVAL_CHECKPOINTS.length : i;
+}
+
 /** Up to four `[name, value]` pairs: the stage's chosen ones, or pass@1 per checkpoint for evaluate. */
 export function keyMetrics(visit: VisitRow): [string, number][] {
   const names =
     visit.stage === "evaluate"
       ? Object.keys(visit.metrics)
           .filter((k) => k.endsWith(".pass1"))
-          .sort()
+          .sort((a, b) => checkpointRank(a) - checkpointRank(b) || a.localeCompare(b))
       : (KEY_METRICS[visit.stage] ?? []);
   return names
     .filter((n) => visit.metrics[n] !== undefined)

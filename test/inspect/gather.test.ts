@@ -115,7 +115,9 @@ describe("r1flow inspect: gather and table", () => {
     );
     expect(line(table, "grpo-curriculum [1]")).toContain("level=2  accuracy=0.625");
     expect(line(table, "rejection")).toMatch(/40\s+10\s+kept=10 {2}keepRate=0.25$/);
-    expect(line(table, "evaluate")).toContain("base.arith-eval.pass1=0.25  grpo.arith-eval.pass1=0.625");
+    expect(line(table, "evaluate")).toContain(
+      "base.arith-eval.pass1=0.25  sft.arith-eval.pass1=0.375  grpo.arith-eval.pass1=0.625  sft2.arith-eval.pass1=0.5",
+    );
     expect(line(table, "eval-rollout-final")).toMatch(/skipped/);
     expect(table.split("\n").filter((l) => /^\s*\d+\s/.test(l))).toHaveLength(25);
     // The checkpoints side by side, each with its change in points vs the one to its left.
