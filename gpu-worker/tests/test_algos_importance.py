@@ -72,16 +72,18 @@ def tiny():
     return model, tok, prompts
 
 
+def _sampled(model, tok, prompts, params):
+    """(prompt, completion) pairs, one per sample, from HF sampling on the model."""
+    groups = HFBackend(model, tok).generate(prompts, params)
+    return [(p, c) for p, g in zip(prompts, groups, strict=True) for c in g]
+
+
 def test_the_updates_forward_pass_reproduces_the_samplers_logprobs_at_its_temperature(tiny):
     """HF at T = 0.7 records log softmax(z / 0.7); the update's forward at the same T gives the same
     numbers, at T = 1 (what it computed before) a gap of a large part of a nat per token."""
     model, tok, prompts = tiny
     params = SamplingParams(n=4, temperature=0.7, top_p=1.0, max_new_tokens=12, seed=7)
-    rows = [
-        (p, c)
-        for p, g in zip(prompts, HFBackend(model, tok).generate(prompts, params), strict=True)
-        for c in g
-    ]
+    rows = _sampled(model, tok, prompts, params)
     batch = pack_sequences([p for p, _ in rows], [c.token_ids for _, c in rows], tok.pad_token_id or 0)
     sampler = batch.scatter([c.logprobs for _, c in rows])
     precision = resolve_precision("fp32", torch.device("cpu"))
@@ -100,11 +102,7 @@ def test_capped_weights_scale_the_policy_gradient_term(tiny):
     capped at C = 2, so the policy-gradient loss (β = 0, no entropy) is exactly twice the uncorrected."""
     model, tok, prompts = tiny
     params = SamplingParams(n=2, temperature=1.0, top_p=1.0, max_new_tokens=8, seed=1)
-    rows = [
-        (p, c)
-        for p, g in zip(prompts, HFBackend(model, tok).generate(prompts, params), strict=True)
-        for c in g
-    ]
+    rows = _sampled(model, tok, prompts, params)
     n = len(rows)
     data = Rollouts(
         [p for p, _ in rows],

@@ -5,7 +5,7 @@
  * execution's end (FAILED, TIMED_OUT, ABORTED) hands it to the `status` function, which finds the
  * stage in the execution's history and writes `failed` with it and the cause.
  */
-import { ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import type * as batch from "aws-cdk-lib/aws-batch";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
@@ -18,7 +18,7 @@ import { ENDED_STATUSES } from "../../functions/trigger/execution-ended.ts";
 import type { InfraConfig } from "../config.ts";
 import { buildDefinition } from "../pipeline/definition.ts";
 import { invoke, type PipelineParts } from "../pipeline/parts.ts";
-import type { StageFunctions } from "./stage-functions.ts";
+import { StageFunctions } from "./stage-functions.ts";
 import type { WorkerJobs } from "./worker-jobs.ts";
 
 export interface PipelineProps {
@@ -106,18 +106,6 @@ export class Pipeline extends Construct {
       ],
     });
     // The lookup reads the history of this machine's executions only.
-    status.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ["states:GetExecutionHistory"],
-        resources: [
-          Stack.of(this).formatArn({
-            service: "states",
-            resource: "execution",
-            resourceName: `${this.stateMachineName}:*`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-      }),
-    );
+    StageFunctions.allowExecutions(status, this.stateMachineName, ["states:GetExecutionHistory"]);
   }
 }

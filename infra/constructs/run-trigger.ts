@@ -3,10 +3,9 @@
  * events under `runs/…/manifest.json` invokes the trigger function, which validates the manifest
  * and starts (at most once) the state machine.
  */
-import { ArnFormat, Duration, Stack } from "aws-cdk-lib";
+import { Duration } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
-import * as iam from "aws-cdk-lib/aws-iam";
 import * as destinations from "aws-cdk-lib/aws-lambda-destinations";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import * as sqs from "aws-cdk-lib/aws-sqs";
@@ -53,19 +52,7 @@ export class RunTrigger extends Construct {
     // A new run has no status.json: S3 answers its GET with 404 only to a role that may list the key.
     StageFunctions.allowList(fn, bucketArn, ["runs/*/status.json"]);
     props.stateMachine.grantStartExecution(fn);
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ["states:DescribeExecution"],
-        resources: [
-          Stack.of(this).formatArn({
-            service: "states",
-            resource: "execution",
-            resourceName: `${props.stateMachineName}:*`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-      }),
-    );
+    StageFunctions.allowExecutions(fn, props.stateMachineName, ["states:DescribeExecution"]);
 
     this.deadLetters = new sqs.Queue(this, "Undelivered", {
       retentionPeriod: Duration.days(14),

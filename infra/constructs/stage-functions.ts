@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
@@ -152,6 +152,23 @@ export class StageFunctions extends Construct {
   }
 
   /** `s3:ListBucket`, only where `s3:prefix` is under the given patterns. */
+  /** Lets `fn` call Step Functions `actions` on the executions of one state machine only. */
+  static allowExecutions(fn: lambda.IFunction, stateMachineName: string, actions: string[]): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions,
+        resources: [
+          Stack.of(fn).formatArn({
+            service: "states",
+            resource: "execution",
+            resourceName: `${stateMachineName}:*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+  }
+
   static allowList(grantee: iam.IGrantable, bucketArn: string, prefixes: string[]): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
