@@ -12,7 +12,13 @@ import {
   RejectionSettings,
   RewardWeights,
 } from "./settings/lambda-stages.ts";
-import { GrpoSettings, RewardModelSettings, RolloutSettings, SftSettings } from "./settings/worker-stages.ts";
+import {
+  GrpoSettings,
+  iterationsPerJob,
+  RewardModelSettings,
+  RolloutSettings,
+  SftSettings,
+} from "./settings/worker-stages.ts";
 
 export const ModelSettings = z.strictObject({
   /** `builtin:tiny` (built locally, for the demo and tests), a local directory, a hub id or `s3://` prefix. */
@@ -80,17 +86,67 @@ export const StagesSettings = z.strictObject({
   eval: EvalSettings.extend(enabled).prefault({}),
 });
 
-export const Manifest = z.strictObject({
-  version: z.literal(1).default(1),
-  runId: RunId,
-  description: z.string().optional(),
-  model: ModelSettings,
-  datasets: z.array(DatasetRef).min(1, "expected at least one data set"),
-  rewards: RewardWeights.prefault({}),
-  stages: StagesSettings.prefault({}),
-  compute: ComputeSettings.prefault({}),
-  seed: z.number().int().default(0),
-});
+export const Manifest = z
+  .strictObject({
+    version: z.literal(1).default(1),
+    runId: RunId,
+    description: z.string().optional(),
+    model: ModelSettings,
+    datasets: z.array(DatasetRef).min(1, "expected at least one data set"),
+    rewards: RewardWeights.prefault({}),
+    stages: StagesSettings.prefault({}),
+    compute: ComputeSettings.prefault({}),
+    seed: z.number().int().default(0),
+  })
+  .superRefine((m, ctx) => {
+    const issue = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: "custom", path, message });
+    const g = m.stages.grpo;
+    const needs = stagesLoopReasons(m);
+    if (g.loop === "block" && needs.length > 0) {
+      issue(
+        ["stages", "grpo", "loop"],
+        `the block loop cannot run this manifest (${needs.join("; ")}): set "stages" or "auto"`,
+      );
+    }
+    const mode = grpoLoopMode(m);
+    if (mode === "stages" && g.dynamicSampling.enabled) {
+      issue(
+        ["stages", "grpo", "dynamicSampling", "enabled"],
+        "dynamic sampling runs in the block loop only, and this run's loop is per-iteration stages",
+      );
+    }
+    const k = iterationsPerJob(g);
+    if (mode === "block" && g.refreshReferenceEvery % k !== 0) {
+      issue(
+        ["stages", "grpo", "refreshReferenceEvery"],
+        `the block loop loads the reference once per block of ${k} iterations: expected a multiple of ${k} (iterationsPerJob), found ${g.refreshReferenceEvery}`,
+      );
+    }
+  });
+
+/** Why a run needs per-iteration stages (none: the block loop can run it). */
+function stagesLoopReasons(m: {
+  compute: { gpusPerNode: number; nodes: number };
+  rewards: { rewardModel: number };
+  stages: { reward: { enabled: boolean } };
+}): string[] {
+  const reasons: string[] = [];
+  if (m.compute.gpusPerNode > 1 || m.compute.nodes > 1)
+    reasons.push("it runs in one process on one GPU, and compute asks for several");
+  if (m.stages.reward.enabled && m.rewards.rewardModel > 0)
+    reasons.push("it loads no reward model, and rewards.rewardModel > 0");
+  return reasons;
+}
+
+/** The RL loop a run uses: `stages.grpo.loop`, with auto → block unless the run needs stages. */
+export function grpoLoopMode(
+  m: Parameters<typeof stagesLoopReasons>[0] & { stages: { grpo: { loop: "auto" | "block" | "stages" } } },
+): "block" | "stages" {
+  const { loop } = m.stages.grpo;
+  if (loop !== "auto") return loop;
+  return stagesLoopReasons(m).length === 0 ? "block" : "stages";
+}
 
 /** What a user writes (defaults optional). */
 export type ManifestInput = z.input<typeof Manifest>;

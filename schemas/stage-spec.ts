@@ -89,6 +89,13 @@ export const GrpoBlockSpec = z.strictObject({
   stage: z.literal("grpo-block"),
   /** `problems` shards of each of the block's iterations, in order (the curriculum's picks). */
   prompts: z.array(shards.min(1)).min(1),
+  /** Groups an iteration trains on: the curriculum's batch size (dynamic sampling fills up to it). */
+  groupsPerIteration: z.number().int().min(1),
+  /**
+   * With `settings.dynamicSampling.enabled`: per iteration (same length as `prompts`), the
+   * curriculum's reserve problems, drawn in order when dropped groups leave the batch short.
+   */
+  reserve: z.array(shards).optional(),
   /** RL iteration of the block's first iteration (0-based): policy version and schedule position. */
   firstIteration: z.number().int().min(0),
   /** Policy the block starts from (the previous block's `model/`, or the SFT checkpoint). */

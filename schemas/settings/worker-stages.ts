@@ -117,6 +117,26 @@ export const GrpoSettings = z.strictObject({
   truncatedIs: z.enum(["auto", "on", "off"]).default("auto"),
   /** C, the cap of the truncated importance weight (verl's rollout_is_threshold example: 2). */
   tisCap: z.number().min(1).default(2),
+  /**
+   * How the RL loop runs. block: one worker job per K iterations (`iterationsPerJob`) with the policy,
+   * AdamW, the reference and the rollout engine resident, scoring by the TypeScript scorer child;
+   * stages: four stage visits per iteration (rollout job, per-shard score Lambdas, update job,
+   * curriculum Lambda), which several GPUs and an in-loop reward model still need; auto: block unless
+   * the run needs stages (`grpoLoopMode` in schemas/manifest.ts).
+   */
+  loop: z.enum(["auto", "block", "stages"]).default("auto"),
+  /**
+   * DAPO's dynamic sampling (Yu et al. 2025, §3.2), block loop only: when all-right / all-wrong groups
+   * leave fewer than the batch's groups, sample more prompts from the curriculum's reserve, at most
+   * `maxRounds` more rounds, and train on a full batch.
+   */
+  dynamicSampling: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** Extra sampling rounds per iteration; the curriculum reserves batchSize × maxRounds prompts. */
+      maxRounds: z.number().int().min(1).max(8).default(3),
+    })
+    .prefault({}),
 });
 
 /** K when `iterationsPerJob` is absent (capped at the run's iterations). */
