@@ -41,16 +41,21 @@ const PHRASE_END = /\.(?:\s|$)|\s(?:I hope|which|because|since|Let me|Is there)\
  * @example extractAnswer("Hence \\[x = 3\\]") // { answer: "x = 3", rule: "math-span" }
  */
 export function extractAnswer(text: string, answerType?: AnswerType): Extraction {
-  const think = text.lastIndexOf(THINK_END);
-  const region = dropTemplateTokens(think >= 0 ? text.slice(think + THINK_END.length) : text);
+  // `includes` first: V8's lastIndexOf scans slowly, and most outputs hold no `</think>`.
+  const think = text.includes(THINK_END) ? text.lastIndexOf(THINK_END) : -1;
+  const raw = think >= 0 ? text.slice(think + THINK_END.length) : text;
 
-  const boxes = lastBoxGroup(region);
+  // A template token only ends a line, so boxes and `####` are found in the raw text (the hash
+  // line then loses its token); the rules after them read the text with the tokens dropped.
+  const boxes = lastBoxGroup(raw);
   const contents = boxes.map((b) => b.content.trim()).filter((c) => c !== "");
   if (contents.length > 1) return { answer: contents.join(", "), rule: "boxed-several" };
   if (contents.length === 1) return { answer: contents[0] as string, rule: "boxed" };
 
-  const hash = afterHash(region);
+  const hash = afterHash(raw);
   if (hash !== null) return { answer: hash, rule: "hash" };
+
+  const region = dropTemplateTokens(raw);
 
   const isChoice = answerType === "choice" || answerType === "label";
   const said = answerIs(region);
@@ -86,12 +91,14 @@ export function extractAnswer(text: string, answerType?: AnswerType): Extraction
   return { answer: null, rule: "no-answer" };
 }
 
-/** The rest of the line after the last `####`, or null. */
+/** The rest of the line after the last `####` (up to a template token), or null. */
 function afterHash(s: string): string | null {
   const at = s.lastIndexOf("####");
   if (at < 0) return null;
   const nl = s.indexOf("\n", at);
-  const ans = s.slice(at + 4, nl < 0 ? s.length : nl).trim();
+  const line = dropTemplateTokens(s.slice(at + 4, nl < 0 ? s.length : nl));
+  const cut = line.indexOf("\n");
+  const ans = (cut < 0 ? line : line.slice(0, cut)).trim();
   return ans === "" ? null : ans;
 }
 

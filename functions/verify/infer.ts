@@ -17,6 +17,7 @@ const LABEL = /^(?:true|false|unknown|yes|no)$/i;
  * @example inferAnswerType("\\frac{1}{2}") // "math"
  */
 export function inferAnswerType(gold: string): AnswerType {
+  if (PLAIN_NUMBER.test(gold) && /\d/.test(gold)) return "numeric"; // the common case, untrimmed
   const g = gold
     .trim()
     .replace(/^\$|\$$/g, "")

@@ -28,6 +28,19 @@ const TEXT_CMD = /\\(?:text|textnormal|textbf|textit|textrm|mbox|mathrm|mathit|m
  * @example normalizeLatex("x \\in [-2,7]") // "[-2,7]"
  */
 export function normalizeLatex(raw: string): string {
+  // A reference is normalised once per group of samples, not once per sample.
+  const hit = memo.get(raw);
+  if (hit !== undefined) return hit;
+  const out = normalizeUncached(raw);
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(raw, out);
+  return out;
+}
+
+const MEMO_MAX = 10_000;
+const memo = new Map<string, string>();
+
+function normalizeUncached(raw: string): string {
   let s = raw.trim();
   if (s.startsWith("\\boxed") || s.startsWith("\\fbox")) s = lastBoxed(s) ?? s;
   s = s

@@ -34,7 +34,8 @@ export function allBoxes(s: string): Box[] {
   for (let m = re.exec(s); m !== null; m = re.exec(s)) {
     let i = m.index + m[0].length;
     if (s[i] === " " && s[i + 1] !== "{") {
-      const bare = /^ +([^\s$]+)/.exec(s.slice(i, i + 200));
+      // `\boxed 5<|im_end|>`: the answer stops at a template token too.
+      const bare = /^ +((?:(?!<\||<\/|<｜)[^\s$])+)/.exec(s.slice(i, i + 200));
       if (bare?.[1]) {
         out.push({ content: bare[1], start: m.index, end: i + bare[0].length });
         re.lastIndex = i + bare[0].length;

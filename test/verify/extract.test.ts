@@ -23,6 +23,10 @@ describe("extractAnswer", () => {
     ["<think>maybe 7? \\boxed{7}</think> The result is $x+1$", "math", "x+1", "math-span"],
     ["<think>7?</think> The result is seven", "math", "The result is seven", "after-think"],
     ["<think>\\boxed{7}</think> so \\boxed{8}", "math", "8", "boxed"],
+    // A template token ends the hash line and a brace-less box.
+    ["48/2 = 24 clips\n#### 72<|im_end|>", "numeric", "72", "hash"],
+    ["so \\boxed 5<|im_end|>", "math", "5", "boxed"],
+    ["Final answer: 9</s>\nmore", "numeric", "9", "answer-is"],
   ] as const)("%j", (text, type, answer, rule) => {
     expect(extractAnswer(text, type)).toEqual({ answer, rule });
   });
