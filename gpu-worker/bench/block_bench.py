@@ -64,6 +64,7 @@ def block(folder: str, prompts: list[str], k: int) -> dict:
     spec = {
         "output": os.path.join(folder, "block"),
         "prompts": [[p] for p in prompts],
+        "groupsPerIteration": PROMPTS,
         "firstIteration": 0,
         "policy": "builtin:tiny",
         "reference": "builtin:tiny",

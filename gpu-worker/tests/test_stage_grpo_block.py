@@ -19,7 +19,7 @@ import torch
 from test_rollout_stage import QUESTIONS, model_cache, run_cli  # noqa: F401
 from test_train_fixtures import worker_env
 
-from r1worker.grpo_block.iteration import informative_groups
+from r1worker.grpo_block.refill import informative_groups
 from r1worker.io.tables import read_shards, write_table
 from r1worker.model import load_causal_lm
 from r1worker.train import checkpoint
@@ -35,6 +35,7 @@ def block_spec(folder, out, prompts, first=0, iterations=4, **extra):
         "maxSeqLen": 64,
         "seed": 3,
         "prompts": [[p] for p in prompts],
+        "groupsPerIteration": 4,
         "firstIteration": first,
         "policy": "builtin:tiny",
         "reference": "builtin:tiny",

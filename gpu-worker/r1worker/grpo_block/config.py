@@ -12,6 +12,8 @@ from r1worker.rollout.ts_scorer import ScoreSettings
 from r1worker.stages.grpo import GrpoConfig
 from r1worker.stages.rollout import RolloutConfig
 
+from .refill import DynamicSampling
+
 ITER_DIGITS = 4  # iter-NNNN/, as the run layout names loop iterations
 
 
@@ -31,6 +33,21 @@ class BlockConfig:
     grpo: GrpoConfig  # the update's settings (policy, reference, optimizer, objective)
     rollout_spec: dict[str, Any]  # the rollout stage's spec, less prompts/output/policyVersion
     score: ScoreSettings  # rewards and advantage settings for the TypeScript scorer
+    groups_per_iteration: int  # groups an iteration trains on: the curriculum's batch size
+    dynamic: DynamicSampling  # DAPO's refill of a batch short of informative groups (off by default)
+    reserve: tuple[tuple[str, ...], ...] = ()  # per iteration, `problems` shards drawn when short
+
+    def __post_init__(self) -> None:
+        if self.reserve and len(self.reserve) != len(self.prompts):
+            raise ValueError(
+                f"grpo-block spec: reserve has {len(self.reserve)} lists for {len(self.prompts)} "
+                "iterations (prompts); give one list of `problems` shards per iteration"
+            )
+        if self.dynamic.enabled and not self.reserve:
+            raise ValueError(
+                "grpo-block spec: settings.dynamicSampling.enabled needs reserve (one list of "
+                "`problems` shards per iteration, the curriculum's reserve problems)"
+            )
 
     @property
     def iterations(self) -> int:
@@ -70,7 +87,14 @@ class BlockConfig:
             grpo=GrpoConfig.from_spec(grpo_spec),
             rollout_spec=rollout_spec,
             score=ScoreSettings.from_manifest(manifest_like),
+            groups_per_iteration=spec["groupsPerIteration"],
+            dynamic=DynamicSampling.from_settings(s["dynamicSampling"]),
+            reserve=tuple(tuple(r) for r in spec.get("reserve") or ()),
         )
+
+    def reserve_of(self, iteration: int) -> tuple[str, ...]:
+        """The reserve shards of RL iteration `iteration` (none when the spec has no reserve)."""
+        return self.reserve[iteration - self.first_iteration] if self.reserve else ()
 
     def rollout(self, iteration: int) -> RolloutConfig:
         """The rollout settings of RL iteration `iteration` (its policy version and sampling seeds)."""

@@ -1,5 +1,6 @@
 """One GRPO iteration inside a block, in pieces the stage's `run()` calls in order: sample with the
-live policy, keep the informative groups, update on them, and time each phase.
+live policy, write the tables, update on the informative groups (grpo_block/refill.py picks them),
+and time each phase.
 
 Scoring is the TypeScript scorer child's (rollout/ts_scorer.py); the update is the grpo stage's own
 step function (train/grpo_step.py) driven by the block's one TrainLoop, so AdamW's moments persist.
@@ -10,10 +11,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from r1worker.io.sharded import ShardedWriter
-from r1worker.io.tables import read_shards
 from r1worker.stages.grpo import GrpoConfig
 from r1worker.stages.rollout import SHARD_ROWS, RolloutConfig, render_prompts, sample_batch
 from r1worker.train.grpo_step import GrpoStep, frozen_logprobs, plan_batches, rollouts_of
@@ -44,28 +45,30 @@ class Timer:
         return out | {"iteration_s": wall, "other_s": wall - sum(self.seconds.values())}
 
 
-def sample(backend, tokenizer, cfg: RolloutConfig, dropped: set[str]) -> tuple[list[dict], dict[str, float]]:
-    """`rollouts` rows of one iteration's prompts, sampled by `backend`; prompts whose problem was
-    all right or all wrong earlier in the block (`dropped`) are not sampled again."""
-    problems = read_shards(list(cfg.prompts), "problems").to_pylist()
-    fresh = [p for p in problems if p["id"] not in dropped]
-    todo, skipped = render_prompts(fresh, tokenizer, cfg.max_seq_len)
+@dataclass
+class Sampled:
+    """What sampling some problems gave: `rollouts` rows and the counts the rollout metrics sum."""
+
+    rows: list[dict[str, Any]]
+    prompts: int  # problems sampled
+    skipped: int  # problems whose prompt leaves no room for a completion token
+    batches: int  # generate calls (each has its own seed)
+    seconds: float  # generate wall time
+
+
+def sample(backend, tokenizer, cfg: RolloutConfig, problems: Sequence[dict], first_batch: int = 0) -> Sampled:
+    """`rollouts` rows of `problems`, `cfg.batch_size` prompts per generate call; call b is seeded
+    by (seed, policy version, first_batch + b), so later rounds of an iteration draw fresh seeds."""
+    todo, skipped = render_prompts(problems, tokenizer, cfg.max_seq_len)
     rows: list[dict[str, Any]] = []
-    seconds = 0.0
-    for b, start in enumerate(range(0, len(todo), cfg.batch_size)):
-        batch_rows, s = sample_batch(backend, todo[start : start + cfg.batch_size], cfg, b, tokenizer)
+    seconds, batches = 0.0, 0
+    for start in range(0, len(todo), cfg.batch_size):
+        chunk = todo[start : start + cfg.batch_size]
+        batch_rows, s = sample_batch(backend, chunk, cfg, first_batch + batches, tokenizer)
         rows += batch_rows
         seconds += s
-    tokens = sum(len(r["completion_token_ids"]) for r in rows)
-    metrics = {
-        "prompts": len(todo),
-        "skipped_prompts": skipped,
-        "dropped_prompts": len(problems) - len(fresh),
-        "tokens": tokens,
-        "tokens_per_s": tokens / seconds if seconds else 0.0,
-        "truncated_share": sum(r["finish_reason"] == "length" for r in rows) / max(len(rows), 1),
-    }
-    return rows, metrics
+        batches += 1
+    return Sampled(rows, len(todo), skipped, batches, seconds)
 
 
 def write_shards(prefix: str, table: str, rows: Sequence[dict]) -> list[str]:
@@ -75,22 +78,6 @@ def write_shards(prefix: str, table: str, rows: Sequence[dict]) -> list[str]:
         if rows:
             writer.write(list(rows))
     return writer.uris
-
-
-def informative_groups(rows: Sequence[dict]) -> tuple[list[dict], set[str]]:
-    """(rows of groups with right and wrong answers, problem ids of all-right / all-wrong groups).
-
-    An all-right or all-wrong group carries no outcome signal (its advantages are 0); as the
-    curriculum does between iterations, its problem is dropped. When every group is so, all rows
-    are kept (the step is then the KL term's alone, as the grpo stage would make it).
-    """
-    verdicts: dict[str, set[bool]] = {}
-    for r in rows:
-        verdicts.setdefault(r["group_id"], set()).add(bool(r["correct"]))
-    flat = {g for g, v in verdicts.items() if len(v) == 1}
-    dropped = {r["problem_id"] for r in rows if r["group_id"] in flat}
-    kept = [r for r in rows if r["group_id"] not in flat]
-    return (kept or list(rows)), dropped
 
 
 def update(

@@ -7,6 +7,10 @@
             result.rows      # `scored_rollouts` rows, in the order the score stage writes them
             result.summary   # the ScoreSummary (accuracy per level, zero-variance groups, ...)
 
+        batch = scorer.open_batch(settings, source="iter-0003")  # one batch sampled in rounds
+        rows = batch.add(round_rows) + batch.add(more_rows)      # each round's groups, scored
+        summary = batch.close()                                  # one summary over every round
+
 The wire format is functions/score/protocol.ts: JSON lines; a batch goes in chunks of about
 `chunk_bytes`, and only the columns scoring adds come back (joined here onto the sent rows). A
 refused request raises `ScorerRequestError` naming the row and field, and the child keeps serving;
@@ -171,32 +175,14 @@ class TsScorer:
     ) -> ScoreResult:
         """Scores one batch of `rollouts` rows (whole groups of `settings.group_size` rows)."""
         started = time.monotonic()
-        batch_id = f"{source or 'batch'}#{next(self._ids)}"
-        head = {"id": batch_id, "settings": settings.to_json()}
-        if source is not None:
-            head["source"] = source
-        prefix = json.dumps(head, separators=(",", ":"))[:-1].encode()
-        encoded = [_encode_row(i, row) for i, row in enumerate(rows)]
-        scored: dict[str, dict[str, Any]] = {}
-        order: list[str] = []
-        summary = None
-        for start, end, more in self._chunks(encoded):
-            body = b",".join(encoded[start:end])
-            line = b'%s,"more":%s,"rows":[%s]}\n' % (prefix, b"true" if more else b"false", body)
-            response = self._decode(self._child.request(line, self.timeout_s, "response"), "response")
-            if response.get("id") != batch_id:
-                raise self._child.fail(f"answered batch {response.get('id')!r} to batch {batch_id!r}")
-            if not response.get("ok"):
-                raise ScorerRequestError(str(response.get("error")), response.get("problems") or [])
-            for columns in response["rows"]:
-                scored[columns["id"]] = columns
-                order.append(columns["id"])
-            summary = response.get("summary")
-        by_id = {row["id"]: row for row in rows}
-        if len(order) != len(rows) or set(order) != set(by_id) or summary is None:
-            raise self._child.fail(f"returned {len(order)} scored rows for {len(rows)} rollouts")
-        out = [{**by_id[i], **scored[i]} for i in order]
-        return ScoreResult(out, summary, time.monotonic() - started)
+        batch = self.open_batch(settings, source=source)
+        out = batch._send(rows, last=True)
+        return ScoreResult(out, batch.summary, time.monotonic() - started)
+
+    def open_batch(self, settings: ScoreSettings, *, source: str | None = None) -> ScoreBatch:
+        """A batch scored over several `add` calls and ended by `close()`, whose summary covers them
+        all (e.g. a GRPO iteration sampled in rounds); the child holds it open in between."""
+        return ScoreBatch(self, settings, source)
 
     def _chunks(self, encoded: Sequence[bytes]):
         """(start, end, more) ranges of rows of about `chunk_bytes` each; at least one (empty batch)."""
@@ -207,3 +193,57 @@ class TsScorer:
                 yield start, i + 1, True
                 start, size = i + 1, 0
         yield start, len(encoded), False
+
+
+class ScoreBatch:
+    """One scorer batch sent in parts (`TsScorer.open_batch`): each `add` goes as `more` chunks and
+    returns the groups it completes, so whole groups come back at once; `close` sends the last,
+    empty chunk and returns the batch's `ScoreSummary`."""
+
+    def __init__(self, scorer: TsScorer, settings: ScoreSettings, source: str | None) -> None:
+        self._scorer = scorer
+        self.id = f"{source or 'batch'}#{next(scorer._ids)}"
+        head = {"id": self.id, "settings": settings.to_json()}
+        if source is not None:
+            head["source"] = source
+        self._prefix = json.dumps(head, separators=(",", ":"))[:-1].encode()
+        self._sent: dict[str, Mapping[str, Any]] = {}
+        self._scored: set[str] = set()
+        self.summary: dict[str, Any] | None = None  # set by the last chunk
+
+    def add(self, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """`scored_rollouts` rows of the groups these rows complete (all of them for whole groups)."""
+        return self._send(rows, last=False) if rows else []
+
+    def close(self) -> dict[str, Any]:
+        """Ends the batch; its ScoreSummary over every row added."""
+        if self._send([], last=True):  # a group still open at the end: the child refuses it first
+            raise self._scorer._child.fail(f"scored rows after the last chunk of batch {self.id!r}")
+        return self.summary
+
+    def _send(self, rows: Sequence[Mapping[str, Any]], *, last: bool) -> list[dict[str, Any]]:
+        child, scorer = self._scorer._child, self._scorer
+        if self.summary is not None:
+            raise ScorerError(f"batch {self.id!r} is closed")
+        encoded = [_encode_row(i, row) for i, row in enumerate(rows)]
+        self._sent |= {row["id"]: row for row in rows}
+        out: list[dict[str, Any]] = []
+        for start, end, more in scorer._chunks(encoded):
+            flag = b"true" if more or not last else b"false"
+            body = b",".join(encoded[start:end])
+            line = b'%s,"more":%s,"rows":[%s]}\n' % (self._prefix, flag, body)
+            response = scorer._decode(child.request(line, scorer.timeout_s, "response"), "response")
+            if response.get("id") != self.id:
+                raise child.fail(f"answered batch {response.get('id')!r} to batch {self.id!r}")
+            if not response.get("ok"):
+                raise ScorerRequestError(str(response.get("error")), response.get("problems") or [])
+            for columns in response["rows"]:
+                key = columns.get("id")
+                if key not in self._sent or key in self._scored:
+                    raise child.fail(f"returned row {key!r}, not one awaiting its score in {self.id!r}")
+                self._scored.add(key)
+                out.append({**self._sent[key], **columns})
+            self.summary = response.get("summary")
+        if last and (len(self._scored) != len(self._sent) or self.summary is None):
+            raise child.fail(f"returned {len(self._scored)} scored rows for {len(self._sent)} rollouts")
+        return out

@@ -2,8 +2,10 @@
 with the policy, AdamW's state, the KL reference and the rollout engine kept in memory.
 
 Per iteration: sample G completions per prompt with the live policy → score them with the
-TypeScript scorer child (one per block) → drop all-right / all-wrong groups → μ optimizer steps of
-the grpo stage's step function on the block's one TrainLoop → hand the new weights to the engine.
+TypeScript scorer child (one per block) → drop all-right / all-wrong groups (with DAPO's dynamic
+sampling on, refill a batch left short of `groupsPerIteration` informative groups from the
+iteration's reserve, grpo_block/refill.py) → μ optimizer steps of the grpo stage's step function on
+the block's one TrainLoop → hand the new weights to the engine.
 Iteration i writes `iter-NNNN/rollouts/`, `iter-NNNN/scored/` and `iter-NNNN/metrics.json`, the
 tables the per-iteration stages write. Checkpoints (model, optimizer, RNG, step, iteration and
 dropped problems) at iteration boundaries, at SIGTERM and at the block's end; the next block
@@ -17,8 +19,10 @@ from typing import Any
 import torch
 
 from r1worker.grpo_block.config import BlockConfig, iteration_dir
-from r1worker.grpo_block.iteration import Timer, informative_groups, sample, update, write_shards
+from r1worker.grpo_block.iteration import Timer, update, write_shards
+from r1worker.grpo_block.refill import batch_record, informative_groups
 from r1worker.grpo_block.resident import begin, end_iteration, reference_model, resume_point, rollout_engine
+from r1worker.grpo_block.rounds import sample_iteration
 from r1worker.io import store
 from r1worker.io.uri import join
 from r1worker.model import load_tokenizer
@@ -50,20 +54,22 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         engine.sync_weights(model)
         for it in range(state["iteration"], last):
             timer, out = Timer(), iteration_dir(cfg.output, it)
+            got = sample_iteration(engine, tokenizer, cfg, it, scorer, set(state["dropped"]), timer)
             with timer("rollout"):
-                rows, rollout_metrics = sample(engine, tokenizer, cfg.rollout(it), set(state["dropped"]))
                 engine.sleep()
-            with timer("score"):
-                scored = scorer.score(rows, cfg.score, source=f"iter-{it:04d}")
             with timer("write"):
-                write_shards(join(out, "rollouts"), "rollouts", rows)
-                write_shards(join(out, "scored"), "scored_rollouts", scored.rows)
-            kept, dropped = informative_groups(scored.rows)
+                write_shards(join(out, "rollouts"), "rollouts", got.rollouts)
+                write_shards(join(out, "scored"), "scored_rollouts", got.scored)
+            # Dynamic sampling trains on a full batch, exactly groupsPerIteration groups (DAPO §3.2);
+            # off, on every informative group of the batch, as the per-iteration stages do.
+            limit = cfg.groups_per_iteration if cfg.dynamic.enabled else None
+            kept, dropped = informative_groups(got.scored, limit)
             with timer("update"):
                 update_metrics = update(loop, reference, kept, g, pad_id, precision, it)
             with timer("sync"):
                 engine.sync_weights(model)
-            record = iteration_record(it, rollout_metrics, scored.summary, update_metrics, dropped, timer)
+            batch = batch_record(got.refill, kept, cfg.groups_per_iteration)
+            record = iteration_record(it, got, update_metrics, batch, dropped, timer)
             store.write_json(join(out, "metrics.json"), record)
             history.append(record)
             end_iteration(loop, state, it, dropped, cfg)
@@ -71,20 +77,34 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     return summary(cfg, history, model_uri, loop.step)
 
 
-def iteration_record(it, rollout_metrics, score_summary, update_metrics, dropped, timer) -> dict[str, Any]:
-    """iter-NNNN/metrics.json: what the rollout, score and update stages report for one iteration."""
+def iteration_record(it, got, update_metrics, batch, dropped, timer) -> dict[str, Any]:
+    """iter-NNNN/metrics.json: what the rollout, score and update stages report for one iteration,
+    and how full its batch was (`batch`: refill rounds, reserve prompts, groups trained / short)."""
     return {
         "iteration": it,
-        "rollout": rollout_metrics,
-        "score": score_summary,
+        "rollout": got.rollout,
+        "score": got.summary,
         "update": update_metrics,
+        "batch": batch,
         "droppedProblems": len(dropped),
         "seconds": timer.total(),
     }
 
 
+# iter-NNNN/metrics.json `batch` field → the summary's total over the block's iterations run
+BATCH_TOTALS = {
+    "informativeBefore": "informative_groups_before",
+    "informativeAfter": "informative_groups_after",
+    "groupsTrained": "groups_trained",
+    "groupsShort": "groups_short",
+    "rounds": "refill_rounds",
+    "reservePrompts": "reserve_prompts",
+}
+
+
 def summary(cfg: BlockConfig, history: list[dict[str, Any]], model_uri: str, step: int) -> dict[str, Any]:
-    """The stage summary: the last iteration's update metrics and mean seconds per phase."""
+    """The stage summary: the last iteration's update metrics, mean seconds per phase and the batch
+    totals (informative groups before / after refill, groups trained and short, rounds, reserve)."""
     metrics: dict[str, float] = {"iterations": len(history), "step": step}
     trained = [h for h in history if h["update"]["rows"]]
     if trained:
@@ -92,7 +112,16 @@ def summary(cfg: BlockConfig, history: list[dict[str, Any]], model_uri: str, ste
     if history:
         for phase in history[0]["seconds"]:
             metrics[f"mean_{phase}"] = sum(h["seconds"][phase] for h in history) / len(history)
+    for key, name in BATCH_TOTALS.items():
+        metrics[name] = sum(h["batch"][key] for h in history)
     dirs = [iteration_dir(cfg.output, cfg.first_iteration + k) for k in range(cfg.iterations)]
     idle = [h["iteration"] for h in history if not h["update"]["rows"]]
     warnings = [f"iterations {idle} had nothing to train on (every prompt dropped)"] if idle else []
+    short = [h["iteration"] for h in history if h["batch"]["groupsShort"]]
+    if cfg.dynamic.enabled and short:
+        warnings.append(
+            f"iterations {short} trained on fewer than groupsPerIteration ({cfg.groups_per_iteration}) "
+            f"informative groups after {cfg.dynamic.max_rounds} refill rounds at most "
+            f"({metrics['groups_short']} groups short in all): the reserve ran out or maxRounds is too low"
+        )
     return {"outputs": {"model": model_uri, "iterations": dirs}, "metrics": metrics, "warnings": warnings}
