@@ -1,51 +1,121 @@
 /**
- * `npm run bench:pipeline [manifest]`: runs a manifest on the local backend (default: the embedded
- * tiny-arithmetic demo, into a fresh temp store) and prints the wall time of each stage visit and the
- * share of the run spent outside the worker processes and the in-process handlers (orchestration:
- * planning, status writes, reading summaries back). Target: under 5% of the run.
+ * `npm run bench:pipeline [-- --loop stages|block] [--manifest URI] [--iterations N]`: wall time
+ * per GRPO iteration split into rollout, score, update and overhead (process start, imports, model
+ * and engine loads, I/O, orchestration), for the per-iteration stages (before) and the resident
+ * block (after), each a run of the demo manifest (default) on its own data and seed into a fresh
+ * temp store. Stages after GRPO (rejection, SFT round 2, eval) and the reward model are turned off:
+ * they do not touch the loop. How each figure is taken: bench/iteration-split.ts. Target: overhead
+ * under 10 % of an iteration. Also prints the share of the run outside every stage visit.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readText } from "../functions/io/objects.ts";
-import { type RunEvent, runLocal } from "../pipeline/runner.ts";
-import { parseManifest } from "../recipe/manifest-io.ts";
+import { readJson } from "../functions/io/objects.ts";
+import { runLocal } from "../pipeline/runner.ts";
+import { joinUri } from "../recipe/uri.ts";
+import {
+  blockSplit,
+  type IterationSeconds,
+  type IterationSplit,
+  stagesSplit,
+  type Visit,
+} from "./iteration-split.ts";
+import { DEMO_MANIFEST, flag, formatTable, type Loop, loopsOf, manifestVariant } from "./runs.ts";
 
-const manifestUri = process.argv[2] ?? join(import.meta.dirname, "../examples/tiny-arithmetic.json");
-const manifest = parseManifest(await readText(manifestUri), manifestUri);
-const store = mkdtempSync(join(tmpdir(), "r1flow-bench-"));
-const rows: { name: string; kind: string; wallS: number; insideS: number }[] = [];
-
-const started = performance.now();
-await runLocal(manifest, {
-  store,
-  onEvent: (e: RunEvent) => {
-    if (e.type !== "done") return;
-    const name =
-      e.visit.iteration === undefined ? e.visit.stage.id : `${e.visit.stage.id} #${e.visit.iteration}`;
-    rows.push({ name, kind: e.visit.stage.kind, wallS: e.wallS, insideS: e.summary.durationS });
+const argv = process.argv.slice(2);
+const loops = loopsOf(flag(argv, "loop"));
+const manifestUri = flag(argv, "manifest") ?? DEMO_MANIFEST;
+const iterations = flag(argv, "iterations");
+if (iterations !== undefined && !(Number.isInteger(Number(iterations)) && Number(iterations) >= 1)) {
+  throw new Error(`--iterations: expected an integer ≥ 1, found "${iterations}"`);
+}
+const PATCH = {
+  stages: {
+    reward: { enabled: false },
+    rejection: { enabled: false },
+    sft2: { enabled: false },
+    eval: { enabled: false },
+    ...(iterations ? { grpo: { iterations: Number(iterations) } } : {}),
   },
-});
-const totalS = (performance.now() - started) / 1000;
+};
 
-const stagesS = rows.reduce((n, r) => n + r.wallS, 0);
-const insideS = rows.reduce((n, r) => n + r.insideS, 0);
-console.log(`${"stage".padEnd(28)} ${"kind".padEnd(7)} ${"wall s".padStart(8)} ${"inside s".padStart(9)}`);
-for (const r of rows) {
-  console.log(
-    `${r.name.padEnd(28)} ${r.kind.padEnd(7)} ${r.wallS.toFixed(2).padStart(8)} ${r.insideS.toFixed(2).padStart(9)}`,
+async function runOne(loop: Loop): Promise<{ split: IterationSplit[]; runS: number; visitsS: number }> {
+  const manifest = await manifestVariant(manifestUri, loop, { ...PATCH, runId: `bench-pipeline-${loop}` });
+  const store = mkdtempSync(join(tmpdir(), `r1flow-bench-${loop}-`));
+  console.error(`loop ${loop}: ${manifest.stages.grpo.iterations} GRPO iterations, store ${store} …`);
+  const visits: Visit[] = [];
+  const starts = new Map<number, number>();
+  const t0 = performance.now();
+  const now = () => (performance.now() - t0) / 1000;
+  await runLocal(manifest, {
+    store,
+    onEvent: (e) => {
+      if (e.type === "start") starts.set(e.index, now());
+      if (e.type !== "done") return;
+      const endS = now();
+      const { stage, iteration } = e.visit;
+      visits.push({ id: stage.id, iteration, startS: endS - e.wallS, endS, summary: e.summary });
+    },
+  });
+  const runS = now();
+  const seconds = async (dir: string) =>
+    ((await readJson(joinUri(dir, "metrics.json"))) as { seconds: IterationSeconds }).seconds;
+  const split = loop === "stages" ? stagesSplit(visits) : await blockSplit(visits, seconds);
+  return { split, runS, visitsS: visits.reduce((n, v) => n + v.endS - v.startS, 0) };
+}
+
+const s2 = (x: number) => x.toFixed(2);
+const share = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)} %`;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+function report(loop: Loop, split: IterationSplit[]): string[][] {
+  const row = (label: string, s: Omit<IterationSplit, "iteration" | "parts">) => [
+    loop,
+    label,
+    s2(s.wallS),
+    s2(s.rolloutS),
+    s2(s.scoreS),
+    s2(s.updateS),
+    s2(s.overheadS),
+    share(s.overheadS, s.wallS),
+  ];
+  const avg = (k: "wallS" | "rolloutS" | "scoreS" | "updateS" | "overheadS") => mean(split.map((s) => s[k]));
+  const m = {
+    wallS: avg("wallS"),
+    rolloutS: avg("rolloutS"),
+    scoreS: avg("scoreS"),
+    updateS: avg("updateS"),
+    overheadS: avg("overheadS"),
+  };
+  return [...split.map((s) => row(String(s.iteration), s)), row("mean", m)];
+}
+
+const results: Partial<Record<Loop, IterationSplit[]>> = {};
+const rows: string[][] = [];
+for (const loop of loops) {
+  const { split, runS, visitsS } = await runOne(loop);
+  results[loop] = split;
+  rows.push(...report(loop, split));
+  console.error(
+    `loop ${loop}: run ${runS.toFixed(1)} s, of which ${share(runS - visitsS, runS)} outside every stage visit (runner)`,
   );
 }
-const pct = (x: number) => `${((100 * x) / totalS).toFixed(2)}%`;
-console.log(`\nrun wall time: ${totalS.toFixed(1)} s (${rows.length} stage visits)`);
-console.log(
-  `orchestration (outside every stage visit): ${(totalS - stagesS).toFixed(2)} s = ${pct(totalS - stagesS)}`,
-);
-console.log(
-  `worker start-up, model loading and summary I/O (stage wall − time the stage itself reports): ` +
-    `${(stagesS - insideS).toFixed(2)} s = ${pct(stagesS - insideS)}`,
-);
-console.log(
-  `outside the worker and the handlers, both together: ${pct(totalS - insideS)} (target < 5% for the first)`,
-);
-console.log(`store: ${store}`);
+
+const header = ["loop", "iteration", "wall s", "rollout s", "score s", "update s", "overhead s", "overhead"];
+console.log("\nbench:pipeline — seconds per GRPO iteration (target: overhead < 10 %)");
+console.log(formatTable(header, rows));
+for (const loop of loops) {
+  const split = results[loop] ?? [];
+  const parts = Object.keys(split[0]?.parts ?? {});
+  const wall = mean(split.map((s) => s.wallS));
+  console.log(`\n${loop}: where the overhead goes, mean seconds per iteration (share of the iteration)`);
+  for (const p of parts) {
+    const v = mean(split.map((s) => s.parts[p] ?? 0));
+    console.log(`  ${p.padEnd(34)} ${s2(v).padStart(7)}  ${share(v, wall)}`);
+  }
+}
+const [before, after] = [results.stages, results.block];
+if (before && after) {
+  const [b, a] = [mean(before.map((s) => s.wallS)), mean(after.map((s) => s.wallS))];
+  console.log(`\nper iteration: ${s2(b)} s (stages) → ${s2(a)} s (block), ${(b / a).toFixed(1)}× faster`);
+}

@@ -91,6 +91,8 @@ def test_a_grpo_step_raises_positive_and_lowers_negative_completions(rollouts, m
     assert m["clip_fraction"] == 0.0 and abs(m["ratio_mean"] - 1.0) < 1e-6  # μ = 1: on-policy
     assert {"loss", "pg_loss", "kl", "entropy", "grad_norm", "tokens_per_s", "sampler_logprob_gap"} <= set(m)
     assert abs(m["sampler_logprob_gap"]) < 1e-4  # the rollout came from this very policy at temperature 1
+    # the reference forward and the step, not the loads: inside the job's own duration
+    assert 0 < m["update_seconds"] < summary["durationS"]
 
 
 def test_micro_batch_split_does_not_change_the_update(rollouts, model_cache, tmp_path):  # noqa: F811

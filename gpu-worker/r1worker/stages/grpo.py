@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import statistics
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,10 +102,13 @@ class GrpoConfig:
         )
 
 
-def frozen(ref: str, plan, env, precision, temperature: float):
-    """Log-probs of every micro-batch under the checkpoint `ref` (loaded, used, freed)."""
+def frozen(ref: str, plan, env, precision, temperature: float, timed: list[float]):
+    """Log-probs of every micro-batch under the checkpoint `ref` (loaded, used, freed); appends the
+    forward passes' seconds (not the load) to `timed`."""
     model = distributed.wrap_model(load_causal_lm(ref, cache_dir(), device=precision.device), env)
+    t0 = time.perf_counter()
     out = frozen_logprobs(model, plan.micro, precision, temperature)
+    timed.append(time.perf_counter() - t0)
     del model
     return out
 
@@ -120,10 +124,12 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     plan = plan_batches(data, cfg.max_seq_len, cfg.token_budget, cfg.loss_agg, pad_id, env, precision.device)
 
-    ref_lps = frozen(cfg.reference, plan, env, precision, cfg.temperature) if cfg.kl_coef > 0 else None
+    # update_seconds: the log-prob forwards and the optimizer steps, without loads (bench:pipeline).
+    timed: list[float] = []
+    ref_lps = frozen(cfg.reference, plan, env, precision, cfg.temperature, timed) if cfg.kl_coef > 0 else None
     # A resumed job recomputes π_old from the policy this iteration started from.
     resumed = checkpoint.latest_checkpoint(cfg.output) is not None
-    old_lps = frozen(cfg.policy, plan, env, precision, cfg.temperature) if resumed else None
+    old_lps = frozen(cfg.policy, plan, env, precision, cfg.temperature, timed) if resumed else None
     model, resume = start_model(cfg.output, cfg.policy, load_policy(precision.device), env)
     settings = LoopSettings.of(
         cfg,
@@ -145,14 +151,18 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             },
         )
         step = GrpoStep(model, cfg.objective, plan, precision, ref_lps, old_lps)
+        t0 = time.perf_counter()
         for _ in range(loop.step, cfg.inner_epochs):
             loop.train_step(plan.micro, step, iteration=cfg.iteration)
+        timed.append(time.perf_counter() - t0)
         model_uri = loop.save_final()
     distributed.shutdown(env)
-    return summary(cfg, data, plan, loop, model_uri, env.world_size)
+    return summary(cfg, data, plan, loop, model_uri, env.world_size, sum(timed))
 
 
-def summary(cfg: GrpoConfig, data, plan, loop: TrainLoop, model_uri: str, world_size: int) -> dict[str, Any]:
+def summary(
+    cfg: GrpoConfig, data, plan, loop: TrainLoop, model_uri: str, world_size: int, update_seconds: float
+) -> dict[str, Any]:
     first, last = loop.stats.first, loop.stats.last
     gaps = ("sampler_logprob_gap", "sampler_logprob_gap_abs")
     metrics = {k: v for k, v in last.items() if k not in ("lr", "mfu", *gaps)}
@@ -167,6 +177,7 @@ def summary(cfg: GrpoConfig, data, plan, loop: TrainLoop, model_uri: str, world_
         "tokens": plan.total_tokens,
         **{g: first.get(g, 0.0) for g in gaps},
         "world_size": world_size,
+        "update_seconds": update_seconds,
     }
     warnings = []
     if plan.cut:
