@@ -149,6 +149,34 @@ def test_chunked_batch_scores_as_one(scorer, monkeypatch):
     assert chunked == whole
 
 
+def test_a_batch_sent_in_rounds_scores_as_one(scorer, monkeypatch):
+    """A GRPO iteration refilled in rounds (dynamic sampling): each `add` returns its whole groups
+    scored, and `close` one summary over all of them, as one `score` call of every row gives."""
+    rows = mixed_batch()
+    whole = scorer.score(rows, PROCESS, source="iter-0001")
+    by_group = sorted(rows, key=lambda r: r["group_id"])  # a, b, c: whole groups per round
+    monkeypatch.setattr(scorer, "chunk_bytes", 1500)  # a round over several request lines too
+    batch = scorer.open_batch(PROCESS, source="iter-0001")
+    first, second = batch.add(by_group[:8]), batch.add(by_group[8:])
+    assert [r["group_id"] for r in first] == ["a"] * 4 + ["b"] * 4 and {r["group_id"] for r in second} == {
+        "c"
+    }
+    assert batch.add([]) == []
+    assert batch.close() == whole.summary
+    assert sorted(first + second, key=lambda r: r["id"]) == sorted(whole.rows, key=lambda r: r["id"])
+    with pytest.raises(ScorerError, match=r"batch 'iter-0001#\d+' is closed"):
+        batch.add(by_group[:4])
+
+
+def test_a_group_left_open_at_the_close_is_refused_and_the_child_keeps_serving(scorer):
+    rows = sorted(mixed_batch(), key=lambda r: r["group_id"])
+    batch = scorer.open_batch(OUTCOME, source="iter-0002")
+    assert batch.add(rows[:3]) == []  # group a is not complete yet: nothing scored
+    with pytest.raises(ScorerRequestError, match=r'group "a" in iter-0002 has 3 of its 4 rows'):
+        batch.close()
+    assert scorer.score(rows, OUTCOME).summary["groups"] == 3
+
+
 def test_a_bad_row_names_the_row_and_field_and_the_child_keeps_serving(scorer):
     rows = mixed_batch()
     rows[4] = {**rows[4], "level": 9, "finish_reason": "eos"}
