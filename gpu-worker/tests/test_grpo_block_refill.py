@@ -1,6 +1,7 @@
 """DAPO's dynamic sampling in the grpo-block stage, as pure functions (grpo_block/refill.py) against
 hand-worked cases: which groups are kept, how many prompts each round draws and its bounds, the
-reserve running out; and the spec checks of groupsPerIteration / reserve / dynamicSampling.
+reserve running out; the spec checks of groupsPerIteration / reserve / dynamicSampling; and the
+block summary's batch totals and warning.
 
 The refill's `draw` is a stand-in for sampling and scoring (which need a model and the scorer
 child): each problem's group comes back informative or flat as the problem's `verdict` says.
@@ -20,6 +21,7 @@ from r1worker.grpo_block.refill import (
     take,
 )
 from r1worker.spec import SpecError, parse_spec
+from r1worker.stages.grpo_block import BATCH_TOTALS, summary
 
 G = 2  # rows per group in these cases
 
@@ -201,3 +203,29 @@ def test_dynamic_sampling_needs_one_reserve_list_per_iteration():
         parse_spec(block_doc(settings=on, reserve=[["/r/0.arrow"], []], firstIteration=5))
     )
     assert cfg.dynamic.max_rounds == 2 and cfg.reserve_of(5) == ("/r/0.arrow",) and cfg.reserve_of(6) == ()
+
+
+def test_the_summary_totals_the_batch_records_and_warns_only_when_refill_left_a_batch_short():
+    def record(it: int, short: int) -> dict:
+        batch = {"informativeBefore": 1, "informativeAfter": 4 - short, "groupsTrained": 4 - short}
+        batch |= {"groupsShort": short, "rounds": 2, "reservePrompts": 5, "groupsPerIteration": 4}
+        return {"iteration": it, "update": {"rows": 8}, "batch": batch, "seconds": {"update_s": 1.0}}
+
+    history = [record(0, 0), record(1, 2)]
+    on = {"dynamicSampling": {"enabled": True, "maxRounds": 2}}
+    cfg = BlockConfig.from_spec(parse_spec(block_doc(settings=on, reserve=[[], []])))
+    out = summary(cfg, history, "/tmp/out/model", 2)
+    assert {k: out["metrics"][k] for k in BATCH_TOTALS.values()} == {
+        "informative_groups_before": 2,
+        "informative_groups_after": 6,
+        "groups_trained": 6,
+        "groups_short": 2,
+        "refill_rounds": 4,
+        "reserve_prompts": 10,
+    }
+    assert out["warnings"] == [
+        "iterations [1] trained on fewer than groupsPerIteration (4) informative groups after 2 refill "
+        "rounds at most (2 groups short in all): the reserve ran out or maxRounds is too low"
+    ]
+    off = BlockConfig.from_spec(parse_spec(block_doc()))
+    assert summary(off, history, "/tmp/out/model", 2)["warnings"] == []  # off, short is the norm
