@@ -9,7 +9,7 @@ import { readJson, writeJson } from "../functions/io/objects.ts";
 import { runStage } from "../functions/stages/context.ts";
 import { LAMBDA_STAGES, planBatchStage, stageContext } from "../functions/stages/index.ts";
 import { type RunLayout, runLayout } from "../recipe/layout.ts";
-import { plannedVisits, type StageVisit } from "../recipe/recipe.ts";
+import { plannedVisits, type StageVisit, stageById, visitLabel } from "../recipe/recipe.ts";
 import { joinUri, parseUri } from "../recipe/uri.ts";
 import type { Manifest } from "../schemas/manifest.ts";
 import type { StageSummary } from "../schemas/stage-spec.ts";
@@ -36,8 +36,9 @@ export class StageFailed extends Error {
     override readonly cause: Error,
     readonly logFile?: string,
   ) {
-    const where = iteration === undefined ? stageId : `${stageId} (iteration ${iteration})`;
-    super(`stage ${where} failed: ${cause.message}${logFile ? `\n  log: ${logFile}` : ""}`);
+    super(
+      `stage ${visitLabel(stageById(stageId), iteration)} failed: ${cause.message}${logFile ? `\n  log: ${logFile}` : ""}`,
+    );
     this.name = "StageFailed";
   }
 }

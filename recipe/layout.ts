@@ -1,9 +1,9 @@
 /**
  * Where a run keeps things (DESIGN.md "Data between stages"):
- * `runs/<runId>/manifest.json`, `status.json`, `stages/<NN>-<stage>[/iter-NNNN]/…`,
+ * `runs/<runId>/manifest.json`, `status.json`, `stages/<NN>-<stage>[/iter-NNNN | /block-NNNN]/…`,
  * `checkpoints/…`, `report/`.
  */
-import { stageNumber } from "./recipe.ts";
+import { stageById, stageNumber } from "./recipe.ts";
 import { joinUri } from "./uri.ts";
 
 export interface RunLayout {
@@ -25,7 +25,9 @@ export function runLayout(storeRoot: string, runId: string): RunLayout {
     report: joinUri(root, "report"),
     stage(id, iteration) {
       const dir = joinUri(root, "stages", `${stageNumber(id)}-${id}`);
-      return iteration === undefined ? dir : joinUri(dir, `iter-${String(iteration).padStart(4, "0")}`);
+      if (iteration === undefined) return dir;
+      const unit = stageById(id).inLoop === "block" ? "block" : "iter";
+      return joinUri(dir, `${unit}-${String(iteration).padStart(4, "0")}`);
     },
     checkpoint(name) {
       return joinUri(root, "checkpoints", name);

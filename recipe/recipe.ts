@@ -2,8 +2,9 @@
  * The R1 recipe as data: the ordered stages, what runs each one, and when the manifest turns it off.
  * The CDK state machine and the local runner are both built from `RECIPE`, so they cannot drift.
  */
-import type { Manifest } from "../schemas/manifest.ts";
+import { grpoLoopMode, type Manifest } from "../schemas/manifest.ts";
 import type { WorkerStage } from "../schemas/stage-spec.ts";
+import { blockCount } from "./blocks.ts";
 import { type Checkpoint, EVAL_CHECKPOINTS, evalPlan, evalRolloutStageId } from "./checkpoints.ts";
 
 /** Lambda stages run in-process locally; the names are the handlers in `functions/`. */
@@ -30,18 +31,29 @@ const EVAL_FLAGS = {
 const evalFlag = (c: Checkpoint) => EVAL_FLAGS[c];
 const STAGE_FLAGS = ["sft", "reward", "grpo", "rejection", "sft2", "eval"] as const;
 type StageFlag = (typeof STAGE_FLAGS)[number];
+/** The two shapes of the GRPO loop, one switch each: GRPO on and `grpoLoopMode` picks it. */
+const LOOP_FLAGS = { grpoStages: "stages", grpoBlock: "block" } as const;
+type LoopFlag = keyof typeof LOOP_FLAGS;
 
 /** A switch in the manifest that turns a stage off (a Choice state in the state machine). */
-export type EnabledFlag = StageFlag | (typeof EVAL_FLAGS)[Checkpoint];
-export const ENABLED_FLAGS: readonly EnabledFlag[] = [...STAGE_FLAGS, ...EVAL_CHECKPOINTS.map(evalFlag)];
+export type EnabledFlag = StageFlag | LoopFlag | (typeof EVAL_FLAGS)[Checkpoint];
+export const ENABLED_FLAGS: readonly EnabledFlag[] = [
+  ...STAGE_FLAGS,
+  ...(Object.keys(LOOP_FLAGS) as LoopFlag[]),
+  ...EVAL_CHECKPOINTS.map(evalFlag),
+];
 
 /**
- * Whether a switch is on for this manifest: `stages.<flag>.enabled`, and for a checkpoint's eval
- * rollout, whether `evalPlan` samples that checkpoint (listed, its stage on, not a duplicate model).
+ * Whether a switch is on for this manifest: `stages.<flag>.enabled`; for a loop shape, GRPO on and
+ * that shape chosen; for a checkpoint's eval rollout, whether `evalPlan` samples that checkpoint
+ * (listed, its stage on, not a duplicate model).
  */
 export function flagEnabled(flag: EnabledFlag, manifest: Manifest): boolean {
   const checkpoint = EVAL_CHECKPOINTS.find((c) => evalFlag(c) === flag);
   if (checkpoint) return evalPlan(manifest).evaluated.includes(checkpoint);
+  if (flag in LOOP_FLAGS) {
+    return manifest.stages.grpo.enabled && grpoLoopMode(manifest) === LOOP_FLAGS[flag as LoopFlag];
+  }
   return manifest.stages[flag as StageFlag].enabled;
 }
 
@@ -51,8 +63,11 @@ interface StageBase {
   readonly title: string;
   /** Off when `manifest.stages[flag].enabled` is false. */
   readonly enabledBy?: EnabledFlag;
-  /** Part of the GRPO loop: runs once per iteration, under `iter-NNNN/`. */
-  readonly inLoop?: boolean;
+  /**
+   * Part of a GRPO loop: `iteration` stages run once per iteration (under `iter-NNNN/`), `block`
+   * stages once per block of K iterations (under `block-NNNN/`). A visit's `iteration` is the index.
+   */
+  readonly inLoop?: LoopKind;
 }
 export interface LambdaStage extends StageBase {
   readonly kind: "lambda";
@@ -65,6 +80,7 @@ export interface BatchStage extends StageBase {
   readonly worker: WorkerStage;
 }
 export type RecipeStage = LambdaStage | BatchStage;
+export type LoopKind = "iteration" | "block";
 
 const lambda = (s: Omit<LambdaStage, "kind">): LambdaStage => ({ kind: "lambda", ...s });
 const batch = (s: Omit<BatchStage, "kind">): BatchStage => ({ kind: "batch", ...s });
@@ -82,23 +98,22 @@ export const RECIPE: readonly RecipeStage[] = [
     enabledBy: "reward",
   }),
   batch({ id: "reward", title: "Train reward model", worker: "reward", enabledBy: "reward" }),
-  batch({ id: "grpo-rollout", title: "GRPO rollout", worker: "rollout", enabledBy: "grpo", inLoop: true }),
-  lambda({
-    id: "grpo-score",
-    title: "GRPO score",
-    handler: "score",
-    perShard: true,
-    enabledBy: "grpo",
-    inLoop: true,
-  }),
-  batch({ id: "grpo-update", title: "GRPO update", worker: "grpo", enabledBy: "grpo", inLoop: true }),
-  lambda({
-    id: "grpo-curriculum",
-    title: "Curriculum update",
-    handler: "curriculum",
-    enabledBy: "grpo",
-    inLoop: true,
-  }),
+  // The GRPO loop as per-iteration stages (several GPUs, an in-loop reward model) …
+  ...(
+    [
+      batch({ id: "grpo-rollout", title: "GRPO rollout", worker: "rollout" }),
+      lambda({ id: "grpo-score", title: "GRPO score", handler: "score", perShard: true }),
+      batch({ id: "grpo-update", title: "GRPO update", worker: "grpo" }),
+      lambda({ id: "grpo-curriculum", title: "Curriculum update", handler: "curriculum" }),
+    ] as const
+  ).map((s) => ({ ...s, enabledBy: "grpoStages", inLoop: "iteration" }) as const),
+  // … or as blocks: the curriculum picks K iterations' prompts, one resident worker job runs them.
+  ...(
+    [
+      lambda({ id: "grpo-block-curriculum", title: "Curriculum for a block", handler: "curriculum" }),
+      batch({ id: "grpo-block", title: "GRPO block (K iterations, resident)", worker: "grpo-block" }),
+    ] as const
+  ).map((s) => ({ ...s, enabledBy: "grpoBlock", inLoop: "block" }) as const),
   batch({ id: "rejection-rollout", title: "Rejection sampling", worker: "rollout", enabledBy: "rejection" }),
   lambda({
     id: "rejection",
@@ -136,23 +151,36 @@ export function isEnabled(stage: RecipeStage, manifest: Manifest): boolean {
   return stage.enabledBy === undefined || flagEnabled(stage.enabledBy, manifest);
 }
 
-/** One visit of a stage: loop stages are visited once per GRPO iteration. */
+/** One visit of a stage: loop stages are visited once per GRPO iteration, or once per block. */
 export interface StageVisit {
   readonly stage: RecipeStage;
+  /** The loop index: the GRPO iteration, or for a block stage, the block. */
   readonly iteration?: number;
+}
+
+/** The stages of one loop, in order. */
+export const loopStages = (kind: LoopKind) => RECIPE.filter((s) => s.inLoop === kind);
+
+/** How many times a loop runs: N iterations, or ⌈N/K⌉ blocks. */
+export function loopCount(manifest: Manifest, kind: LoopKind): number {
+  return kind === "iteration" ? manifest.stages.grpo.iterations : blockCount(manifest);
+}
+
+/** `grpo-update (iteration 3)`, `grpo-block (block 1)`, `sft`: a visit in messages. */
+export function visitLabel(stage: RecipeStage, index?: number): string {
+  return index === undefined ? stage.id : `${stage.id} (${stage.inLoop ?? "iteration"} ${index})`;
 }
 
 /** The stages a run of this manifest visits, in order — what the runner and the state machine both do. */
 export function plannedVisits(manifest: Manifest): StageVisit[] {
   const visits: StageVisit[] = [];
-  const loop = RECIPE.filter((s) => s.inLoop);
   for (const stage of RECIPE) {
     if (!isEnabled(stage, manifest)) continue;
     if (!stage.inLoop) {
       visits.push({ stage });
-    } else if (stage === loop[0]) {
-      for (let iteration = 0; iteration < manifest.stages.grpo.iterations; iteration++) {
-        for (const s of loop) visits.push({ stage: s, iteration });
+    } else if (stage === loopStages(stage.inLoop)[0]) {
+      for (let i = 0; i < loopCount(manifest, stage.inLoop); i++) {
+        for (const s of loopStages(stage.inLoop)) visits.push({ stage: s, iteration: i });
       }
     }
   }

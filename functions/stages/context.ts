@@ -14,7 +14,9 @@ export interface StageContext {
   readonly manifest: Manifest;
   readonly layout: RunLayout;
   readonly paths: RunPaths;
-  /** GRPO iteration, for loop stages. */
+  /** The recipe stage this context is for. */
+  readonly stageId: string;
+  /** The loop index of loop stages: the GRPO iteration, or the block of a block stage. */
   readonly iteration?: number;
   /** The stage's own directory (`stages/<NN>-<id>[/iter-NNNN]`). */
   readonly dir: string;
@@ -44,6 +46,7 @@ export function stageContext(
     manifest,
     layout,
     paths: runPaths(manifest, layout),
+    stageId,
     iteration,
     dir: layout.stage(stageId, iteration),
     onProgress,

@@ -3,10 +3,11 @@
  * that knows that GRPO iteration i samples from the curriculum batch of iteration i−1, and so on.
  */
 
+import { blockOf } from "../../recipe/blocks.ts";
 import type { Checkpoint } from "../../recipe/checkpoints.ts";
 import type { RunLayout } from "../../recipe/layout.ts";
 import { joinUri } from "../../recipe/uri.ts";
-import type { Manifest } from "../../schemas/manifest.ts";
+import { grpoLoopMode, type Manifest } from "../../schemas/manifest.ts";
 
 export interface RunPaths {
   /** Train problems of one data set: `ingest/train/<name>/`. */
@@ -15,13 +16,18 @@ export interface RunPaths {
   evalProblems(dataset: string): string;
   /** Reference reasoning paths as `sft_examples`. */
   referenceSft: string;
-  /** The problems GRPO iteration `i` samples (made by the curriculum stage before it). */
+  /**
+   * The problems GRPO iteration `i` samples: iteration 0's from the initial curriculum, later ones
+   * from the curriculum stage before the iteration (per-iteration loop) or before its block.
+   */
   curriculumBatch(iteration: number): string;
-  /** The curriculum state GRPO iteration `i` starts from. */
+  /** Block loop with dynamic sampling: the problems iteration `i` may draw more prompts from. */
+  curriculumReserve(iteration: number): string;
+  /** The curriculum state GRPO iteration `i` starts from (block loop: `i` starts a block). */
   curriculumState(iteration: number): string;
   /** A model a batch stage wrote. */
   model(stageId: string, iteration?: number): string;
-  /** The policy GRPO iteration `i` starts from. */
+  /** The policy GRPO iteration `i` starts from (block loop: `i` starts a block, or is N). */
   policyBefore(iteration: number): string;
   /** The model after SFT (or the base model when SFT is off). */
   sftModel: string;
@@ -43,7 +49,14 @@ export function runPaths(manifest: Manifest, layout: RunLayout): RunPaths {
   const { stages, model } = manifest;
   const batchModel = (id: string, iteration?: number) => joinUri(layout.stage(id, iteration), "model");
   const sftModel = stages.sft.enabled ? batchModel("sft") : model.base;
-  const policyBefore = (i: number) => (i === 0 ? sftModel : batchModel("grpo-update", i - 1));
+  const blocks = grpoLoopMode(manifest) === "block";
+  const iterDir = (dir: string, name: string, i: number) =>
+    joinUri(dir, name, `iter-${String(i).padStart(4, "0")}`);
+  const blockCurriculum = (i: number) => layout.stage("grpo-block-curriculum", blockOf(manifest, i));
+  const policyBefore = (i: number) => {
+    if (i === 0) return sftModel;
+    return blocks ? batchModel("grpo-block", blockOf(manifest, i - 1)) : batchModel("grpo-update", i - 1);
+  };
   const reference = model.reference ?? sftModel;
   const rlModel = stages.grpo.enabled ? policyBefore(stages.grpo.iterations) : sftModel;
   const curriculumDir = (i: number) =>
@@ -52,8 +65,13 @@ export function runPaths(manifest: Manifest, layout: RunLayout): RunPaths {
     trainProblems: (name) => joinUri(layout.stage("ingest"), "train", name),
     evalProblems: (name) => joinUri(layout.stage("ingest"), "eval", name),
     referenceSft: joinUri(layout.stage("ingest"), "sft"),
-    curriculumBatch: (i) => joinUri(curriculumDir(i), "batch"),
-    curriculumState: (i) => joinUri(curriculumDir(i), "state.json"),
+    curriculumBatch: (i) =>
+      blocks && i > 0 ? iterDir(blockCurriculum(i), "batch", i) : joinUri(curriculumDir(i), "batch"),
+    curriculumReserve: (i) => iterDir(blockCurriculum(i), "reserve", i),
+    curriculumState: (i) =>
+      blocks && i > 0
+        ? joinUri(layout.stage("grpo-block-curriculum", blockOf(manifest, i) - 1), "state.json")
+        : joinUri(curriculumDir(i), "state.json"),
     model: batchModel,
     policyBefore,
     sftModel,

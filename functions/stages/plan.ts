@@ -5,6 +5,7 @@
  * `plan` Lambda, so both hand the worker identical specs.
  */
 import type { z } from "zod";
+import { blockIterations } from "../../recipe/blocks.ts";
 import { checkpointOfStage } from "../../recipe/checkpoints.ts";
 import { stageById } from "../../recipe/recipe.ts";
 import { joinUri } from "../../recipe/uri.ts";
@@ -140,6 +141,27 @@ async function buildSpec(ctx: StageContext, stageId: string): Promise<z.input<ty
         backend: stages.rollout.backend,
         settings: settings(stages.grpo),
       };
+    case "grpo-block": {
+      const iterations = blockIterations(manifest, i);
+      const first = iterations[0] ?? 0;
+      const shardsOf = (uri: (it: number) => string) =>
+        Promise.all(iterations.map((it) => readShards(uri(it))));
+      return {
+        ...common,
+        stage: "grpo-block",
+        prompts: await shardsOf(paths.curriculumBatch),
+        groupsPerIteration: stages.curriculum.batchSize,
+        ...(stages.grpo.dynamicSampling.enabled ? { reserve: await shardsOf(paths.curriculumReserve) } : {}),
+        firstIteration: first,
+        policy: paths.policyBefore(first),
+        // The previous block's checkpoint carries AdamW's moments, the RNG and the step over.
+        ...(i > 0 ? { previousBlock: layout.stage("grpo-block", i - 1) } : {}),
+        reference: paths.referenceAt(first),
+        rollout: stages.rollout,
+        rewards: manifest.rewards,
+        settings: settings(stages.grpo),
+      };
+    }
     case "rejection-rollout":
       return {
         ...common,
@@ -173,14 +195,17 @@ async function buildSpec(ctx: StageContext, stageId: string): Promise<z.input<ty
   }
 }
 
-/** `.../stages/NN-id[/iter-NNNN]` of a URI inside a stage's directory, or null. */
+/** `.../stages/NN-id[/iter-NNNN | /block-NNNN]` of a URI inside a stage's directory, or null. */
 function stageDirOf(uri: string): string | null {
-  return /^(.*\/stages\/\d{2}-[a-z0-9-]+(?:\/iter-\d{4})?)(?:\/|$)/.exec(uri)?.[1] ?? null;
+  return /^(.*\/stages\/\d{2}-[a-z0-9-]+(?:\/(?:iter|block)-\d{4})?)(?:\/|$)/.exec(uri)?.[1] ?? null;
 }
 
 /** The `_SUCCESS` hashes of the other stages whose outputs a spec names, keyed by stage directory. */
 export async function inputDigests(spec: object, ownDir: string): Promise<Record<string, string>> {
-  const uris = Object.values(spec).flatMap((v) => (typeof v === "string" ? [v] : Array.isArray(v) ? v : []));
+  // Top-level strings and lists of them, nested lists included (a block's prompts per iteration).
+  const uris = Object.values(spec).flatMap((v) =>
+    typeof v === "string" ? [v] : Array.isArray(v) ? v.flat(2) : [],
+  );
   const dirs = [...new Set(uris.map((u) => (typeof u === "string" ? stageDirOf(u) : null)))].filter(
     (d): d is string => d !== null && d !== ownDir,
   );

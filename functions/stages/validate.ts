@@ -3,6 +3,7 @@
  * is asked for — every data set's file exists, generated sets say how many rows — and the run's plan
  * (stage switches, iteration count) is returned for the state machine's Choice states.
  */
+import { blockCount } from "../../recipe/blocks.ts";
 import { ENABLED_FLAGS, type EnabledFlag, flagEnabled } from "../../recipe/recipe.ts";
 import type { Manifest } from "../../schemas/manifest.ts";
 import { exists } from "../io/objects.ts";
@@ -42,7 +43,7 @@ export const validateStage: StageFn = async (ctx) => {
   const problems = await manifestProblems(ctx.manifest);
   if (problems.length > 0) throw new ManifestProblems(problems);
   const plan = runPlan(ctx.manifest);
-  const metrics: Record<string, number> = { iterations: plan.iterations };
+  const metrics: Record<string, number> = { iterations: plan.iterations, blocks: plan.blocks };
   for (const [flag, on] of Object.entries(plan.enabled)) metrics[`enabled.${flag}`] = on ? 1 : 0;
   return { outputs: {}, metrics };
 };
@@ -56,6 +57,7 @@ export function runPlan(manifest: Manifest) {
   return {
     enabled,
     iterations: stages.grpo.enabled ? stages.grpo.iterations : 0,
+    blocks: flagEnabled("grpoBlock", manifest) ? blockCount(manifest) : 0,
     spot: compute.spot,
     nodes: compute.nodes,
   };

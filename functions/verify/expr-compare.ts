@@ -67,6 +67,19 @@ interface Complex {
 }
 
 /**
+ * The real value of a LaTeX expression without free symbols, or null (symbols, complex,
+ * undefined or infinite, not convertible).
+ *
+ * @example constantValue("\\frac{1}{\\sqrt{2}}") // 0.7071…
+ */
+export function constantValue(latex: string): number | null {
+  const c = compileLatex(latex);
+  if (!c || c.symbols.length > 0) return null;
+  const v = value(c, new Map());
+  return v && v.im === 0 ? v.re : null;
+}
+
+/**
  * Whether `a` and `b` agree everywhere: equal values at every seeded random point (points where
  * either side is undefined are skipped); when no point is usable, whether `simplify(a - b)` is 0.
  *

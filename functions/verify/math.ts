@@ -22,7 +22,7 @@ export function mathEqual(gold: string, pred: string, deadline: Deadline): boole
   const np0 = parseNumber(pred);
   const ng = ng0 ?? (np0 ? decimalComma(gold) : null);
   const np = ng && (np0 ?? decimalComma(pred));
-  if (ng && np) return numericEqual(ng, np);
+  if (ng && np) return sameLabel(gold, pred) && numericEqual(ng, np);
   const g = normalizeLatex(gold);
   const p = normalizeLatex(pred);
   if (compactLatex(g) === compactLatex(p)) return true;
@@ -50,12 +50,27 @@ function answersEqual(a: Answer, b: Answer, deadline: Deadline): boolean {
       })
     );
   }
+  // A point and its coordinates named in order: `(4, 5)` and `x = 4, y = 5`.
+  if (a.kind === "ordered" && b.kind === "unordered" && namesPoint(b, a))
+    return b.items.every((y, k) => answersEqual(a.items[k] ?? y, y, deadline));
+  if (b.kind === "ordered" && a.kind === "unordered" && namesPoint(a, b))
+    return a.items.every((x, k) => answersEqual(x, b.items[k] ?? x, deadline));
   // A one-item list and its item are the same answer.
   if (a.kind === "unordered" && a.items.length === 1 && a.items[0])
     return answersEqual(a.items[0], b, deadline);
   if (b.kind === "unordered" && b.items.length === 1 && b.items[0])
     return answersEqual(a, b.items[0], deadline);
   return false;
+}
+
+/** Whether `list` names the coordinates of the point `tuple`, one `x = …` each. */
+function namesPoint(list: Answer & { kind: "unordered" }, tuple: Answer & { kind: "ordered" }): boolean {
+  return (
+    tuple.open === "(" &&
+    tuple.close === ")" &&
+    list.items.length === tuple.items.length &&
+    list.items.every((x) => x.kind === "scalar" && LABEL.test(x.text))
+  );
 }
 
 /** Order-insensitive match: each item of `a` pairs with a distinct equal item of `b`. */
@@ -79,7 +94,7 @@ export function scalarEqual(a: string, b: string, deadline: Deadline): boolean {
   if (isWords(a) || isWords(b)) return wordsKey(a) === wordsKey(b);
   const na = parseNumber(a);
   const nb = parseNumber(b);
-  if (na && nb) return numericEqual(na, nb);
+  if (na && nb) return sameLabel(a, b) && numericEqual(na, nb);
   const ea = splitEquation(a);
   const eb = splitEquation(b);
   if (ea && eb) return equationsEqual(ea, eb, deadline);
@@ -91,6 +106,16 @@ export function scalarEqual(a: string, b: string, deadline: Deadline): boolean {
   const cb = compileLatex(b);
   if (!ca || !cb) return false;
   return exprEqual(ca, cb, deadline);
+}
+
+/** A label naming a value: `x = …`, `AB = …`, `x_1 = …`, `\\theta = …` (not `f(x) = …`). */
+const LABEL = /^((?:[a-zA-Z]{1,3}|\\[a-zA-Z]+)(?:_\{?[a-zA-Z0-9]+\}?)?)\s*=(?!=)/;
+
+/** `a = 4` is not `b = 4`: where both sides name their value, the names must agree. */
+function sameLabel(a: string, b: string): boolean {
+  const la = LABEL.exec(a)?.[1];
+  const lb = LABEL.exec(b)?.[1];
+  return !la || !lb || compactLatex(la) === compactLatex(lb);
 }
 
 /** Words, not maths: a run of 3+ letters that is not a LaTeX command (`Evelyn`, `east`). */

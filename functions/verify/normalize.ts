@@ -4,6 +4,7 @@
  * degrees, percent and dollar signs, thousands separators, `x \in` prefixes and `\frac` variants.
  */
 import { lastBoxed } from "./braces.ts";
+import { negatedRelations, setNotation } from "./relations.ts";
 
 /** Unit words removed wherever they appear (PRM800K's list, plus a few common ones). */
 const UNITS =
@@ -12,12 +13,7 @@ const UNITS =
 const TRAILING_WORDS = /(?<=[\d}])\s+[a-zA-Z]{2,}(?:\s+[a-zA-Z]{2,})*\.?$/;
 /** `\text{ m}`, `\mbox{cm}^2` right after a number: a unit. */
 const UNIT_TEXT =
-  /(?<=[\d}]\s*)\\(?:text|textnormal|mbox|mathrm)\s*\{\s*[a-zA-Z][a-zA-Z ]*\}(?:\^\s*\{?\d\}?)?/g;
-const NUM = "(.+?)";
-const REL = String.raw`(<|>|\\le(?:q)?|\\ge(?:q)?|\\lt|\\gt)`;
-const ONE_SIDED = new RegExp(String.raw`^[a-zA-Z]\s*${REL}\s*${NUM}$`);
-const ONE_SIDED_FLIPPED = new RegExp(String.raw`^${NUM}\s*${REL}\s*[a-zA-Z]$`);
-const TWO_SIDED = new RegExp(String.raw`^${NUM}\s*${REL}\s*[a-zA-Z]\s*${REL}\s*${NUM}$`);
+  /(?<=[\d}]\s*)\\(?:text|textnormal|mbox|mathrm)\s*\{\s*(?!(?:or|and|i|j)\s*\})[a-zA-Z][a-zA-Z ]*\}(?:\^\s*\{?\d\}?)?/g;
 const TEXT_CMD = /\\(?:text|textnormal|textbf|textit|textrm|mbox|mathrm|mathit|mathsf)\s*\{([^{}]*)\}/g;
 
 /**
@@ -43,7 +39,7 @@ const memo = new Map<string, string>();
 function normalizeUncached(raw: string): string {
   let s = raw.trim();
   if (s.startsWith("\\boxed") || s.startsWith("\\fbox")) s = lastBoxed(s) ?? s;
-  s = s
+  s = negatedRelations(s)
     .replace(/\s+/g, " ")
     .replace(/\\[[\]()]/g, " ")
     .replace(/\\\$|\$/g, "")
@@ -83,58 +79,6 @@ function normalizeUncached(raw: string): string {
   // A ratio `a:b` is the number a/b (`\:` spacing is gone by now).
   const ratio = /^([^:=a-zA-Z]+):([^:=a-zA-Z]+)$/.exec(s);
   return ratio ? `\\frac{${ratio[1]?.trim()}}{${ratio[2]?.trim()}}` : s;
-}
-
-/**
- * Set notations as intervals: `\mathbb{R}`, `\emptyset`, and `x \le 3` / `1 < x \le 2`.
- *
- * @example setNotation("x \\ge 2") // "[2,\\infty)"
- */
-function setNotation(s: string): string {
-  if (s.length > 200) return s; // the lazy patterns below are quadratic
-  if (/^\\mathbb\s*\{?R\}?$/.test(s)) return "(-\\infty,\\infty)";
-  if (/^\\(?:emptyset|varnothing)$|^\\\{\s*\\\}$/.test(s)) return "\\{\\}";
-  const alternatives = s.split(/\s+or\s+|\\lor\b|\\vee\b/);
-  if (alternatives.length > 1) {
-    const parts = alternatives.map((a) => setNotation(a.trim()));
-    return parts.every((p, k) => p !== alternatives[k]?.trim()) ? parts.join("\\cup") : s;
-  }
-  const two = TWO_SIDED.exec(s);
-  if (two) {
-    const [lo, rel1, hi] = [two[1] ?? "", two[2] ?? "", two[4] ?? ""];
-    const rel2 = two[3] ?? "";
-    if (isLess(rel1) && isLess(rel2))
-      return `${isStrict(rel1) ? "(" : "["}${lo.trim()},${hi.trim()}${isStrict(rel2) ? ")" : "]"}`;
-    return s;
-  }
-  const one = ONE_SIDED.exec(s);
-  const flipped = one ? null : ONE_SIDED_FLIPPED.exec(s);
-  if (!one && !flipped) return s;
-  // `5 \ge x` is `x \le 5`.
-  const [rel, v] = one
-    ? [one[1] ?? "", (one[2] ?? "").trim()]
-    : [FLIP[flipped?.[2] ?? ""] ?? "", (flipped?.[1] ?? "").trim()];
-  const b = isStrict(rel) ? ["(", ")"] : ["[", "]"];
-  return isLess(rel) ? `(-\\infty,${v}${b[1]}` : `${b[0]}${v},\\infty)`;
-}
-
-const FLIP: Readonly<Record<string, string>> = {
-  "<": ">",
-  ">": "<",
-  "\\le": "\\ge",
-  "\\leq": "\\geq",
-  "\\ge": "\\le",
-  "\\geq": "\\leq",
-  "\\lt": "\\gt",
-  "\\gt": "\\lt",
-};
-
-function isLess(rel: string): boolean {
-  return rel === "<" || rel.startsWith("\\le") || rel === "\\lt";
-}
-
-function isStrict(rel: string): boolean {
-  return rel === "<" || rel === ">" || rel === "\\lt" || rel === "\\gt";
 }
 
 /**

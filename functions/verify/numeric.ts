@@ -18,6 +18,8 @@ const SCI_E = /^([+-]?(?:\d+\.?\d*|\.\d+))[eE]([+-]?\d+)$/;
 const SCI_TIMES = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:\\times|\\cdot|\*|×|x)10\^\{?([+-]?\d+)\}?$/;
 const SLASH = /^([+-]?)(\d+\.?\d*)\/(\d+\.?\d*)$/;
 const MIXED_SLASH = /^([+-]?)(\d+) (\d+)\/(\d+)$/;
+/** A repeating decimal: `0.\overline{3}`, `0.1\overline{6}`, `0.\dot{3}`. */
+const REPEATING = /^([+-]?)(\d*)\.(\d*)\\(?:overline|dot)\{?(\d+)\}?$/;
 const THOUSANDS = /^([+-]?[1-9]\d{0,2})((?:,\d{3})+)(\.\d+)?$/;
 const THOUSANDS_SPACE = /^([+-]?\d{1,3})((?: \d{3})+)(\.\d+)?$/;
 /** Units and currency words after a number: a space-separated word of 2+ letters, or a short unit. */
@@ -71,7 +73,15 @@ function numberValue(s: string): number | null {
   if (m) return sign(m[1]) * (Number(m[2]) / Number(m[3]));
   m = MIXED_SLASH.exec(s);
   if (m) return sign(m[1]) * (Number(m[2]) + Number(m[3]) / Number(m[4]));
+  m = REPEATING.exec(t);
+  if (m) return sign(m[1]) * repeating(m[2] ?? "", m[3] ?? "", m[4] ?? "");
   return latexFraction(t);
+}
+
+/** `I.A` followed by `B` repeating: I + (AB - A) / ((10^|B| - 1) · 10^|A|). */
+function repeating(whole: string, head: string, period: string): number {
+  const den = (10 ** period.length - 1) * 10 ** head.length;
+  return Number(whole || "0") + (Number(head + period) - Number(head || "0")) / den;
 }
 
 /** `\frac{a}{b}`, `\dfrac34`, `-\frac12`, and mixed `1\frac{4}{5}`, with plain-number parts. */

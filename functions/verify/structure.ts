@@ -11,7 +11,9 @@ export type Answer =
   | { kind: "unordered"; items: Answer[] }
   | { kind: "matrix"; rows: Answer[][] };
 
-const MATRIX = /^\\begin\{([pbvBV]?matrix|smallmatrix|array)\}(?:\{[^{}]*\})?(.*)\\end\{\1\}$/s;
+const MATRIX = /^\\begin\{([pbB]?matrix|smallmatrix|array)\}(?:\{[^{}]*\})?(.*)\\end\{\1\}$/s;
+/** `vmatrix` is a determinant: a number, not a matrix. */
+const DETERMINANT = /^\\begin\{(vmatrix|Vmatrix)\}(.*)\\end\{\1\}$/s;
 /** Nesting guard: answers deeper than this are compared as text. */
 const MAX_DEPTH = 8;
 
@@ -27,13 +29,11 @@ export function parseAnswer(s: string, depth = 0): Answer {
   if (depth > MAX_DEPTH) return { kind: "scalar", text: t };
   const matrix = MATRIX.exec(t);
   if (matrix) {
-    const rows = (matrix[2] ?? "")
-      .split(/\\\\/)
-      .map((r) => r.trim())
-      .filter((r) => r !== "")
-      .map((r) => r.split("&").map((cell) => parseAnswer(cell, depth + 1)));
+    const rows = cells(matrix[2] ?? "").map((r) => r.map((cell) => parseAnswer(cell, depth + 1)));
     return { kind: "matrix", rows };
   }
+  const det = DETERMINANT.exec(t);
+  if (det) return { kind: "scalar", text: determinant(cells(det[2] ?? "")) ?? t };
   const union = splitTopLevel(t, "\\cup");
   if (union.length > 1) return { kind: "unordered", items: union.map((u) => parseAnswer(u, depth + 1)) };
   if (t.startsWith("\\{") && t.endsWith("\\}")) {
@@ -52,6 +52,33 @@ export function parseAnswer(s: string, depth = 0): Answer {
   const pm = expandPm(t);
   if (pm.length > 1) return { kind: "unordered", items: pm.map((x) => ({ kind: "scalar", text: x })) };
   return { kind: "scalar", text: t };
+}
+
+/** The cells of a matrix body (`1 & 2 \\\\ 3 & 4`), row by row; an empty last row is dropped. */
+function cells(body: string): string[][] {
+  return body
+    .split(/\\\\/)
+    .map((r) => r.trim())
+    .filter((r) => r !== "")
+    .map((r) => r.split("&").map((c) => c.trim()));
+}
+
+/**
+ * A 1×1, 2×2 or 3×3 determinant as a LaTeX expression (cofactor expansion); null otherwise.
+ *
+ * @example determinant([["1", "2"], ["3", "4"]]) // "(1)\\cdot(4)-(2)\\cdot(3)"
+ */
+export function determinant(m: string[][]): string | null {
+  const n = m.length;
+  if (n < 1 || n > 3 || m.some((r) => r.length !== n)) return null;
+  const at = (r: number, c: number) => `(${m[r]?.[c] ?? ""})`;
+  if (n === 1) return at(0, 0);
+  if (n === 2) return `${at(0, 0)}\\cdot${at(1, 1)}-${at(0, 1)}\\cdot${at(1, 0)}`;
+  const minor = (c: number) => {
+    const [x, y] = [0, 1, 2].filter((k) => k !== c) as [number, number];
+    return `(${at(1, x)}\\cdot${at(2, y)}-${at(1, y)}\\cdot${at(2, x)})`;
+  };
+  return `${at(0, 0)}\\cdot${minor(0)}-${at(0, 1)}\\cdot${minor(1)}+${at(0, 2)}\\cdot${minor(2)}`;
 }
 
 /** Items of a comma list, each `\pm` expanded into its two values. */

@@ -5,16 +5,16 @@
  * Built back to front (each part is given what follows it), read front to back.
  */
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
-import { type EnabledFlag, RECIPE, type RecipeStage } from "../../recipe/recipe.ts";
+import { type EnabledFlag, type LoopKind, RECIPE, type RecipeStage } from "../../recipe/recipe.ts";
 import { batchStage } from "./batch-stage.ts";
-import { grpoLoop } from "./grpo-loop.ts";
+import { type GrpoLoop, grpoLoop, LOOP_SHAPES } from "./grpo-loop.ts";
 import { lambdaStage } from "./lambda-stage.ts";
 import { invoke, type PipelineParts, stagePayload } from "./parts.ts";
 
-/** Consecutive stages under the same switch; `loop` marks the GRPO loop's stages. */
+/** Consecutive stages under the same switch; `loop` marks a GRPO loop's stages (per iteration or block). */
 export interface Segment {
   readonly flag?: EnabledFlag;
-  readonly loop: boolean;
+  readonly loop?: LoopKind;
   readonly stages: RecipeStage[];
 }
 
@@ -22,17 +22,18 @@ export function segmentsOf(recipe: readonly RecipeStage[]): Segment[] {
   const segments: Segment[] = [];
   for (const stage of recipe) {
     const last = segments.at(-1);
-    const loop = stage.inLoop === true;
+    const loop = stage.inLoop;
     if (last && last.flag === stage.enabledBy && last.loop === loop) last.stages.push(stage);
     else segments.push({ flag: stage.enabledBy, loop, stages: [stage] });
   }
   return segments;
 }
 
-/** What validate keeps in `$.plan`: the switches, the GRPO iteration count and the GPU placement. */
+/** What validate keeps in `$.plan`: the switches, the GRPO iteration and block counts, the GPU placement. */
 export const PLAN_SELECTOR = {
   "enabled.$": "$.enabled",
   "iterations.$": "$.iterations",
+  "blocks.$": "$.blocks",
   "spot.$": "$.spot",
   "nodes.$": "$.nodes",
 };
@@ -87,13 +88,14 @@ export function buildDefinition(
   finish: sfn.IChainable,
 ): sfn.State {
   let next: sfn.IChainable = finish;
-  let resume: sfn.State | undefined;
+  const loops: Partial<Record<LoopKind, GrpoLoop>> = {};
   for (const segment of segmentsOf(RECIPE).reverse()) {
     let entry: sfn.State;
     if (segment.loop) {
-      const loop = grpoLoop(parts, stateMachineName, (n) => chain(parts, segment.stages, n), next);
+      const body = (n: sfn.IChainable) => chain(parts, segment.stages, n);
+      const loop = grpoLoop(parts, stateMachineName, LOOP_SHAPES[segment.loop], body, next);
       entry = loop.start;
-      resume = loop.resume;
+      loops[segment.loop] = loop;
     } else {
       entry = chain(parts, segment.stages, next);
     }
@@ -106,10 +108,11 @@ export function buildDefinition(
     }
     next = entry;
   }
-  if (!resume) throw new Error("the recipe has no GRPO loop stages (inLoop)");
+  if (!loops.iteration || !loops.block) throw new Error("the recipe needs both GRPO loops (inLoop)");
   return new sfn.Choice(parts.scope, "new run or loop continuation", {
-    comment: "an execution started by the GRPO loop itself carries loop.iteration and skips to the loop",
+    comment: "an execution started by a GRPO loop itself carries loop.iteration and skips to its loop",
   })
     .when(sfn.Condition.not(sfn.Condition.isPresent("$.loop.iteration")), next)
-    .otherwise(resume);
+    .when(sfn.Condition.booleanEquals("$.plan.enabled.grpoBlock", true), loops.block.resume)
+    .otherwise(loops.iteration.resume);
 }

@@ -1,12 +1,14 @@
 /**
- * The GRPO loop: the recipe's loop stages once per iteration, counted in `$.loop`. An execution
- * runs at most `loopChunk` iterations, then starts a new execution of this same state machine at
- * the next iteration and ends, so no execution comes near the 25,000-event history limit (a
- * Batch `.sync` stage costs about 10 events, a loop iteration about 60, so 25 iterations ≈ 1,500).
+ * A GRPO loop: one loop's recipe stages once per index, counted in `$.loop.iteration` — per GRPO
+ * iteration (`grpo loop`, bound `$.plan.iterations`) or per block of K iterations (`grpo block
+ * loop`, bound `$.plan.blocks`, one console state per block). An execution runs at most `loopChunk`
+ * indices, then starts a new execution of this same state machine at the next one and ends, so no
+ * execution comes near the 25,000-event history limit (a Batch `.sync` stage costs about 10 events,
+ * a loop iteration about 60, so 25 iterations ≈ 1,500).
  *
- *   grpo loop start → grpo loop chunk → grpo loop iterate ─ iteration < iterations and < chunk end → stages … → grpo loop next ↺
- *                                                          ├ iteration < iterations → grpo loop continue → grpo loop handed over → (succeed)
- *                                                          └ otherwise → after the loop
+ *   <loop> start → <loop> chunk → <loop> iterate ─ index < bound and < chunk end → stages … → <loop> next ↺
+ *                                                ├ index < bound → <loop> continue → <loop> handed over → (succeed)
+ *                                                └ otherwise → after the loop
  */
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
@@ -19,40 +21,55 @@ export interface GrpoLoop {
   readonly resume: sfn.State;
 }
 
+/** Which loop: its state-name prefix, its bound in `$.plan` and its continuation executions' prefix. */
+export interface LoopShape {
+  readonly name: string;
+  readonly bound: string;
+  readonly executionPrefix: string;
+}
+export const LOOP_SHAPES = {
+  iteration: { name: "grpo loop", bound: "$.plan.iterations", executionPrefix: "i" },
+  block: { name: "grpo block loop", bound: "$.plan.blocks", executionPrefix: "b" },
+} as const satisfies Record<string, LoopShape>;
+
 /** The loop around `body`: the loop stages, built to continue into the state it is given. */
 export function grpoLoop(
   parts: PipelineParts,
   stateMachineName: string,
+  shape: LoopShape,
   body: (next: sfn.IChainable) => sfn.IChainable,
   after: sfn.IChainable,
 ): GrpoLoop {
   const { scope } = parts;
-  const start = new sfn.Pass(scope, "grpo loop start", {
+  const { name, bound } = shape;
+  const start = new sfn.Pass(scope, `${name} start`, {
     result: sfn.Result.fromObject({ iteration: 0 }),
     resultPath: "$.loop",
   });
-  const chunk = new sfn.Pass(scope, "grpo loop chunk", {
-    comment: `this execution runs iterations [iteration, iteration + ${parts.config.loopChunk})`,
+  const chunk = new sfn.Pass(scope, `${name} chunk`, {
+    comment: `this execution runs indices [iteration, iteration + ${parts.config.loopChunk})`,
     parameters: {
       "iteration.$": "$.loop.iteration",
       "chunkEnd.$": `States.MathAdd($.loop.iteration, ${parts.config.loopChunk})`,
     },
     resultPath: "$.loop",
   });
-  const nextIteration = new sfn.Pass(scope, "grpo loop next", {
+  const nextIteration = new sfn.Pass(scope, `${name} next`, {
     parameters: { "iteration.$": "States.MathAdd($.loop.iteration, 1)", "chunkEnd.$": "$.loop.chunkEnd" },
     resultPath: "$.loop",
   });
 
-  const self = sfn.StateMachine.fromStateMachineName(scope, "Self", stateMachineName);
-  const continueRun = new tasks.StepFunctionsStartExecution(scope, "grpo loop continue", {
+  const self =
+    (scope.node.tryFindChild("Self") as sfn.IStateMachine | undefined) ??
+    sfn.StateMachine.fromStateMachineName(scope, "Self", stateMachineName);
+  const continueRun = new tasks.StepFunctionsStartExecution(scope, `${name} continue`, {
     comment: "start this state machine again at the next iteration (history stays small)",
     stateMachine: self,
     integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
     associateWithParent: true,
     // Deterministic: a retried StartExecution with the same name and input is idempotent.
     name: sfn.JsonPath.format(
-      "i{}-{}",
+      `${shape.executionPrefix}{}-{}`,
       sfn.JsonPath.stringAt("$.loop.iteration"),
       sfn.JsonPath.hash(sfn.JsonPath.stringAt("$$.Execution.Name"), "SHA-1"),
     ),
@@ -74,7 +91,7 @@ export function grpoLoop(
   });
   const handedOver = invoke(
     parts,
-    "grpo loop handed over",
+    `${name} handed over`,
     "status",
     sfn.TaskInput.fromObject({
       action: "run",
@@ -84,17 +101,20 @@ export function grpoLoop(
     }),
     { resultPath: null, comment: "status.json now points at the new execution" },
   );
-  continueRun.next(handedOver).next(new sfn.Succeed(scope, "continued in new execution"));
+  const continued =
+    (scope.node.tryFindChild("continued in new execution") as sfn.Succeed | undefined) ??
+    new sfn.Succeed(scope, "continued in new execution");
+  continueRun.next(handedOver).next(continued);
 
-  const iterate = new sfn.Choice(scope, "grpo loop iterate")
+  const iterate = new sfn.Choice(scope, `${name} iterate`)
     .when(
       sfn.Condition.and(
-        sfn.Condition.numberLessThanJsonPath("$.loop.iteration", "$.plan.iterations"),
+        sfn.Condition.numberLessThanJsonPath("$.loop.iteration", bound),
         sfn.Condition.numberLessThanJsonPath("$.loop.iteration", "$.loop.chunkEnd"),
       ),
       body(nextIteration),
     )
-    .when(sfn.Condition.numberLessThanJsonPath("$.loop.iteration", "$.plan.iterations"), continueRun)
+    .when(sfn.Condition.numberLessThanJsonPath("$.loop.iteration", bound), continueRun)
     .otherwise(after);
   nextIteration.next(iterate);
   start.next(chunk).next(iterate);

@@ -8,7 +8,7 @@ import { exists, NotFoundError, readJson, readText } from "../../functions/io/in
 import { evalPlan } from "../../recipe/checkpoints.ts";
 import type { RunLayout } from "../../recipe/layout.ts";
 import { parseManifest } from "../../recipe/manifest-io.ts";
-import { isEnabled, plannedVisits, RECIPE } from "../../recipe/recipe.ts";
+import { isEnabled, loopStages, plannedVisits, RECIPE } from "../../recipe/recipe.ts";
 import { layoutFromRunUri } from "../../recipe/run-location.ts";
 import { joinUri } from "../../recipe/uri.ts";
 import { StageSummary } from "../../schemas/stage-spec.ts";
@@ -112,8 +112,9 @@ export async function gatherRun(runUri: string, options: GatherOptions = {}): Pr
   const planned = plannedVisits(manifest);
   const order = RECIPE.flatMap((stage) => {
     if (!isEnabled(stage, manifest)) return [{ stage, enabled: false }];
-    if (stage.inLoop && stage !== RECIPE.find((s) => s.inLoop)) return [];
-    const mine = planned.filter((v) => (stage.inLoop ? v.stage.inLoop : v.stage === stage));
+    // A loop's visits go in at its first stage, iteration by iteration (or block by block).
+    if (stage.inLoop && stage !== loopStages(stage.inLoop)[0]) return [];
+    const mine = planned.filter((v) => (stage.inLoop ? v.stage.inLoop === stage.inLoop : v.stage === stage));
     return mine.map((v) => ({ ...v, enabled: true }));
   });
   const files = await Promise.all(order.map((v) => readVisitFiles(layout, runId, v)));

@@ -118,6 +118,7 @@ describe("Batch compute", () => {
     const single = defs.filter(([, d]) => d.Properties.Type === "container").map(([id]) => id);
     expect(single.map((id) => id.replace(/^Worker|[0-9A-F]{8}$/g, "")).sort()).toEqual([
       "grpo",
+      "grpoblock",
       "reward",
       "rollout",
       "sft",

@@ -156,6 +156,28 @@ describe("state machine definition", () => {
     expect(all["new run or loop continuation"]?.Default).toBe("grpo loop chunk");
   });
 
+  it("runs the block loop as one curriculum state and one GRPO block job per block, and hands it over too", () => {
+    const all = states();
+    const iterate = all["grpo block loop iterate"]!;
+    expect(JSON.stringify(iterate.Choices)).toContain("$.plan.blocks");
+    // One block: the curriculum Lambda picks its K iterations' prompts, then the block's Batch stage.
+    const body = iterate.Choices?.[0]?.Next;
+    expect(body).toBe("grpo-block-curriculum");
+    expect(all["grpo-block-curriculum"]?.Next).toBe("grpo-block");
+    expect(all["grpo-block summary"]?.Next).toBe("grpo block loop next");
+    expect(JSON.stringify(all["grpo-block-curriculum"]?.Parameters)).toContain("$.loop.iteration");
+    const handOver = all["grpo block loop continue"]!;
+    expect(handOver.Resource).toContain(":states:::states:startExecution");
+    expect(JSON.stringify(handOver.Parameters)).toContain("b{}-{}");
+    // A continuation enters the loop its run uses.
+    const entry = JSON.stringify(all["new run or loop continuation"]?.Choices);
+    expect(entry).toContain("$.plan.enabled.grpoBlock");
+    expect(entry).toContain("grpo block loop chunk");
+    // The per-iteration loop's switch falls through to the block loop's, which falls through to rejection.
+    expect(all["grpoStages enabled"]?.Default).toBe("grpoBlock enabled");
+    expect(all["grpoBlock enabled"]?.Default).toBe("rejection enabled");
+  });
+
   it("catches no stage error, so a redrive re-runs the failed state instead of a Fail state after a Catch", () => {
     const all = states();
     const withCatch = Object.entries(all).filter(([, s]) => s.Catch !== undefined);
