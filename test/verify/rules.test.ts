@@ -94,6 +94,54 @@ describe("notations", () => {
   });
 });
 
+describe("matrices, negated relations, labels, repeating decimals", () => {
+  const pm = (body: string, env = "pmatrix") => `\\begin{${env}} ${body} \\end{${env}}`;
+  it.each([
+    // matrices: cell by cell, whatever the brackets; the shape must match
+    [pm("2 & -1 \\\\ 0 & 5"), `$\\boxed{${pm("2 & -1 \\\\ 0 & 5", "bmatrix")}}$`, true],
+    [pm("2 & -1 \\\\ 0 & 5"), `$\\boxed{\\left[${pm("2 & -1 \\\\ 0 & 5", "array")}\\right]}$`, true],
+    [pm("\\frac{1}{4} \\\\ -2"), `$\\boxed{${pm("0.25 \\\\ -2")}}$`, true],
+    [pm("2 & -1 \\\\ 0 & 5"), `$\\boxed{${pm("2 & -1 \\\\ 5 & 0")}}$`, false],
+    [pm("2 & -1 \\\\ 0 & 5"), `$\\boxed{${pm("2 & -1 & 0 & 5")}}$`, false],
+    [pm("7 \\\\ 8"), `$\\boxed{${pm("7 & 8")}}$`, false],
+    // vmatrix is a determinant, a number
+    ["-10", `$\\boxed{${pm("2 & -1 \\\\ 0 & -5", "vmatrix")}}$`, true],
+    [pm("2 & -1 \\\\ 0 & -5"), `$\\boxed{${pm("2 & -1 \\\\ 0 & -5", "vmatrix")}}$`, false],
+    ["-3", `$\\boxed{${pm("1 & 0 & 2 \\\\ 0 & 3 & 0 \\\\ 1 & 0 & 1", "vmatrix")}}$`, true],
+    // negated relations as intervals
+    ["(-\\infty,4)\\cup(4,\\infty)", "$\\boxed{x \\neq 4}$", true],
+    ["(-\\infty,4)\\cup(4,\\infty)", "$\\boxed{t \\not= 4}$", true],
+    ["(-\\infty,4)\\cup(4,\\infty)", "$\\boxed{x \\ne -4}$", false],
+    ["y \\neq -1", "$\\boxed{(-\\infty,-1)\\cup(-1,\\infty)}$", true],
+    ["[-1,\\infty)", "$\\boxed{x \\nless -1}$", true],
+    ["(-\\infty,-1]", "$\\boxed{x \\ngtr -1}$", true],
+    ["(-1,\\infty)", "$\\boxed{x \\nleq -1}$", true],
+    ["(-\\infty,-1)", "$\\boxed{x \\ngeq -1}$", true],
+    ["(-\\infty,-1)", "$\\boxed{x \\not\\geq -1}$", true],
+    ["(-\\infty,-1)", "$\\boxed{x \\nleq -1}$", false],
+    ["(-\\infty,-5)\\cup(-5,5)\\cup(5,\\infty)", "$\\boxed{\\mathbb{R} \\setminus \\{5, -5\\}}$", true],
+    ["(-\\infty,\\infty)", "$\\boxed{\\text{all real numbers}}$", true],
+    // a two-sided inequality out of order holds for no x: not the pair it is written with
+    ["(7, 2)", "$\\boxed{7 < x < 2}$", false],
+    ["\\emptyset", "$\\boxed{7 < x < 2}$", true],
+    ["(2, 7)", "$\\boxed{7 > x > 2}$", true],
+    ["(-\\infty,0)\\cup(3,\\infty)", "$\\boxed{t<0 \\text{ or } t>3}$", true],
+    // labels: where both sides name their values, the names must agree
+    ["p = 2, q = 9", "$\\boxed{q = 9, p = 2}$", true],
+    ["p = 2, q = 9", "$\\boxed{p = 9, q = 2}$", false],
+    ["p = 2", "$\\boxed{q = 2}$", false],
+    ["(2, 9)", "$\\boxed{x = 2, y = 9}$", true],
+    ["(2, 9)", "$\\boxed{x = 9, y = 2}$", false],
+    // repeating decimals and the upright imaginary unit
+    ["\\frac{2}{3}", "$\\boxed{0.\\overline{6}}$", true],
+    ["\\frac{1}{6}", "$\\boxed{0.1\\overline{6}}$", true],
+    ["\\frac{1}{6}", "$\\boxed{0.\\overline{16}}$", false],
+    ["2 - 7i", "$\\boxed{2 - 7\\mathrm{i}}$", true],
+  ] as const)("%s vs %s", (gold, pred, expected) => {
+    expect(verify(gold, pred).equivalent).toBe(expected);
+  });
+});
+
 describe("bad input", () => {
   it.each([
     ["\\boxed{", "\\boxed{\\boxed{\\boxed{"],

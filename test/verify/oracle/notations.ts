@@ -4,6 +4,7 @@
  * generator only emits rewrites that mean what their name says.
  */
 import { splitTopLevel, wrapsWhole } from "../../../functions/verify/braces.ts";
+import { constantValue } from "../../../functions/verify/expr-compare.ts";
 
 export type Rewrite = (a: string, pick: () => number) => string | null;
 
@@ -92,6 +93,10 @@ export const NOTATIONS: Record<string, Rewrite> = {
     const l = m[1] === "(" ? "<" : "\\le";
     const r = m[4] === ")" ? "<" : "\\leq";
     if (lo === "-\\infty" && hi === "\\infty") return null;
+    // Only a real interval: `(9, 3)` is a point, and `9 < x < 3` holds for no x.
+    const from = lo === "-\\infty" ? -Infinity : constantValue(lo);
+    const to = hi === "\\infty" ? Infinity : constantValue(hi);
+    if (from === null || to === null || from >= to) return null;
     if (lo === "-\\infty") return `x ${m[4] === ")" ? "<" : "\\le"} ${hi}`;
     if (hi === "\\infty") return `x ${m[1] === "(" ? ">" : "\\geq"} ${lo}`;
     return `${lo} ${l} x ${r} ${hi}`;
