@@ -8,7 +8,7 @@
  * under 10 % of an iteration. Also prints the share of the run outside every stage visit.
  */
 import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { readJson } from "../functions/io/objects.ts";
 import { runLocal } from "../pipeline/runner.ts";
@@ -97,7 +97,10 @@ for (const loop of loops) {
   results[loop] = split;
   rows.push(...report(loop, split));
   console.error(
-    `loop ${loop}: run ${runS.toFixed(1)} s, of which ${share(runS - visitsS, runS)} outside every stage visit (runner)`,
+    `loop ${loop}: run ${runS.toFixed(1)} s, of which ${share(runS - visitsS, runS)} outside every stage visit (runner); ` +
+      `load average now ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(" / ")} (1 / 5 / 15 min; the machine may be shared)`,
   );
 }
 
