@@ -33,7 +33,10 @@ export function cleanChoice(s: string): string {
     prev = t;
     t = t
       .replace(/^\$+|\$+$/g, "")
-      .replace(/^\\(?:boxed|text|textbf|mathrm|mbox|fbox)\s*\{([^{}]*)\}$/, "$1")
+      .replace(
+        /^\\(?:boxed|text|textbf|textsf|textit|emph|mathrm|mathbf|mathsf|mbox|fbox)\s*\{([^{}]*)\}$/,
+        "$1",
+      )
       .replace(/^\*+|\*+$/g, "")
       .trim();
   }

@@ -17,6 +17,8 @@ class Unsupported extends Error {}
 
 const NUMBER = /\d+(?:\.\d+)?|\.\d+/y;
 const INT = /^\d+$/;
+/** Function names written without a backslash (followed by `(`), and `pi` as a whole word. */
+const PLAIN_WORD = /^(sqrt|sin|cos|tan|ln|log|exp)(?=\()|^(pi)(?![a-zA-Z])/;
 /** Symbols that mathjs already defines: the imaginary unit and Euler's number. */
 const CONSTANTS = new Set(["i", "e"]);
 
@@ -63,6 +65,13 @@ function convert(src: string, symbols: Set<string>): string {
         i = mixed.end;
       } else put(num, true);
     } else if (/[a-zA-Z]/.test(c)) {
+      // Plain-text maths: `sqrt(2)/2`, `2pi`, `sin(x)` read like their commands.
+      const m = /[a-zA-Z]/.test(src[i - 1] ?? "") ? null : PLAIN_WORD.exec(src.slice(i, i + 8));
+      const word = m?.[1] ?? m?.[2];
+      if (word) {
+        i = plainWord(word, i + word.length);
+        continue;
+      }
       put(c, true);
       if (!CONSTANTS.has(c)) symbols.add(c);
       i++;
@@ -117,6 +126,18 @@ function convert(src: string, symbols: Set<string>): string {
     } else throw new Unsupported(c);
   }
   return out.join(" ");
+
+  /** A plain-text function name or `pi` ending at `j`; returns the index after it. */
+  function plainWord(word: string, j: number): number {
+    if (word === "pi") {
+      put("pi", true);
+      return j;
+    }
+    if (word !== "sqrt") return fn(word, j);
+    const arg = fnArgument(src, j);
+    put(`sqrt(${sub(arg.text)})`, true);
+    return arg.end;
+  }
 
   /** Emits one command whose name ends at `j`; returns the index after its arguments. */
   function command(name: string, j: number): number {

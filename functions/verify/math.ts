@@ -2,9 +2,17 @@
  * Equivalence of MATH-style LaTeX answers: normalise, parse the shape (tuple, interval, set,
  * list, matrix), then compare scalars by exact text, as numbers, or symbolically with mathjs.
  */
-import { splitTopLevel } from "./braces.ts";
 import { check, type Deadline } from "./deadline.ts";
-import { compileLatex, exprEqual, exprProportional } from "./expr-compare.ts";
+import {
+  equationsEqual,
+  LABEL,
+  namedValue,
+  namesValue,
+  predictedValue,
+  sameLabel,
+  splitEquation,
+} from "./equations.ts";
+import { compileLatex, exprEqual } from "./expr-compare.ts";
 import { compactLatex, normalizeLatex } from "./normalize.ts";
 import { decimalComma, numericEqual, parseNumber } from "./numeric.ts";
 import { type Answer, parseAnswer } from "./structure.ts";
@@ -23,9 +31,14 @@ export function mathEqual(gold: string, pred: string, deadline: Deadline): boole
   const ng = ng0 ?? (np0 ? decimalComma(gold) : null);
   const np = ng && (np0 ?? decimalComma(pred));
   if (ng && np) return sameLabel(gold, pred) && numericEqual(ng, np);
-  const g = normalizeLatex(gold);
-  const p = normalizeLatex(pred);
+  let g = normalizeLatex(gold);
+  let p = normalizeLatex(pred);
   if (compactLatex(g) === compactLatex(p)) return true;
+  // `(h, k) = (2, 3)` against `(2, 3)`: a side that only names the answer goes, unless both
+  // sides are equations (then they compare as equations).
+  const gEq = g.includes("=");
+  const pEq = p.includes("=");
+  if (gEq !== pEq) [g, p] = gEq ? [namedValue(g, false), p] : [g, namedValue(p, true)];
   return answersEqual(parseAnswer(g), parseAnswer(p), deadline);
 }
 
@@ -55,6 +68,9 @@ function answersEqual(a: Answer, b: Answer, deadline: Deadline): boolean {
     return b.items.every((y, k) => answersEqual(a.items[k] ?? y, y, deadline));
   if (b.kind === "ordered" && a.kind === "unordered" && namesPoint(a, b))
     return a.items.every((x, k) => answersEqual(x, b.items[k] ?? x, deadline));
+  // The same answer given twice (`\boxed{\frac52}` or `\boxed{2.5}`) is that answer.
+  if (a.kind === "scalar" && b.kind === "unordered" && b.items.length > 1)
+    return b.items.every((y) => answersEqual(a, y, deadline));
   // A one-item list and its item are the same answer.
   if (a.kind === "unordered" && a.items.length === 1 && a.items[0])
     return answersEqual(a.items[0], b, deadline);
@@ -97,76 +113,27 @@ export function scalarEqual(a: string, b: string, deadline: Deadline): boolean {
   if (na && nb) return sameLabel(a, b) && numericEqual(na, nb);
   const ea = splitEquation(a);
   const eb = splitEquation(b);
-  if (ea && eb) return equationsEqual(ea, eb, deadline);
+  if (ea && eb) return equationsEqual(ea, eb, deadline, scalarEqual);
   // An equation against a value: `x = 3` vs `3`, `48+24 = 72` vs `72`, either side.
-  const eq = ea ?? eb;
-  // The prediction's arithmetic counts (`48+24 = 72`); the reference's does not (`7 = 11a+c`).
-  if (eq) return namesValue(eq.beforeLast, !ea) && scalarEqual(eq.last, ea ? b : a, deadline);
+  // The prediction's arithmetic and identities count (`48+24 = 72`); the reference's do not
+  // (`7 = 11a+c` is an equation to solve).
+  if (ea) return namesValue(ea.beforeLast, false) && scalarEqual(ea.last, b, deadline);
+  if (eb) {
+    const value = predictedValue(eb, deadline);
+    return value !== null && scalarEqual(a, value, deadline);
+  }
   const ca = compileLatex(a);
   const cb = compileLatex(b);
   if (!ca || !cb) return false;
   return exprEqual(ca, cb, deadline);
 }
 
-/** A label naming a value: `x = …`, `AB = …`, `x_1 = …`, `\\theta = …` (not `f(x) = …`). */
-const LABEL = /^((?:[a-zA-Z]{1,3}|\\[a-zA-Z]+)(?:_\{?[a-zA-Z0-9]+\}?)?)\s*=(?!=)/;
-
-/** `a = 4` is not `b = 4`: where both sides name their value, the names must agree. */
-function sameLabel(a: string, b: string): boolean {
-  const la = LABEL.exec(a)?.[1];
-  const lb = LABEL.exec(b)?.[1];
-  return !la || !lb || compactLatex(la) === compactLatex(lb);
-}
-
 /** Words, not maths: a run of 3+ letters that is not a LaTeX command (`Evelyn`, `east`). */
 function isWords(s: string): boolean {
+  if (/^no$/i.test(s)) return true; // the one two-letter word answer
   return /(?<![\\a-zA-Z])[a-zA-Z]{3,}/.test(s) && !/\d/.test(s);
 }
 
 function wordsKey(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]/g, "");
-}
-
-interface Equation {
-  /** The first side, the side right before the last `=`, and the last side. */
-  first: string;
-  beforeLast: string;
-  last: string;
-}
-
-/** `lhs = rhs`, or a chain `x = 5+5+1 = 11` (its first and last sides are the equation). */
-function splitEquation(s: string): Equation | null {
-  const parts = splitTopLevel(s, "=").map((p) => p.trim());
-  if (parts.length < 2) return null;
-  return {
-    first: parts[0] ?? "",
-    beforeLast: parts[parts.length - 2] ?? "",
-    last: parts[parts.length - 1] ?? "",
-  };
-}
-
-/**
- * Whether the side before an equation's last `=` only names the value after it: a variable or
- * label (`x`, `k`, `AB`, `x_1`, `f(x)`, `\\theta`), or, where `arithmetic`, a computation with no
- * unknown (`48+24 = 72`).
- */
-function namesValue(side: string, arithmetic: boolean): boolean {
-  if (/^(?:[a-zA-Z]{1,3}|\\[a-zA-Z]+)(?:_\{?[a-zA-Z0-9]+\}?)?(?:\([a-z]\))?$/.test(side)) return true;
-  return arithmetic && side !== "" && !/[a-zA-Z]/.test(side.replace(/\\[a-zA-Z]+/g, ""));
-}
-
-/**
- * Equations are equal when their sides are, or when `lhs - rhs` of one is a non-zero multiple of
- * the other's (`2x+4y-3=0` and `y = -\\frac12 x + \\frac34`).
- */
-function equationsEqual(a: Equation, b: Equation, deadline: Deadline): boolean {
-  if (scalarEqualQuiet(a.first, b.first, deadline) && scalarEqualQuiet(a.last, b.last, deadline)) return true;
-  const da = compileLatex(`${a.first} - (${a.last})`);
-  const db = compileLatex(`${b.first} - (${b.last})`);
-  if (!da || !db) return false;
-  return exprProportional(da, db, deadline);
-}
-
-function scalarEqualQuiet(a: string, b: string, deadline: Deadline): boolean {
-  return a !== "" && b !== "" && scalarEqual(a, b, deadline);
 }

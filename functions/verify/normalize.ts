@@ -62,7 +62,7 @@ function normalizeUncached(raw: string): string {
   // `x = 1/3 \approx 0.33`: the approximation adds nothing; `x \approx 11` alone is `x = 11`.
   if (s.includes("\\approx"))
     s = /=.*\\approx/.test(s) ? s.replace(/\s*\\approx[^=]*$/, "") : s.replace(/\\approx/g, "=");
-  s = unwrapText(s.replace(UNIT_TEXT, ""));
+  s = aliases(unwrapText(s.replace(UNIT_TEXT, "")));
   // `\left[\begin{array}…\end{array}\right]`: brackets around a matrix are its delimiters.
   s = s.replace(/^\s*[([]\s*(\\begin\{([a-zA-Z]*matrix|array)\}.*\\end\{\2\})\s*[)\]]\s*$/s, "$1");
   s = setNotation(s);
@@ -79,6 +79,19 @@ function normalizeUncached(raw: string): string {
   // A ratio `a:b` is the number a/b (`\:` spacing is gone by now).
   const ratio = /^([^:=a-zA-Z]+):([^:=a-zA-Z]+)$/.exec(s);
   return ratio ? `\\frac{${ratio[1]?.trim()}}{${ratio[2]?.trim()}}` : s;
+}
+
+/**
+ * Other spellings of the same answer: `\langle 1, 2 \rangle` is `(1, 2)`, `{5 \choose 2}` is
+ * `\binom{5}{2}`, `+\infty` is `\infty`, and a leading "the answer is" says nothing.
+ */
+function aliases(s: string): string {
+  return s
+    .replace(/\\langle(?![a-zA-Z])/g, "(")
+    .replace(/\\rangle(?![a-zA-Z])/g, ")")
+    .replace(/\{([^{}]*)\\choose(?![a-zA-Z])([^{}]*)\}/g, "\\binom{$1}{$2}")
+    .replace(/(^|[,([\s])\+\s*\\infty/g, "$1\\infty")
+    .replace(/^(?:the\s+)?(?:final\s+)?answer\s+is\s*:?\s*/i, "");
 }
 
 /**

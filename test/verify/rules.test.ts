@@ -142,6 +142,32 @@ describe("matrices, negated relations, labels, repeating decimals", () => {
   });
 });
 
+describe("what models write", () => {
+  it.each([
+    ["\\frac{\\sqrt{3}}{3}", "So the answer is sqrt(3)/3.", true],
+    ["\\frac{\\pi}{3}", "The angle is $\\boxed{pi/3}$", true],
+    ["(4, -1)", "$\\boxed{\\langle 4, -1 \\rangle}$", true],
+    ["20", "$\\boxed{{6 \\choose 3}}$", true],
+    ["[1, \\infty)", "$\\boxed{[1, +\\infty)}$", true],
+    ["\\text{(D)}", "$\\boxed{\\mathbf{(D)}}$", true],
+    ["(D)", "Comparing all four, the correct option is D.", true],
+    ["(D)", "Comparing all four, the correct option is C.", false],
+    ["8", "$\\boxed{\\text{The answer is } 8}$", true],
+    ["\\text{no}", "$\\boxed{\\text{No}}$", true],
+    ["\\text{no}", "$\\boxed{\\text{Yes}}$", false],
+    ["g^{-1}(x) = 3x - 1", "$\\boxed{3x-1}$", true],
+    ["7", "<think>\n3 + 4 = 7\n</think>\n\n**7**", true],
+    ["(1, 4)", "Therefore $(a, b) = (1, 4)$.", true],
+    ["(1, 4)", "Therefore $(a, b) = (4, 1)$.", false],
+    ["x^2 - 4x + 4", "Expanding, $(x-2)^2 = x^2 - 4x + 4$.", true],
+    ["9", "$\\boxed{x^2 = 9}$", false],
+    ["\\frac{3}{4}", "$\\boxed{\\frac34}$ or equivalently $\\boxed{0.75}$", true],
+    ["3", "$\\boxed{3}$ or $\\boxed{-3}$", false],
+  ] as const)("%s vs %j", (gold, pred, expected) => {
+    expect(verify(gold, pred).equivalent).toBe(expected);
+  });
+});
+
 describe("bad input", () => {
   it.each([
     ["\\boxed{", "\\boxed{\\boxed{\\boxed{"],
