@@ -15,6 +15,7 @@ import { planBatchStage } from "../../functions/stages/plan.ts";
 import { EVAL_CHECKPOINTS, evalRolloutStageId } from "../../recipe/checkpoints.ts";
 import { runLayout } from "../../recipe/layout.ts";
 import { Manifest } from "../../schemas/manifest.ts";
+import { problems } from "../../schemas/tables/problems.ts";
 import { scoredRollouts } from "../../schemas/tables/scored-rollouts.ts";
 import { sftExamples } from "../../schemas/tables/sft-examples.ts";
 import { miniManifest } from "./mini-manifest.ts";
@@ -70,7 +71,7 @@ describe("planning a Batch stage", () => {
     expect(models).toEqual({
       base: "builtin:tiny",
       sft: model("sft"),
-      grpo: model("grpo-update", 1), // after the last of 2 iterations
+      grpo: model("grpo-block", 0), // the block loop (auto): both iterations in block 0
       sft2: model("sft2"),
       final: model("sft2"),
     });
@@ -79,7 +80,10 @@ describe("planning a Batch stage", () => {
   it("gives each GRPO update the KL reference refreshReferenceEvery picks", async () => {
     const every = Manifest.parse({
       ...miniManifest("refresh-plan"),
-      stages: { ...miniManifest("refresh-plan").stages, grpo: { iterations: 4, refreshReferenceEvery: 2 } },
+      stages: {
+        ...miniManifest("refresh-plan").stages,
+        grpo: { iterations: 4, refreshReferenceEvery: 2, loop: "stages" },
+      },
     });
     const refreshLayout = runLayout(store, "refresh-plan");
     const references = [];
@@ -92,5 +96,50 @@ describe("planning a Batch stage", () => {
     const sft = runPaths(every, refreshLayout).sftModel;
     const policyBefore2 = runPaths(every, refreshLayout).policyBefore(2);
     expect(references).toEqual([sft, policyBefore2, policyBefore2]);
+  });
+
+  it("hands a block its K iterations' prompts and reserves, the previous block's model and checkpoint, and their hashes", async () => {
+    const m = Manifest.parse({
+      ...miniManifest("block-plan"),
+      stages: {
+        ...miniManifest("block-plan").stages,
+        grpo: {
+          iterations: 5,
+          iterationsPerJob: 2,
+          refreshReferenceEvery: 2,
+          dynamicSampling: { enabled: true, maxRounds: 2 },
+        },
+      },
+    });
+    const blockLayout = runLayout(store, "block-plan");
+    const paths = runPaths(m, blockLayout);
+    const curriculumDir = blockLayout.stage("grpo-block-curriculum", 1);
+    const previous = blockLayout.stage("grpo-block", 0);
+    expect(curriculumDir).toMatch(/\/stages\/\d{2}-grpo-block-curriculum\/block-0001$/);
+    const shard = (dir: string) => join(dir, "part-00000.arrow");
+    for (const i of [2, 3]) {
+      await writeTable(shard(paths.curriculumBatch(i)), problems, []);
+      await writeTable(shard(paths.curriculumReserve(i)), problems, []);
+    }
+    await commitStage(curriculumDir, { stage: "grpo-block-curriculum", hash: stageHash(["c1"]), files: [] });
+    await commitStage(previous, { stage: "grpo-block", hash: stageHash(["b0"]), files: [] });
+
+    const { spec } = await planBatchStage(stageContext(m, blockLayout, "grpo-block", 1), "grpo-block");
+    if (spec.stage !== "grpo-block") throw new Error(`expected a grpo-block spec, got ${spec.stage}`);
+    expect(spec.firstIteration).toBe(2);
+    expect(spec.prompts).toEqual([2, 3].map((i) => [shard(join(curriculumDir, "batch", `iter-000${i}`))]));
+    expect(spec.reserve).toEqual([2, 3].map((i) => [shard(join(curriculumDir, "reserve", `iter-000${i}`))]));
+    expect(spec.groupsPerIteration).toBe(4);
+    expect(spec.policy).toBe(join(previous, "model"));
+    expect(spec.previousBlock).toBe(previous);
+    // refreshReferenceEvery 2 = K: block 1 starts at iteration 2, so its reference is block 0's model.
+    expect(spec.reference).toBe(join(previous, "model"));
+    const n = (id: string) => blockLayout.stage(id).slice(blockLayout.root.length + 1);
+    expect(spec.inputs).toEqual({
+      [`${n("grpo-block-curriculum")}/block-0001`]: stageHash(["c1"]),
+      [`${n("grpo-block")}/block-0000`]: stageHash(["b0"]),
+    });
+    // The last block is short: iteration 4 alone, and the policy after it is the run's RL model.
+    expect(paths.rlModel).toBe(join(blockLayout.stage("grpo-block", 2), "model"));
   });
 });

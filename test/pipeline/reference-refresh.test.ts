@@ -13,7 +13,10 @@ const pathsWith = (refreshReferenceEvery: number, reference?: string) => {
   const manifest = Manifest.parse({
     ...base,
     model: { ...base.model, ...(reference ? { reference } : {}) },
-    stages: { ...base.stages, grpo: { ...base.stages?.grpo, iterations: 7, refreshReferenceEvery } },
+    stages: {
+      ...base.stages,
+      grpo: { ...base.stages?.grpo, iterations: 7, refreshReferenceEvery, loop: "stages" },
+    },
   });
   return runPaths(manifest, runLayout("/store", "refresh"));
 };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseManifest } from "../../recipe/manifest-io.ts";
 import { SchemaError } from "../../schemas/errors.ts";
+import { grpoLoopMode } from "../../schemas/manifest.ts";
 import { iterationsPerJob } from "../../schemas/settings/worker-stages.ts";
 
 const minimal = {
@@ -76,6 +77,48 @@ describe("manifest", () => {
       "m.json",
     );
     expect(iterationsPerJob(short.stages.grpo)).toBe(4); // absent: min(8, iterations)
+  });
+
+  it("picks the GRPO loop: block by default, stages where the block cannot run, and refuses a block it cannot run", () => {
+    const parse = (extra: object) => parseManifest(JSON.stringify({ ...minimal, ...extra }), "m.json");
+    expect(grpoLoopMode(parse({}))).toBe("block");
+    expect(grpoLoopMode(parse({ compute: { gpusPerNode: 8 } }))).toBe("stages");
+    expect(grpoLoopMode(parse({ rewards: { rewardModel: 0.5 } }))).toBe("stages");
+    // The reward model is off, so its weight reaches no loop: the block can run.
+    expect(
+      grpoLoopMode(parse({ rewards: { rewardModel: 0.5 }, stages: { reward: { enabled: false } } })),
+    ).toBe("block");
+    expect(grpoLoopMode(parse({ compute: { gpusPerNode: 8 }, stages: { grpo: { loop: "stages" } } }))).toBe(
+      "stages",
+    );
+
+    const refused = problemsOf(
+      JSON.stringify({ ...minimal, compute: { nodes: 2 }, stages: { grpo: { loop: "block" } } }),
+    );
+    expect(refused).toEqual([
+      expect.stringMatching(/^stages\.grpo\.loop: the block loop cannot run this manifest \(.*several/),
+    ]);
+    const dynamic = problemsOf(
+      JSON.stringify({
+        ...minimal,
+        stages: { grpo: { loop: "stages", dynamicSampling: { enabled: true } } },
+      }),
+    );
+    expect(dynamic).toEqual([
+      expect.stringMatching(/^stages\.grpo\.dynamicSampling\.enabled: .*block loop only/),
+    ]);
+    const refresh = problemsOf(
+      JSON.stringify({
+        ...minimal,
+        stages: { grpo: { iterations: 16, iterationsPerJob: 4, refreshReferenceEvery: 6 } },
+      }),
+    );
+    expect(refresh).toEqual([
+      expect.stringMatching(/^stages\.grpo\.refreshReferenceEvery: .*expected a multiple of 4 .*found 6/),
+    ]);
+    expect(
+      parse({ stages: { grpo: { iterations: 16, iterationsPerJob: 4, refreshReferenceEvery: 8 } } }),
+    ).toBeTruthy();
   });
 
   it("reports JSON syntax errors with line and column", () => {
