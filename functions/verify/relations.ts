@@ -11,6 +11,7 @@ const ONE_SIDED = new RegExp(String.raw`^[a-zA-Z]\s*${REL}\s*${NUM}$`);
 const ONE_SIDED_FLIPPED = new RegExp(String.raw`^${NUM}\s*${REL}\s*[a-zA-Z]$`);
 const TWO_SIDED = new RegExp(String.raw`^${NUM}\s*${REL}\s*[a-zA-Z]\s*${REL}\s*${NUM}$`);
 const REALS = /^\\mathbb\s*\{?R\}?$|^(?:all|any|every) real(?: numbers?|s)?$|^\\R$/;
+const SET_BUILDER = /^\\\{\s*[a-zA-Z]\s*(?:\\in\s*\\mathbb\s*\{?R\}?\s*)?(?:\\mid|\||:)\s*(.+)\\\}$/;
 const REALS_MINUS =
   /^(?:\\mathbb\s*\{?R\}?|\\R)\s*(?:\\setminus|\\backslash|-|\\smallsetminus)\s*\\\{(.+)\\\}$/;
 
@@ -41,6 +42,12 @@ export function setNotation(s: string): string {
   if (s.length > 200) return s; // the lazy patterns below are quadratic
   if (REALS.test(s)) return "(-\\infty,\\infty)";
   if (/^\\(?:emptyset|varnothing)$|^\\\{\s*\\\}$/.test(s)) return "\\{\\}";
+  // Set-builder notation: `\{x \mid x > 2\}`, `\{x \in \mathbb{R} : x \ne 0\}`.
+  const builder = SET_BUILDER.exec(s);
+  if (builder) {
+    const inner = setNotation((builder[1] ?? "").trim());
+    return inner !== (builder[1] ?? "").trim() ? inner : s;
+  }
   const minus = REALS_MINUS.exec(s);
   if (minus) return allBut((minus[1] ?? "").split(",").map((p) => p.trim())) ?? s;
   const alternatives = s.split(/\s+or\s+|\\lor\b|\\vee\b/);

@@ -35,9 +35,22 @@ export function parseAnswer(s: string, depth = 0): Answer {
   const det = DETERMINANT.exec(t);
   if (det) return { kind: "scalar", text: determinant(cells(det[2] ?? "")) ?? t };
   const union = splitTopLevel(t, "\\cup");
-  if (union.length > 1) return { kind: "unordered", items: union.map((u) => parseAnswer(u, depth + 1)) };
+  if (union.length > 1) {
+    const parts = union.map((u) => u.trim());
+    // A union of finite sets is one set: `\{1,3\} \cup \{2,4\}` is `\{1,2,3,4\}`.
+    if (parts.every((u) => u.startsWith("\\{") && u.endsWith("\\}")))
+      return parseAnswer(`\\{${parts.map((u) => u.slice(2, -2)).join(",")}\\}`, depth + 1);
+    return { kind: "unordered", items: parts.map((u) => parseAnswer(u, depth + 1)) };
+  }
   if (t.startsWith("\\{") && t.endsWith("\\}")) {
-    return { kind: "unordered", items: listItems(t.slice(2, -2), depth) };
+    const items = listItems(t.slice(2, -2), depth);
+    // A set has each element once: `\{1,2\} \cup \{2,3\}` has three.
+    const seen = new Set<string>();
+    const unique = items.filter((x) => {
+      const key = x.kind === "scalar" ? x.text.replace(/\s+/g, "") : JSON.stringify(x);
+      return seen.has(key) ? false : (seen.add(key), true);
+    });
+    return { kind: "unordered", items: unique };
   }
   if (wrapsWhole(t)) {
     const inner = t.slice(1, -1);

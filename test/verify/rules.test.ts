@@ -163,6 +163,11 @@ describe("what models write", () => {
     ["9", "$\\boxed{x^2 = 9}$", false],
     ["\\frac{3}{4}", "$\\boxed{\\frac34}$ or equivalently $\\boxed{0.75}$", true],
     ["3", "$\\boxed{3}$ or $\\boxed{-3}$", false],
+    ["\\{2, 4, 6, 8\\}", "$\\boxed{\\{2, 6\\} \\cup \\{4, 8\\}}$", true],
+    ["\\{2, 4, 6\\}", "$\\boxed{\\{2, 4\\} \\cup \\{4, 6\\}}$", true],
+    ["\\{2, 4, 6, 8\\}", "$\\boxed{\\{2, 6\\} \\cup \\{4\\}}$", false],
+    ["(-3, \\infty)", "$\\boxed{\\{t \\mid t > -3\\}}$", true],
+    ["t \\neq 1", "$\\boxed{\\{t \\in \\mathbb{R} : t \\ne 1\\}}$", true],
   ] as const)("%s vs %j", (gold, pred, expected) => {
     expect(verify(gold, pred).equivalent).toBe(expected);
   });
