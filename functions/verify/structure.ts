@@ -48,7 +48,9 @@ export function parseAnswer(s: string, depth = 0): Answer {
     const seen = new Set<string>();
     const unique = items.filter((x) => {
       const key = x.kind === "scalar" ? x.text.replace(/\s+/g, "") : JSON.stringify(x);
-      return seen.has(key) ? false : (seen.add(key), true);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
     });
     return { kind: "unordered", items: unique };
   }
