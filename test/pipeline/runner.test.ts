@@ -3,7 +3,7 @@
  * worker subprocesses on the CPU), `_SUCCESS` marks each, a second run skips them all, and bad input
  * fails at the stage that meets it with a clear cause while earlier stages' outputs stay.
  */
-import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -29,7 +29,18 @@ describe("r1flow run on the local backend", () => {
     const done = events.filter((e) => e.type === "done");
     const planned = plannedVisits(manifest).map((v) => visitKey({ visit: v }));
     expect(done.map(visitKey)).toEqual(planned);
-    expect(planned).toContain("grpo-update#1");
+    // The block loop (auto): both iterations in one resident worker job, each with its own tables.
+    expect(planned).toContain("grpo-block#0");
+    expect(planned).not.toContain("grpo-update#0");
+    for (const i of ["iter-0000", "iter-0001"]) {
+      const dir = join(layout.stage("grpo-block", 0), i);
+      expect(readdirSync(join(dir, "scored")).filter((f) => f.endsWith(".arrow")).length, i).toBeGreaterThan(
+        0,
+      );
+      expect(JSON.parse(readFileSync(join(dir, "metrics.json"), "utf8")).iteration, i).toBe(
+        Number(i.slice(5)),
+      );
+    }
     expect(summaries.every((s) => s.status === "succeeded")).toBe(true);
     for (const v of plannedVisits(manifest)) {
       expect(existsSync(join(layout.stage(v.stage.id, v.iteration), "_SUCCESS")), v.stage.id).toBe(true);
@@ -54,6 +65,29 @@ describe("r1flow run on the local backend", () => {
     const summaries = await runLocal(manifest, { store });
     expect(summaries.map((s) => s.status).every((s) => s === "skipped")).toBe(true);
     expect(statSync(shard).mtimeMs).toBe(before);
+  });
+
+  it("runs GRPO as per-iteration stages when the manifest asks for them", { timeout: 600_000 }, async () => {
+    const off = { enabled: false };
+    const base = miniManifest("per-iteration");
+    const m = Manifest.parse({
+      ...base,
+      stages: {
+        ...base.stages,
+        ...{ sft: off, reward: off, rejection: off, sft2: off, eval: off },
+        grpo: { ...base.stages?.grpo, loop: "stages" },
+      },
+    });
+    const events: RunEvent[] = [];
+    await runLocal(m, { store, onEvent: (e) => events.push(e) });
+    const done = events.filter((e) => e.type === "done").map(visitKey);
+    expect(done.filter((k) => k.startsWith("grpo"))).toEqual(
+      [0, 1].flatMap((i) =>
+        ["grpo-rollout", "grpo-score", "grpo-update", "grpo-curriculum"].map((id) => `${id}#${i}`),
+      ),
+    );
+    const perIteration = runLayout(store, "per-iteration");
+    expect(existsSync(join(perIteration.stage("grpo-update", 1), "model", "config.json"))).toBe(true);
   });
 
   it("a missing data set fails at validate, naming the file; nothing else runs", async () => {
