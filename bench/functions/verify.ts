@@ -10,6 +10,7 @@
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { verify } from "../../functions/verify/index.ts";
+import { disagreements } from "../../test/verify/oracle/classes.ts";
 import { generatePairs } from "../../test/verify/oracle/generate.ts";
 import { peerAvailable, peerVerdicts } from "../../test/verify/oracle/peer.ts";
 
@@ -125,7 +126,7 @@ export async function benchVerify(): Promise<Record<string, number>> {
   }
   const peer = peerVerdicts(mathStyle, 1);
   const peerPerSec = mathStyle.length / peer.seconds;
-  const agree = ours.verdicts.filter((v, k) => v === peer.verdicts[k]).length / mathStyle.length;
+  const { agreement: agree, lines } = disagreements(mathStyle, ours.verdicts, peer.verdicts);
   figures.peer_math_style_per_s = Math.round(peerPerSec);
   figures.ratio_math_style = Number((ours.perSec / peerPerSec).toFixed(1));
   figures.agreement_math_style = Number(agree.toFixed(4));
@@ -136,6 +137,7 @@ export async function benchVerify(): Promise<Record<string, number>> {
   console.log(
     `  target >= 20x at >= 97 % agreement: ${figures.ratio_math_style >= 20 && agree >= 0.97 ? "met" : "NOT met"}`,
   );
+  console.log(`  disagreements by class (rewrite/wrapper):\n${lines.join("\n")}`);
   return figures;
 }
 

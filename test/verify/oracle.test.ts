@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { verify } from "../../functions/verify/index.ts";
+import { disagreements } from "./oracle/classes.ts";
 import { generatePairs } from "./oracle/generate.ts";
 import { peerAvailable, peerVerdicts } from "./oracle/peer.ts";
 
@@ -30,21 +31,8 @@ describe("agreement with math-verify", () => {
     const ours = pairs.map((p) => verify(p.gold, p.pred).equivalent);
     const oursMs = performance.now() - t;
     const peer = peerVerdicts(pairs, 2);
-    const classes = new Map<string, number>();
-    let agree = 0;
-    pairs.forEach((p, k) => {
-      if (ours[k] === peer.verdicts[k]) {
-        agree++;
-        return;
-      }
-      const key = `${p.cls.split("/").slice(1).join("/")} ours=${ours[k]} math-verify=${peer.verdicts[k]} by-construction=${p.expected}`;
-      classes.set(key, (classes.get(key) ?? 0) + 1);
-    });
-    const share = agree / pairs.length;
+    const { agreement: share, lines } = disagreements(pairs, ours, peer.verdicts);
     const byConstruction = ours.filter((v, k) => v === pairs[k]?.expected).length / pairs.length;
-    const lines = [...classes]
-      .sort((a, b) => b[1] - a[1])
-      .map(([c, n]) => `  ${String(n).padStart(4)}  ${c}`);
     console.log(
       `agreement ${(share * 100).toFixed(2)} % on ${pairs.length} pairs; ours ${oursMs.toFixed(0)} ms, ` +
         `math-verify ${peer.seconds.toFixed(1)} s (pool of 2); ours matches the by-construction ` +
