@@ -9,7 +9,7 @@
  * resumes. Prints, asserts nothing (issue 10's target: GRPO ≥ +15 points over SFT on average, and
  * block no worse than stages).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { runLocal } from "../pipeline/runner.ts";
@@ -34,7 +34,9 @@ type Figures = Record<(typeof FIGURES)[number], number>;
 interface Result {
   loop: Loop;
   seed: number;
+  /** Wall seconds of the whole run and of its GRPO loop visits, as measured when they ran. */
   wallS: number;
+  grpoS: number;
   benchmark: string;
   checkpoints: Record<(typeof CHECKPOINTS)[number], Figures>;
 }
@@ -66,37 +68,58 @@ function figures(metrics: Record<string, number>): Pick<Result, "benchmark" | "c
   return { benchmark, checkpoints: { sft: of("sft"), grpo: of("grpo") } };
 }
 
+/** Results an earlier invocation wrote to the same `--out` (their wall times survive a resume). */
+const previous: Result[] = existsSync(join(out, "efficacy.json"))
+  ? (JSON.parse(readFileSync(join(out, "efficacy.json"), "utf8")) as { results: Result[] }).results
+  : [];
+
 async function runOne(loop: Loop, seed: number): Promise<Result> {
   const runId = `efficacy-${loop}-seed${seed}`;
   const manifest = await manifestVariant(manifestUri, loop, { ...PATCH, seed, runId });
   let metrics: Record<string, number> | undefined;
+  let [grpoS, ran] = [0, 0];
   const started = performance.now();
   await runLocal(manifest, {
     store: join(out, "store"),
     onEvent: (e) => {
-      if (e.type === "done" && e.visit.stage.id === "evaluate") metrics = e.summary.metrics;
+      if (e.type !== "done") return;
+      if (e.visit.stage.id === "evaluate") metrics = e.summary.metrics;
+      if (e.visit.stage.inLoop) grpoS += e.wallS;
+      if (e.summary.status !== "skipped") ran++;
     },
   });
   if (!metrics) throw new Error(`run ${manifest.runId}: no evaluate stage ran`);
-  return { loop, seed, wallS: (performance.now() - started) / 1000, ...figures(metrics) };
+  const before = previous.find((r) => r.loop === loop && r.seed === seed);
+  const times =
+    ran === 0 && before // every stage was complete: keep the times measured when they ran
+      ? { wallS: before.wallS, grpoS: before.grpoS ?? Number.NaN }
+      : { wallS: (performance.now() - started) / 1000, grpoS };
+  return { loop, seed, ...times, ...figures(metrics) };
 }
 
 const pct = (x: number) => (100 * x).toFixed(1);
+const seconds = (xs: number[]) => {
+  const s = meanSd(xs);
+  return `${s.mean.toFixed(0)} ± ${s.sd.toFixed(0)}`;
+};
 const pm = (xs: number[]) => {
   const s = meanSd(xs);
   return `${pct(s.mean)} ± ${pct(s.sd)}`;
 };
 
 const results: Result[] = [];
+/** `<out>/efficacy.json`: this invocation's results and the earlier ones it did not rerun. */
+function save(extra: Record<string, unknown>): void {
+  const kept = previous.filter((p) => !results.some((r) => r.loop === p.loop && r.seed === p.seed));
+  const doc = { iterations, manifestUri, results: [...kept, ...results], ...extra };
+  writeFileSync(join(out, "efficacy.json"), `${JSON.stringify(doc, null, 2)}\n`);
+}
 for (const loop of loops) {
   for (const seed of seeds) {
     console.error(`running loop ${loop}, seed ${seed} (store ${join(out, "store")}) …`);
     const r = await runOne(loop, seed);
     results.push(r);
-    writeFileSync(
-      join(out, "efficacy.json"),
-      `${JSON.stringify({ iterations, manifestUri, results }, null, 2)}\n`,
-    );
+    save({});
     console.error(
       `  done in ${r.wallS.toFixed(0)} s: sft ${pct(r.checkpoints.sft.pass1)} %, grpo ${pct(r.checkpoints.grpo.pass1)} %`,
     );
@@ -114,7 +137,8 @@ const header = [
   "GRPO maj@4",
   "SFT pass@4",
   "GRPO pass@4",
-  "wall s",
+  "GRPO s",
+  "run s",
 ];
 const rows = results.map((r) => [
   r.loop,
@@ -126,6 +150,7 @@ const rows = results.map((r) => [
   pct(r.checkpoints.grpo.majAtK),
   pct(r.checkpoints.sft["pass@4"]),
   pct(r.checkpoints.grpo["pass@4"]),
+  r.grpoS.toFixed(0),
   r.wallS.toFixed(0),
 ]);
 const summary = loops.map((loop) => {
@@ -141,10 +166,8 @@ const summary = loops.map((loop) => {
     col((r) => r.checkpoints.grpo.majAtK),
     col((r) => r.checkpoints.sft["pass@4"]),
     col((r) => r.checkpoints.grpo["pass@4"]),
-    (() => {
-      const w = meanSd(rs.map((r) => r.wallS));
-      return `${w.mean.toFixed(0)} ± ${w.sd.toFixed(0)}`;
-    })(),
+    seconds(rs.map((r) => r.grpoS)),
+    seconds(rs.map((r) => r.wallS)),
   ];
 });
 console.log(
@@ -162,8 +185,5 @@ if (paired.length > 0) {
   const per = paired.map((p) => `seed ${p.seed} ${pct(p.grpo)}`).join(", ");
   console.log(`\nblock − stages, GRPO pass@1 (points): ${per}; mean ± sd ${pm(paired.map((p) => p.grpo))}`);
 }
-writeFileSync(
-  join(out, "efficacy.json"),
-  `${JSON.stringify({ iterations, manifestUri, results, paired }, null, 2)}\n`,
-);
+save({ paired });
 console.log(`\nwritten: ${join(out, "efficacy.json")}`);
