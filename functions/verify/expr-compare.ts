@@ -14,7 +14,14 @@ export interface Compiled {
   node: MathNode;
   code: EvalFunction;
   symbols: string[];
+  /** Holds a factorial or power of a 3+-digit number: its value may over- or underflow. */
+  huge: boolean;
 }
+
+/** `2004!`, `2^{2004}`: doubles overflow, and `1/2004!` and `1/2074!` would both be 0. */
+const HUGE = /\d{3,}\s*\)*\s*!|\^\s*\(*\s*\d{3,}/;
+/** Below this a value may be an underflow, not a number (`\frac{1}{2^{2004}}`). */
+const TINY = 1e-250;
 
 const CACHE_MAX = 20_000;
 const cache = new Map<string, Compiled | null>();
@@ -46,7 +53,7 @@ export function compileLatex(latex: string): Compiled | null {
   if (conv) {
     try {
       const node = parse(conv.expr);
-      compiled = { node, code: node.compile(), symbols: conv.symbols };
+      compiled = { node, code: node.compile(), symbols: conv.symbols, huge: HUGE.test(conv.expr) };
     } catch {
       compiled = null;
     }
@@ -146,12 +153,14 @@ function value(c: Compiled, scope: Map<string, number>): Complex | null {
   } catch {
     return null;
   }
-  if (typeof v === "number") return Number.isFinite(v) ? { re: v, im: 0 } : null;
-  if (v && typeof v === "object" && "re" in v && "im" in v) {
-    const { re, im } = v as Complex;
-    return Number.isFinite(re) && Number.isFinite(im) ? { re, im } : null;
-  }
-  return null;
+  let out: Complex | null = null;
+  if (typeof v === "number") out = { re: v, im: 0 };
+  else if (v && typeof v === "object" && "re" in v && "im" in v)
+    out = { re: (v as Complex).re, im: (v as Complex).im };
+  if (!out || !Number.isFinite(out.re) || !Number.isFinite(out.im)) return null;
+  // A huge expression near 0 may have underflowed: its value says nothing.
+  if (c.huge && Math.abs(out.re) < TINY && Math.abs(out.im) < TINY) return null;
+  return out;
 }
 
 function complexClose(x: Complex, y: Complex): boolean {

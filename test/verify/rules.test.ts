@@ -137,6 +137,11 @@ describe("matrices, negated relations, labels, repeating decimals", () => {
     ["\\frac{1}{6}", "$\\boxed{0.1\\overline{6}}$", true],
     ["\\frac{1}{6}", "$\\boxed{0.\\overline{16}}$", false],
     ["2 - 7i", "$\\boxed{2 - 7\\mathrm{i}}$", true],
+    // huge values: doubles under- or overflow, so their values decide nothing
+    ["\\frac{1}{3003!}", "$\\boxed{\\frac{1}{3013!}}$", false],
+    ["\\frac{1}{5^{1000}}", "$\\boxed{\\frac{1}{5^{1001}}}$", false],
+    ["\\frac{1}{3003!}", "$\\boxed{\\frac{1}{3003!}}$", true],
+    ["\\frac{1}{2^{40}}", "$\\boxed{2^{-40}}$", true],
   ] as const)("%s vs %s", (gold, pred, expected) => {
     expect(verify(gold, pred).equivalent).toBe(expected);
   });
