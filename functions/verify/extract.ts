@@ -120,6 +120,8 @@ function answerIs(s: string): string | null {
   else {
     const stop = PHRASE_END.exec(rest);
     if (stop) rest = rest.slice(0, stop.index);
+    // "4 (two times two)": a closing remark in parentheses is not part of the answer.
+    rest = rest.replace(/\s+\((?=[^()]*[a-zA-Z]{3,})[^()]*\)\s*$/, "");
     // "The volume of $ABCD$ is 120": the value follows the last "is".
     const is = rest.lastIndexOf(" is ");
     if (is >= 0) rest = rest.slice(is + 4).trim();

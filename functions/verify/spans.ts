@@ -52,9 +52,12 @@ export function allBoxes(s: string): Box[] {
   return out;
 }
 
-/** What may join the boxes of one collection: commas, `and`/`or`, `\quad`, `\text{and}`, `$`. */
+/**
+ * What may join the boxes of one collection: commas, `and`/`or`, `\quad`, `\text{and}`, `$`, and
+ * the label of the next box (`$x = \boxed{1}$ and $x = \boxed{2}$`).
+ */
 const JOINER =
-  /^(?:\s|\$|,|;|&|\\[,;:! ]|\\q?quad|\\text\s*\{\s*(?:and|or|,)?\s*\}|\\(?:text|mbox)\s*\{\s*(?:and|or)\s*\}|and|or|\\\\)*$/;
+  /^(?:\s|\$|,|;|&|\\[,;:! ]|\\q?quad|\\text\s*\{\s*(?:and|or|,)?\s*\}|\\(?:text|mbox)\s*\{\s*(?:and|or)\s*\}|and|or|\\\\|[a-zA-Z](?:_\{?\w+\}?)?\s*=)*$/;
 
 /**
  * The last box and the boxes right before it that are joined to it only by separators

@@ -10,6 +10,8 @@ describe("extraction rules", () => {
     ["roots: $\\boxed{-3}, \\boxed{4}$.", "-3, 4", "boxed-several"],
     ["$\\boxed{(0,1)}\\quad\\text{and}\\quad\\boxed{(2,5)}$", "(0,1), (2,5)", "boxed-several"],
     ["first \\boxed{1}, then rethinking \\boxed{2}", "2", "boxed"],
+    ["so $t = \\boxed{-1}$ or $t = \\boxed{6}$.", "-1, 6", "boxed-several"],
+    ["Answer: 14 (seven pairs of two)", "14", "answer-is"],
     ["We get $y=4$ and finally \\[ 2\\sqrt{6} \\]", "2\\sqrt{6}", "math-span"],
     ["which is \\(\\frac{5}{7}\\).", "\\frac{5}{7}", "math-span"],
     ["So $$17$$", "17", "math-span"],
