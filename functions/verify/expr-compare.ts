@@ -171,6 +171,9 @@ function complexClose(x: Complex, y: Complex): boolean {
 function simplifiesToZero(a: Compiled, b: Compiled, deadline: Deadline): boolean {
   const diff = `(${a.node.toString()}) - (${b.node.toString()})`;
   if (diff.length > SIMPLIFY_MAX_CHARS || remaining(deadline) < SIMPLIFY_MIN_MS) return false;
+  // simplify turns every literal into an exact fraction: an overflowed or 16+-digit one can take
+  // it hundreds of milliseconds, past any budget.
+  if (a.huge || b.huge || /Infinity|e[+-]?\d{3}|\d{16}/.test(diff)) return false;
   try {
     const s = simplify(diff);
     return s.type === "ConstantNode" && Number((s as unknown as { value: unknown }).value) === 0;

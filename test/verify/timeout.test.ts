@@ -18,6 +18,9 @@ describe("time budget", () => {
     ["5,000-char sum", longSum, `${longSum}+1`],
     ["5,000-char sum vs product", longSum, longSum.replace(/\+/g, "\\cdot ")],
     ["deep parentheses", `${"(".repeat(3000)}x${")".repeat(3000)}`, "y"],
+    // Overflowing literals once sent mathjs's simplify into exact fractions for ~0.4 s.
+    ["1000-digit repeating decimal", "x", `0.${"1".repeat(500)}\\overline{${"3".repeat(500)}}`],
+    ["many labelled boxes", "1, 2", "$x = \\boxed{1}$ and ".repeat(500)],
   ])("%s returns within 10x the budget", (_name, gold, pred) => {
     const { value, ms } = timed(() =>
       verify(gold, pred, { answerType: "math", extract: false, timeBudgetMs: budget }),
