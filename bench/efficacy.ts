@@ -1,19 +1,30 @@
 /**
- * `npm run bench:efficacy [-- --loop stages|block] [--seeds 0,1,2] [--iterations 16] [--out DIR]`:
+ * `npm run bench:efficacy [-- --loop stages|block] [--seeds 0,1,2] [--iterations 16] [--out DIR]
+ * [--report]`:
  * what GRPO buys over SFT on the demo's data. Each seed is one run of the demo manifest (seed =
  * the manifest's `seed`) with the reward model, rejection sampling and SFT round 2 off, GRPO for
  * `--iterations`, and the sft and grpo checkpoints evaluated on 100 problems × 4 samples; for each
  * loop asked (both by default: stages, then block) on the same seeds. Prints pass@1 (mean over the
  * 4 samples), maj@4 and pass@4 per run, their mean ± sd over seeds, and block − stages per seed;
  * writes it all to `<out>/efficacy.json`. Runs are kept under `<out>/store`, so the same `--out`
- * resumes. Prints, asserts nothing (issue 10's target: GRPO ≥ +15 points over SFT on average, and
+ * resumes; `--report` reprints the table from `<out>/efficacy.json` without running anything
+ * (a run resumed under a changed manifest schema would rerun). Prints, asserts nothing (issue 10's target: GRPO ≥ +15 points over SFT on average, and
  * block no worse than stages).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { runLocal } from "../pipeline/runner.ts";
-import { DEMO_MANIFEST, flag, formatTable, type Loop, loopsOf, manifestVariant, meanSd } from "./runs.ts";
+import {
+  DEMO_MANIFEST,
+  flag,
+  formatTable,
+  type Loop,
+  loopsOf,
+  manifestVariant,
+  meanSd,
+  stagesOff,
+} from "./runs.ts";
 
 const argv = process.argv.slice(2);
 const loops = loopsOf(flag(argv, "loop"));
@@ -43,9 +54,7 @@ interface Result {
 
 const PATCH = {
   stages: {
-    reward: { enabled: false },
-    rejection: { enabled: false },
-    sft2: { enabled: false },
+    ...stagesOff(["reward", "rejection", "sft2", "rl2"]),
     grpo: { iterations },
     eval: { samples: 4, limit: 100, passK: [1, 4], checkpoints: [...CHECKPOINTS] },
   },
@@ -98,8 +107,9 @@ async function runOne(loop: Loop, seed: number): Promise<Result> {
 }
 
 const pct = (x: number) => (100 * x).toFixed(1);
-const seconds = (xs: number[]) => {
-  const s = meanSd(xs);
+const seconds = (xs: (number | undefined)[]) => {
+  const s = meanSd(xs.filter((x): x is number => Number.isFinite(x)));
+  if (s.n === 0) return "n/a";
   return `${s.mean.toFixed(0)} ± ${s.sd.toFixed(0)}`;
 };
 const pm = (xs: number[]) => {
@@ -114,8 +124,18 @@ function save(extra: Record<string, unknown>): void {
   const doc = { iterations, manifestUri, results: [...kept, ...results], ...extra };
   writeFileSync(join(out, "efficacy.json"), `${JSON.stringify(doc, null, 2)}\n`);
 }
+const reportOnly = argv.includes("--report");
 for (const loop of loops) {
   for (const seed of seeds) {
+    if (reportOnly) {
+      const r = previous.find((p) => p.loop === loop && p.seed === seed);
+      if (!r)
+        throw new Error(
+          `--report: ${join(out, "efficacy.json")} has no result for loop ${loop}, seed ${seed}`,
+        );
+      results.push(r);
+      continue;
+    }
     console.error(`running loop ${loop}, seed ${seed} (store ${join(out, "store")}) …`);
     const r = await runOne(loop, seed);
     results.push(r);
@@ -150,7 +170,7 @@ const rows = results.map((r) => [
   pct(r.checkpoints.grpo.majAtK),
   pct(r.checkpoints.sft["pass@4"]),
   pct(r.checkpoints.grpo["pass@4"]),
-  r.grpoS.toFixed(0),
+  Number.isFinite(r.grpoS) ? r.grpoS.toFixed(0) : "n/a",
   r.wallS.toFixed(0),
 ]);
 const summary = loops.map((loop) => {

@@ -20,7 +20,7 @@ import {
   stagesSplit,
   type Visit,
 } from "./iteration-split.ts";
-import { DEMO_MANIFEST, flag, formatTable, type Loop, loopsOf, manifestVariant } from "./runs.ts";
+import { DEMO_MANIFEST, flag, formatTable, type Loop, loopsOf, manifestVariant, stagesOff } from "./runs.ts";
 
 const argv = process.argv.slice(2);
 const loops = loopsOf(flag(argv, "loop"));
@@ -31,10 +31,7 @@ if (iterations !== undefined && !(Number.isInteger(Number(iterations)) && Number
 }
 const PATCH = {
   stages: {
-    reward: { enabled: false },
-    rejection: { enabled: false },
-    sft2: { enabled: false },
-    eval: { enabled: false },
+    ...stagesOff(["reward", "rejection", "sft2", "rl2", "eval"]),
     ...(iterations ? { grpo: { iterations: Number(iterations) } } : {}),
   },
 };

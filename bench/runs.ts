@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { readText } from "../functions/io/objects.ts";
 import { parseJsonText, parseManifest } from "../recipe/manifest-io.ts";
 import { plannedVisits } from "../recipe/recipe.ts";
-import type { Manifest } from "../schemas/manifest.ts";
+import { type Manifest, StagesSettings } from "../schemas/manifest.ts";
 
 export const DEMO_MANIFEST = join(import.meta.dirname, "../examples/tiny-arithmetic.json");
 export const LOOPS = ["stages", "block"] as const;
@@ -46,6 +46,15 @@ export async function manifestVariant(uri: string, loop: Loop, patch: Json = {})
     );
   }
   return manifest;
+}
+
+/**
+ * `{ <stage>: { enabled: false } }` for each of `stages` the manifest schema has (a stage another
+ * version of the recipe lacks, e.g. a second RL round, is left out rather than refused).
+ */
+export function stagesOff(stages: readonly string[]): Record<string, { enabled: false }> {
+  const known = stages.filter((s) => s in StagesSettings.shape);
+  return Object.fromEntries(known.map((s) => [s, { enabled: false as const }]));
 }
 
 /** Mean and sample standard deviation (n − 1; 0 for a single value). */
