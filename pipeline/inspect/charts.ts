@@ -1,9 +1,9 @@
 /**
- * The report's charts as data, derived from the inspect model: GRPO curves per iteration (reward
- * and its components, accuracy, KL, entropy, clip fraction), curriculum level, rejection keep-rate
- * and drops by reason, SFT loss per step. `svg.ts` draws them.
+ * The report's charts as data, derived from the inspect model: GRPO curves per iteration of either
+ * loop (reward and its components, accuracy, KL, entropy, clip fraction; `model.grpo`), curriculum
+ * level, rejection keep-rate and drops by reason, SFT loss per step. `svg.ts` draws them.
  */
-import type { InspectModel, VisitRow } from "./model.ts";
+import type { InspectModel, IterationRow, VisitRow } from "./model.ts";
 
 export interface Series {
   readonly name: string;
@@ -36,11 +36,13 @@ export interface ChartSlot {
 const done = (visits: readonly VisitRow[], stage: string) =>
   visits.filter((v) => v.stage === stage && v.status === "succeeded");
 
-/** One series of `metric` over a stage's visits, x = GRPO iteration. */
-function perIteration(visits: readonly VisitRow[], metric: string, name = metric): Series {
-  const points = visits
-    .filter((v) => v.metrics[metric] !== undefined)
-    .map((v) => [v.iteration ?? 0, v.metrics[metric] as number] as const);
+type Phase = "score" | "update";
+
+/** One series of `metric` of an iteration phase, x = GRPO iteration. */
+function perIteration(rows: readonly IterationRow[], phase: Phase, metric: string, name = metric): Series {
+  const points = rows
+    .filter((r) => r[phase][metric] !== undefined)
+    .map((r) => [r.iteration, r[phase][metric] as number] as const);
   return { name, points };
 }
 
@@ -49,21 +51,34 @@ function line(id: string, title: string, xLabel: string, series: Series[]): Char
   return { id, title, chart: drawn.length ? { kind: "line", id, title, xLabel, series: drawn } : null };
 }
 
-function rewardSeries(score: readonly VisitRow[]): Series[] {
-  const names = new Set(score.flatMap((v) => Object.keys(v.metrics)).filter((k) => k.startsWith("reward.")));
+function rewardSeries(rows: readonly IterationRow[]): Series[] {
+  const names = new Set(rows.flatMap((r) => Object.keys(r.score)).filter((k) => k.startsWith("reward.")));
   names.delete("reward.total");
   // Components weighted 0 stay 0 throughout: they would only flatten the plot.
-  const live = [...names].sort().filter((n) => score.some((v) => (v.metrics[n] ?? 0) !== 0));
+  const live = [...names].sort().filter((n) => rows.some((r) => (r.score[n] ?? 0) !== 0));
   return [
-    perIteration(score, "reward.total", "total"),
-    ...live.map((n) => perIteration(score, n, n.slice("reward.".length))),
+    perIteration(rows, "score", "reward.total", "total"),
+    ...live.map((n) => perIteration(rows, "score", n, n.slice("reward.".length))),
   ];
 }
 
+/**
+ * The level of the prompts drawn for each iteration, at that iteration: the initial curriculum's
+ * at 0; grpo-curriculum [i] draws iteration i+1's; a block's curriculum draws its iterations (all
+ * at one level: levels unlock between blocks), shown at the first one it drew (iteration 0 is the
+ * initial curriculum's).
+ */
 function curriculumSeries(visits: readonly VisitRow[]): Series {
-  const points = [...done(visits, "curriculum"), ...done(visits, "grpo-curriculum")]
-    .filter((v) => v.metrics.level !== undefined)
-    .map((v) => [v.iteration === undefined ? 0 : v.iteration + 1, v.metrics.level as number] as const);
+  const at = (v: VisitRow): number | undefined => {
+    if (v.stage === "curriculum") return 0;
+    if (v.stage === "grpo-curriculum") return v.iteration === undefined ? undefined : v.iteration + 1;
+    return v.iterations?.find((i) => i > 0);
+  };
+  const stages = ["curriculum", "grpo-curriculum", "grpo-block-curriculum"];
+  const points = stages
+    .flatMap((id) => done(visits, id))
+    .map((v) => [at(v), v.metrics.level] as const)
+    .filter((p): p is readonly [number, number] => p[0] !== undefined && p[1] !== undefined);
   return { name: "level", points };
 }
 
@@ -87,16 +102,17 @@ function rejectionChart(visits: readonly VisitRow[]): ChartSlot {
 }
 
 export function buildCharts(model: InspectModel): ChartSlot[] {
-  const score = done(model.visits, "grpo-score");
-  const update = done(model.visits, "grpo-update");
+  const rows = model.grpo.iterations;
   const iter = "GRPO iteration";
   return [
-    line("reward", "Mean reward per GRPO iteration (total and components)", iter, rewardSeries(score)),
-    line("accuracy", "Rollout accuracy per GRPO iteration", iter, [perIteration(score, "accuracy")]),
-    line("kl", "KL to the reference policy (k3)", iter, [perIteration(update, "kl")]),
-    line("entropy", "Policy entropy", iter, [perIteration(update, "entropy")]),
-    line("clip-fraction", "Clip fraction", iter, [perIteration(update, "clip_fraction", "clip fraction")]),
-    line("curriculum", "Curriculum level (0 = initial, then after each iteration)", "curriculum update", [
+    line("reward", "Mean reward per GRPO iteration (total and components)", iter, rewardSeries(rows)),
+    line("accuracy", "Rollout accuracy per GRPO iteration", iter, [perIteration(rows, "score", "accuracy")]),
+    line("kl", "KL to the reference policy (k3)", iter, [perIteration(rows, "update", "kl")]),
+    line("entropy", "Policy entropy", iter, [perIteration(rows, "update", "entropy")]),
+    line("clip-fraction", "Clip fraction", iter, [
+      perIteration(rows, "update", "clip_fraction", "clip fraction"),
+    ]),
+    line("curriculum", "Curriculum level of the prompts drawn for each iteration (0 = initial)", iter, [
       curriculumSeries(model.visits),
     ]),
     rejectionChart(model.visits),

@@ -1,19 +1,23 @@
 /**
  * Gathers a run (`<store>/runs/<id>` or `s3://bucket/runs/<id>`) into the inspect model: reads the
  * manifest, `status.json`, every planned visit's `_SUCCESS` and `metrics.json`, the SFT stages'
- * `metrics.jsonl`, and a few rows of the scored rollouts and eval records; for a run on AWS, its GPU
- * jobs from the Batch API (batch-jobs.ts). Reads only.
+ * `metrics.jsonl`, each GRPO iteration's figures (iterations.ts: per-iteration visits or the block
+ * loop's `iter-NNNN/metrics.json`), and a few rows of the scored rollouts and eval records; for a run
+ * on AWS, its GPU jobs from the Batch API (batch-jobs.ts). Reads only.
  */
 import { exists, NotFoundError, readJson, readText } from "../../functions/io/index.ts";
+import { blockIterations } from "../../recipe/blocks.ts";
 import { evalPlan } from "../../recipe/checkpoints.ts";
 import type { RunLayout } from "../../recipe/layout.ts";
 import { parseManifest } from "../../recipe/manifest-io.ts";
-import { isEnabled, loopStages, plannedVisits, RECIPE } from "../../recipe/recipe.ts";
+import { isEnabled, loopStages, plannedVisits, RECIPE, stageById } from "../../recipe/recipe.ts";
 import { layoutFromRunUri } from "../../recipe/run-location.ts";
 import { joinUri } from "../../recipe/uri.ts";
+import { grpoLoopMode } from "../../schemas/manifest.ts";
 import { StageSummary } from "../../schemas/stage-spec.ts";
 import { type BatchOptions, gatherBatch } from "./batch-jobs.ts";
 import { evalTable } from "./eval-table.ts";
+import { gatherIterations } from "./iterations.ts";
 import type { InspectModel, LossPoint, RunInfo, VisitRow } from "./model.ts";
 import { gatherSamples } from "./samples.ts";
 import { decideVisits, type VisitFiles } from "./visits.ts";
@@ -109,8 +113,12 @@ export async function gatherRun(runUri: string, options: GatherOptions = {}): Pr
   const run = await readRunInfo(layout, runUri, runId);
 
   // Recipe order; a stage the manifest turns off gets one "skipped" row where it would have run.
+  // Of the two GRPO loops only the manifest's shows: the other one is not off, it is not this run's.
   const planned = plannedVisits(manifest);
+  const loop = grpoLoopMode(manifest);
+  const otherLoop = loop === "block" ? "iteration" : "block";
   const order = RECIPE.flatMap((stage) => {
+    if (stage.inLoop === otherLoop) return [];
     if (!isEnabled(stage, manifest)) return [{ stage, enabled: false }];
     // A loop's visits go in at its first stage, iteration by iteration (or block by block).
     if (stage.inLoop && stage !== loopStages(stage.inLoop)[0]) return [];
@@ -118,7 +126,12 @@ export async function gatherRun(runUri: string, options: GatherOptions = {}): Pr
     return mine.map((v) => ({ ...v, enabled: true }));
   });
   const files = await Promise.all(order.map((v) => readVisitFiles(layout, runId, v)));
-  const visits = decideVisits(files, run);
+  const visits = decideVisits(files, run).map((v) =>
+    stageById(v.stage).inLoop === "block" && v.iteration !== undefined
+      ? { ...v, iterations: blockIterations(manifest, v.iteration) }
+      : v,
+  );
+  const grpo = await gatherIterations(visits, loop);
 
   const sftLoss: Record<string, LossPoint[]> = {};
   for (const f of files) {
@@ -135,7 +148,8 @@ export async function gatherRun(runUri: string, options: GatherOptions = {}): Pr
     sftLoss,
     eval: evals,
     evalSamples: manifest.stages.eval.samples,
-    samples: await gatherSamples(visits, evals.checkpoints.at(-1)),
+    samples: await gatherSamples(visits, grpo.iterations, evals.checkpoints.at(-1)),
+    grpo,
     ...(batch ? { batch } : {}),
   };
 }

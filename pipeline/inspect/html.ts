@@ -41,7 +41,7 @@ function chartFigure(slot: ChartSlot): string {
 
 function stagesTable(model: InspectModel): string {
   const rows = model.visits.map((v, i) => {
-    const metrics = keyMetrics(v)
+    const metrics = keyMetrics(v, model.grpo.iterations)
       .map(([k, x]) => `${esc(k)}=${esc(formatNumber(x))}`)
       .join(" &nbsp;");
     const note = v.note ? `<div class="note">${esc(v.note)}</div>` : "";

@@ -1,6 +1,7 @@
 /** The few metrics of each stage worth a column in the table (all of them go to `--json`). */
 import { EVAL_CHECKPOINTS, evalRolloutStageId } from "../../recipe/checkpoints.ts";
-import type { VisitRow } from "./model.ts";
+import { blockScore } from "./iterations.ts";
+import type { IterationRow, VisitRow } from "./model.ts";
 
 const KEY_METRICS: Readonly<Record<string, readonly string[]>> = {
   validate: ["iterations"],
@@ -13,6 +14,9 @@ const KEY_METRICS: Readonly<Record<string, readonly string[]>> = {
   "grpo-score": ["accuracy", "reward.total", "zeroVarianceShare"],
   "grpo-update": ["loss", "kl", "entropy", "clip_fraction"],
   "grpo-curriculum": ["level", "accuracy"],
+  "grpo-block-curriculum": ["level", "batch", "measuredGroups", "accuracy"],
+  // accuracy and reward.total over the block's rollouts (blockScore); kl, entropy after its last update.
+  "grpo-block": ["accuracy", "reward.total", "kl", "entropy"],
   "rejection-rollout": ["mean_completion_len", "truncated_share"],
   rejection: ["kept", "keepRate"],
   sft2: ["loss_first", "loss_last", "steps"],
@@ -26,8 +30,15 @@ function checkpointRank(metric: string): number {
   return i < 0 ? EVAL_CHECKPOINTS.length : i;
 }
 
-/** Up to four `[name, value]` pairs: the stage's chosen ones, or pass@1 per checkpoint for evaluate. */
-export function keyMetrics(visit: VisitRow): [string, number][] {
+/**
+ * Up to four `[name, value]` pairs: the stage's chosen ones, or pass@1 per checkpoint for evaluate;
+ * a grpo-block visit's score figures come from its iterations' rows.
+ */
+export function keyMetrics(visit: VisitRow, iterations: readonly IterationRow[] = []): [string, number][] {
+  const metrics =
+    visit.stage === "grpo-block" && visit.iteration !== undefined
+      ? { ...visit.metrics, ...blockScore(iterations, visit.iteration) }
+      : visit.metrics;
   const names =
     visit.stage === "evaluate"
       ? Object.keys(visit.metrics)
@@ -35,9 +46,9 @@ export function keyMetrics(visit: VisitRow): [string, number][] {
           .sort((a, b) => checkpointRank(a) - checkpointRank(b) || a.localeCompare(b))
       : (KEY_METRICS[visit.stage] ?? []);
   return names
-    .filter((n) => visit.metrics[n] !== undefined)
+    .filter((n) => metrics[n] !== undefined)
     .slice(0, 4)
-    .map((n) => [n, visit.metrics[n] as number]);
+    .map((n) => [n, metrics[n] as number]);
 }
 
 /** A metric for people: integers as they are, other numbers to 4 significant digits. */

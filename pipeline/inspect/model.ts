@@ -11,9 +11,11 @@ export interface VisitRow {
   /** Recipe stage id (`grpo-score` …) and its title. */
   readonly stage: string;
   readonly title: string;
-  /** GRPO iteration, for loop stages. */
+  /** The loop index of loop stages: the GRPO iteration, or for a block-loop stage, the block. */
   readonly iteration?: number;
-  /** The visit's directory (`…/stages/<NN>-<id>[/iter-NNNN]`). */
+  /** Block-loop stages: the GRPO iterations the block runs (from the manifest). */
+  readonly iterations?: readonly number[];
+  /** The visit's directory (`…/stages/<NN>-<id>[/iter-NNNN | /block-NNNN]`). */
   readonly dir: string;
   readonly status: VisitStatus;
   /** Why: "disabled in the manifest", the failure cause … */
@@ -72,9 +74,44 @@ export interface EvalTable {
   readonly skipped: Readonly<Record<string, string>>;
 }
 
+/** Named figures of one phase of an iteration. */
+export type Figures = Readonly<Record<string, number>>;
+
+/**
+ * One GRPO iteration's figures, the same for either loop: from the visits of the per-iteration
+ * stages, or from `iter-NNNN/metrics.json` under a grpo-block visit.
+ */
+export interface IterationRow {
+  readonly iteration: number;
+  /** The block that ran it (block loop only). */
+  readonly block?: number;
+  /** The rollout's figures (`mean_completion_len`, … per-iteration; `prompts`, `tokens`, … block). */
+  readonly rollout: Figures;
+  /** Named as the score Lambda names them: `accuracy`, `zeroVarianceShare`, `reward.total`, `reward.<component>`, `rows`, … */
+  readonly score: Figures;
+  /** The update's: `loss`, `kl`, `entropy`, `clip_fraction`, … */
+  readonly update: Figures;
+  /** Block loop only: the batch record (groups trained and short, refill rounds …) and `droppedProblems`. */
+  readonly batch: Figures;
+  /** Seconds per phase: per-iteration, each visit's duration (`rollout`, `score`, `update`, `curriculum`); block, the worker's split (`rollout`, `score`, `write`, `update`, `sync`, …). */
+  readonly seconds: Figures;
+  /** The iteration's `scored_rollouts` shards. */
+  readonly scored: readonly string[];
+}
+
+/** The GRPO iterations of a run, whichever loop ran them. */
+export interface GrpoIterations {
+  /** The manifest's loop (`stages.grpo.loop`, auto resolved). */
+  readonly loop: "stages" | "block";
+  /** In iteration order: the iterations with any figures so far. */
+  readonly iterations: readonly IterationRow[];
+  /** Iteration records that could not be read, each naming its file and why. */
+  readonly warnings: readonly string[];
+}
+
 /** A completion shown in the report, with how it was scored. */
 export interface Sample {
-  /** "grpo iteration N" or "eval <checkpoint>/<benchmark>". */
+  /** "grpo iteration N" (block loop: "grpo iteration N (block b)") or "eval <checkpoint>/<benchmark>". */
   readonly source: string;
   readonly prompt: string;
   readonly completion: string;
@@ -159,6 +196,8 @@ export interface InspectModel {
   /** k of maj@k (the manifest's eval samples per problem). */
   readonly evalSamples: number;
   readonly samples: readonly Sample[];
+  /** Per GRPO iteration: what the charts, the samples and the block rows' metrics are built from. */
+  readonly grpo: GrpoIterations;
   /** AWS runs only (an s3:// run whose status.json names its execution); absent for local runs. */
   readonly batch?: BatchReport;
 }

@@ -1,11 +1,11 @@
 /**
- * A few completions for the report: from the last scored GRPO iteration (one per prompt group,
- * with its total reward) and from the final checkpoint's eval records (one per problem).
+ * A few completions for the report: from the last scored GRPO iteration of either loop (one per
+ * prompt group, with its total reward) and from the final checkpoint's eval records (one per problem).
  */
 import { readRows, readShards } from "../../functions/io/index.ts";
 import { joinUri } from "../../recipe/uri.ts";
 import { evalRecords, scoredRollouts } from "../../schemas/tables/index.ts";
-import type { Sample, VisitRow } from "./model.ts";
+import type { IterationRow, Sample, VisitRow } from "./model.ts";
 
 /** Longest completion or prompt kept in the model (characters). */
 const MAX_TEXT = 1200;
@@ -18,21 +18,22 @@ async function shardsOf(visit: VisitRow, name: string, dir: string): Promise<str
   return readShards(dir);
 }
 
-async function grpoSamples(visit: VisitRow, limit: number): Promise<Sample[]> {
+async function grpoSamples(row: IterationRow, limit: number): Promise<Sample[]> {
   const samples: Sample[] = [];
   const groups = new Set<string>();
-  for (const shard of await shardsOf(visit, "scored", visit.dir)) {
-    for await (const row of readRows(shard, scoredRollouts)) {
-      if (groups.has(row.group_id)) continue;
-      groups.add(row.group_id);
+  const source = `grpo iteration ${row.iteration}${row.block === undefined ? "" : ` (block ${row.block})`}`;
+  for (const shard of row.scored) {
+    for await (const r of readRows(shard, scoredRollouts)) {
+      if (groups.has(r.group_id)) continue;
+      groups.add(r.group_id);
       samples.push({
-        source: `grpo iteration ${visit.iteration ?? 0}`,
-        prompt: clip(row.prompt),
-        completion: clip(row.completion),
-        answer: row.answer,
-        extractedAnswer: row.extracted_answer,
-        correct: row.correct,
-        rewardTotal: row.reward_total,
+        source,
+        prompt: clip(r.prompt),
+        completion: clip(r.completion),
+        answer: r.answer,
+        extractedAnswer: r.extracted_answer,
+        correct: r.correct,
+        rewardTotal: r.reward_total,
       });
       if (samples.length >= limit) return samples;
     }
@@ -62,19 +63,19 @@ async function evalSamples(visit: VisitRow, checkpoint: string, limit: number): 
 }
 
 /**
- * Up to `perSource` samples from the last scored GRPO iteration and from the eval of `checkpoint`
- * (the last one evaluated: the final model, whatever name it was evaluated under).
+ * Up to `perSource` samples from the last scored GRPO iteration (either loop) and from the eval of
+ * `checkpoint` (the last one evaluated: the final model, whatever name it was evaluated under).
  */
 export async function gatherSamples(
   visits: readonly VisitRow[],
+  iterations: readonly IterationRow[],
   checkpoint = "final",
   perSource = 4,
 ): Promise<Sample[]> {
-  const done = (id: string) => visits.filter((v) => v.stage === id && v.status === "succeeded").at(-1);
-  const score = done("grpo-score");
-  const evaluate = done("evaluate");
+  const scored = iterations.filter((r) => r.scored.length > 0).at(-1);
+  const evaluate = visits.filter((v) => v.stage === "evaluate" && v.status === "succeeded").at(-1);
   return [
-    ...(score ? await grpoSamples(score, perSource) : []),
+    ...(scored ? await grpoSamples(scored, perSource) : []),
     ...(evaluate ? await evalSamples(evaluate, checkpoint, perSource) : []),
   ];
 }

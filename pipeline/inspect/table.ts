@@ -19,8 +19,13 @@ function clock(iso: string | undefined): string {
   return Number.isNaN(d.getTime()) ? iso : d.toISOString().slice(11, 19);
 }
 
+/** `sft`, `grpo-update [3]`, `grpo-block [block 1, iter 8-15]`. */
 export function visitLabel(v: VisitRow): string {
-  return v.iteration === undefined ? v.stage : `${v.stage} [${v.iteration}]`;
+  if (v.iteration === undefined) return v.stage;
+  const its = v.iterations;
+  if (!its?.length) return `${v.stage} [${v.iteration}]`;
+  const span = its.length === 1 ? `${its[0]}` : `${its[0]}-${its.at(-1)}`;
+  return `${v.stage} [block ${v.iteration}, iter ${span}]`;
 }
 
 export function runLine(run: RunInfo): string {
@@ -42,7 +47,7 @@ export function renderTable(model: InspectModel): string {
     v.durationS === undefined ? "" : formatDuration(v.durationS),
     v.rowsIn === undefined ? "" : String(v.rowsIn),
     v.rowsOut === undefined ? "" : String(v.rowsOut),
-    keyMetrics(v)
+    keyMetrics(v, model.grpo.iterations)
       .map(([k, x]) => `${k}=${formatNumber(x)}`)
       .join("  "),
   ]);
@@ -58,6 +63,7 @@ export function renderTable(model: InspectModel): string {
     out.push(line(rows[i]!));
     if (v.note && v.status === "failed") out.push(`${" ".repeat(widths[0]! + 2)}↳ ${v.note}`);
   });
+  for (const w of model.grpo.warnings) out.push(`warning: GRPO iteration record ${w}`);
   const evals = renderEvalTable(model.eval, model.evalSamples);
   if (evals) out.push("", evals.trimEnd());
   out.push("", runLine(model.run));

@@ -6,7 +6,7 @@
 import { writeTable } from "../../functions/io/arrow-write.ts";
 import { write, writeJson } from "../../functions/io/objects.ts";
 import { runLayout } from "../../recipe/layout.ts";
-import { plannedVisits } from "../../recipe/recipe.ts";
+import { plannedVisits, type StageVisit } from "../../recipe/recipe.ts";
 import { Manifest } from "../../schemas/manifest.ts";
 import { evalRecords, scoredRollouts } from "../../schemas/tables/index.ts";
 
@@ -19,7 +19,8 @@ export const MANIFEST = Manifest.parse({
     { name: "arith-train", source: "arithmetic", role: "train", count: 100 },
     { name: "arith-eval", source: "arithmetic", role: "eval", count: 20 },
   ],
-  stages: { grpo: { iterations: 2 }, eval: { samples: 4, passK: [1, 4] } },
+  // The per-iteration loop (block-fixture.ts has the block loop's run).
+  stages: { grpo: { iterations: 2, loop: "stages" }, eval: { samples: 4, passK: [1, 4] } },
 });
 
 /** The figures the tests look for, per `<stage>` or `<stage>/<iteration>`. */
@@ -102,7 +103,7 @@ export const SFT_LOSSES = { sft: [6.5, 4, 2, 1, 0.75], sft2: [5.5, 2, 0.5] };
 /** Where the prompts try to break out of the HTML. */
 export const NASTY_PROMPT = `What is 2+3? <script>alert("x")</script> & "quotes"`;
 
-function scoredRow(group: number, sample: number) {
+export function scoredRow(group: number, sample: number) {
   const correct = sample === 0;
   return {
     ...{ id: `g${group}/${sample}`, problem_id: `p${group}`, group_id: `g${group}`, sample_index: sample },
@@ -134,17 +135,30 @@ function evalRow(checkpoint: string, problem: number, sample: number) {
   };
 }
 
+/** A run's manifest and figures, and what a visit writes besides its metrics.json (its outputs). */
+export interface RunVariant {
+  readonly manifest: typeof MANIFEST;
+  readonly figures: typeof FIGURES;
+  readonly writeVisit?: (visit: StageVisit, dir: string) => Promise<Record<string, string | string[]>>;
+}
+
+/** The per-iteration loop's run. */
+export const STAGES_RUN: RunVariant = { manifest: MANIFEST, figures: FIGURES };
+
 export interface FixtureOptions {
   /** Stop at this visit (`<stage>` or `<stage>/<iteration>`): no _SUCCESS there or after, status failed. */
   failAt?: { visit: string; cause: string };
+  /** The run to write (default the per-iteration loop's). */
+  variant?: RunVariant;
 }
 
 /** Writes the run under `store` (a directory or `s3://bucket`); returns the run's URI. */
 export async function writeSyntheticRun(store: string, opts: FixtureOptions = {}): Promise<string> {
+  const { manifest, figures, writeVisit } = opts.variant ?? STAGES_RUN;
   const layout = runLayout(store, RUN_ID);
-  await writeJson(layout.manifest, MANIFEST);
+  await writeJson(layout.manifest, manifest);
   let t = Date.parse("2026-01-02T03:04:05.000Z");
-  for (const visit of plannedVisits(MANIFEST)) {
+  for (const visit of plannedVisits(manifest)) {
     const key = visit.iteration === undefined ? visit.stage.id : `${visit.stage.id}/${visit.iteration}`;
     if (key === opts.failAt?.visit) {
       const status = { runId: RUN_ID, status: "failed", stage: visit.stage.id, cause: opts.failAt.cause };
@@ -152,22 +166,23 @@ export async function writeSyntheticRun(store: string, opts: FixtureOptions = {}
       return layout.root;
     }
     const dir = layout.stage(visit.stage.id, visit.iteration);
-    const fig = FIGURES[key] ?? { metrics: {} };
-    const outputs: Record<string, string[]> = {};
+    const fig = figures[key] ?? { metrics: {} };
+    const outputs: Record<string, string | string[]> = writeVisit ? await writeVisit(visit, dir) : {};
     if (visit.stage.id === "grpo-score") {
       outputs.scored = [`${dir}/part-00000.arrow`];
       await writeTable(
-        outputs.scored[0]!,
+        `${dir}/part-00000.arrow`,
         scoredRollouts,
         [0, 1, 2].flatMap((g) => [scoredRow(g, 0), scoredRow(g, 1)]),
       );
     }
     if (visit.stage.id === "evaluate") {
-      outputs.records = [`${dir}/records/part-00000.arrow`];
+      const records = `${dir}/records/part-00000.arrow`;
+      outputs.records = [records];
       const rows = ["base", "sft", "grpo", "sft2"].flatMap((c) =>
         [0, 1, 2, 3, 4].flatMap((p) => [0, 1].map((s) => evalRow(c, p, s))),
       );
-      await writeTable(outputs.records[0]!, evalRecords, rows);
+      await writeTable(records, evalRecords, rows);
     }
     const losses = SFT_LOSSES[visit.stage.id as keyof typeof SFT_LOSSES];
     if (losses) {

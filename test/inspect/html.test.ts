@@ -6,31 +6,7 @@ import { gatherRun } from "../../pipeline/inspect/gather.ts";
 import { renderHtml } from "../../pipeline/inspect/html.ts";
 import type { InspectModel } from "../../pipeline/inspect/model.ts";
 import { writeSyntheticRun } from "./fixture.ts";
-
-/** Each chart's series: name → number of points (checked against the polyline's own coordinates). */
-function chartSeries(html: string): Record<string, Record<string, number>> {
-  const charts: Record<string, Record<string, number>> = {};
-  for (const [, id, body] of html.matchAll(
-    /<svg class="chart" data-chart="([^"]+)"[^>]*>([\s\S]*?)<\/svg>/g,
-  )) {
-    const series: Record<string, number> = {};
-    for (const [, name, n, points] of body!.matchAll(
-      /<polyline class="series" data-series="([^"]+)" data-points="(\d+)" points="([^"]*)"/g,
-    )) {
-      const pairs = points!.trim().split(/\s+/);
-      expect(pairs.every((p) => /^-?[\d.]+,-?[\d.]+$/.test(p))).toBe(true);
-      expect(pairs).toHaveLength(Number(n));
-      series[name!] = pairs.length;
-    }
-    for (const [, label, value] of body!.matchAll(
-      /<rect class="bar" data-label="([^"]+)" data-value="([^"]+)"/g,
-    )) {
-      series[`bar:${label}`] = Number(value);
-    }
-    charts[id!] = series;
-  }
-  return charts;
-}
+import { chartSeries } from "./svg-series.ts";
 
 let dir: string;
 let model: InspectModel;
@@ -96,6 +72,7 @@ describe("r1flow inspect --html: the report", () => {
     const early: InspectModel = {
       ...model,
       visits: model.visits.slice(0, 3),
+      grpo: { ...model.grpo, iterations: [] },
       sftLoss: {},
       eval: { checkpoints: [], rows: [], aliases: {}, skipped: {} },
       samples: [],
