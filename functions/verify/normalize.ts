@@ -8,12 +8,12 @@ import { negatedRelations, setNotation } from "./relations.ts";
 
 /** Unit words removed wherever they appear (PRM800K's list, plus a few common ones). */
 const UNITS =
-  /\b(?:sq(?:uare)?\.?\s+)?(?:units?|degrees?|radians?|cm|centimeters?|mm|millimeters?|km|kilometers?|meters?|miles?|seconds?|minutes?|hours?|days?|weeks?|months?|years?|foot|feet|inch(?:es)?|yards?|cents?|dollars?|pounds?|ounces?|grams?|kilograms?|kg|liters?|mph|sq)\b(?:\s*\^\s*\{?\d\}?|²|³)?/g;
+  /\b(?:sq(?:uare)?\.?\s+|cubic\s+)?(?:units?|degrees?|radians?|cm|centimeters?|mm|millimeters?|km|kilometers?|meters?|miles?|seconds?|minutes?|hours?|days?|weeks?|months?|years?|foot|feet|inch(?:es)?|yards?|cents?|dollars?|pounds?|ounces?|grams?|kilograms?|kg|liters?|mph|sq)\b(?:\s*\^\s*\{?\d\}?|²|³)?/g;
 /** Words after a number at the end: more units ("5 apples"). */
 const TRAILING_WORDS = /(?<=[\d}])\s+[a-zA-Z]{2,}(?:\s+[a-zA-Z]{2,})*\.?$/;
-/** `\text{ m}`, `\mbox{cm}^2` right after a number: a unit. */
+/** `\text{ m}`, `\mbox{cm}^2`, `\text{ km/h}` right after a number (or `\pi`): a unit. */
 const UNIT_TEXT =
-  /(?<=[\d}]\s*)\\(?:text|textnormal|mbox|mathrm)\s*\{\s*(?!(?:or|and|i|j)\s*\})[a-zA-Z][a-zA-Z ]*\}(?:\^\s*\{?\d\}?)?/g;
+  /(?<=(?:[\d})]|\\pi)\s*)\\(?:text|textnormal|mbox|mathrm)\s*\{\s*(?!(?:or|and|i|j)\s*\})[a-zA-Z][a-zA-Z /.]*\}(?:\^\s*\{?\d\}?)?/g;
 const TEXT_CMD = /\\(?:text|textnormal|textbf|textit|textrm|mbox|mathrm|mathit|mathsf)\s*\{([^{}]*)\}/g;
 
 /**

@@ -91,6 +91,10 @@ describe("notations", () => {
     ["12", "$\\boxed{12\\textnormal{ cm}}$", true],
     ["12", "$\\boxed{12\\mathrm{ kg}}$", true],
     ["12", "$\\boxed{12\\text{ m}^2}$", true],
+    ["4.5", "$\\boxed{4.5 \\text{ km/h}}$", true],
+    ["9.8", "$\\boxed{9.8\\ \\text{m/s}^2}$", true],
+    ["27\\pi", "$\\boxed{27\\pi\\text{ cubic units}}$", true],
+    ["27\\pi", "$\\boxed{27\\text{ cubic units}}$", false],
   ] as const)("%s vs %s", (gold, pred, expected) => {
     expect(verify(gold, pred).equivalent).toBe(expected);
   });
