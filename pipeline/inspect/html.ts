@@ -6,6 +6,7 @@
 import { formatCost } from "./batch-table.ts";
 import { buildCharts, type ChartSlot } from "./charts.ts";
 import { evalNotes, pct } from "./eval-table.ts";
+import { iterationTableHtml } from "./iteration-table.ts";
 import { formatNumber, keyMetrics } from "./key-metrics.ts";
 import type { BatchReport, EvalTable, InspectModel, Sample } from "./model.ts";
 import { barChartSvg, esc, lineChartSvg } from "./svg.ts";
@@ -132,6 +133,7 @@ export function renderHtml(model: InspectModel, generatedAt = new Date()): strin
 <div class="run-status ${esc(run.status)}">Run status: <b>${esc(run.status)}</b>${cause}${errors}</div>
 <h2>Stages</h2>
 ${stagesTable(model)}
+${iterationTableHtml(model.grpo)}
 ${batchSection(model.batch)}
 <h2>Training curves</h2>
 <div class="charts">

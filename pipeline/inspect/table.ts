@@ -1,6 +1,10 @@
-/** The terminal view of a run: one line per stage visit in recipe order, then the run's status. */
+/**
+ * The terminal view of a run: one line per stage visit in recipe order (block loop: then one per
+ * GRPO iteration), the eval table, then the run's status.
+ */
 import { renderBatch } from "./batch-table.ts";
 import { renderEvalTable } from "./eval-table.ts";
+import { renderIterationTable } from "./iteration-table.ts";
 import { formatNumber, keyMetrics } from "./key-metrics.ts";
 import type { InspectModel, RunInfo, VisitRow } from "./model.ts";
 
@@ -63,6 +67,8 @@ export function renderTable(model: InspectModel): string {
     out.push(line(rows[i]!));
     if (v.note && v.status === "failed") out.push(`${" ".repeat(widths[0]! + 2)}↳ ${v.note}`);
   });
+  const iterations = renderIterationTable(model.grpo);
+  if (iterations) out.push("", iterations.trimEnd());
   for (const w of model.grpo.warnings) out.push(`warning: GRPO iteration record ${w}`);
   const evals = renderEvalTable(model.eval, model.evalSamples);
   if (evals) out.push("", evals.trimEnd());

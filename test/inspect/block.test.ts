@@ -83,7 +83,7 @@ describe("r1flow inspect on a block-loop run", () => {
 
   it("the table: one line per block; a block's accuracy and reward over its rollouts, KL after its last update", async () => {
     const table = renderTable(await gatherRun(await blockRun()));
-    expect(table.split("\n").filter((l) => /^\s*\d+\s/.test(l))).toHaveLength(21);
+    expect(table.split("\n").filter((l) => /^\s*\d+\s+[a-z]/.test(l))).toHaveLength(21);
     expect(line(table, "grpo-block-curriculum [block 0, iter 0-1]")).toMatch(
       /\s16\s+level=1 {2}batch=16 {2}measuredGroups=0$/,
     );
@@ -99,6 +99,17 @@ describe("r1flow inspect on a block-loop run", () => {
     );
     expect(table).not.toMatch(/grpo-(rollout|score|update)/);
     expect(table).not.toContain("warning");
+    // Then a line per iteration: its score and update figures, seconds the sum of its phases.
+    const its = table.slice(table.indexOf("GRPO iterations (block loop)")).split("\n");
+    expect(its[1]).toMatch(
+      /^iter\s+block\s+accuracy\s+reward\.total\s+zeroVarianceShare\s+kl\s+entropy\s+clip_fraction\s+seconds$/,
+    );
+    expect(its.slice(3, 6).map((l) => l.trim().split(/\s+/))).toEqual([
+      ["0", "0", "0.25", "1.25", "0.5", "0.0125", "0.875", "0.03125", "7.938"],
+      ["1", "0", "0.625", "1.563", "0.25", "0.025", "0.8125", "0.0625", "5.813"],
+      ["2", "1", "0.75", "1.75", "0.5", "0.05", "0.75", "0", "8.063"],
+    ]);
+    expect(its[6]).toBe("");
   });
 
   it("charts one point per GRPO iteration, from the blocks' records", async () => {
@@ -148,6 +159,11 @@ describe("r1flow inspect on a block-loop run", () => {
     expect(html).not.toContain("data-chart-missing");
     expect(html).toContain("grpo iteration 2 (block 1)");
     expect(html).toContain("reward.total=1.354");
+    const rows = /<table class="iterations"[\s\S]*?<\/table>/.exec(html)?.[0].match(/<tr data-iteration=/g);
+    expect(rows).toHaveLength(3);
+    expect(html).toContain(
+      '<tr data-iteration="1"><td class="num">1</td><td class="num">0</td><td class="num">0.625</td><td class="num">1.563</td>',
+    );
   });
 
   it("a block still running shows the iterations it has finished", async () => {
