@@ -15,7 +15,7 @@ const THINK_END = "</think>";
 const ANSWER_IS = /\b(?:final\s+answer|answer)(?:\s+is\s*:?|\s*:|\s*=)[\s*_]*/gi;
 const LAST_NUMBER = /(?<![a-zA-Z])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*\/\s*\d+)?%?|-?\.\d+%?/g;
 const CHOICE =
-  /\(([A-J])\)|(?:^|[\s*[])([A-J])\)|^\s*([A-J])[.:]?\s*$|\b(?:option|choice)\s+(?:is\s+)?([A-J])(?![a-zA-Z])/gm;
+  /\(([A-J])\)|(?:^|[\s*[])([A-J])\)|^\s*([A-J])[.:]?\s*$|\b(?:option|choice)\s+(?:is\s+)?([A-J])(?![a-zA-Z])|\b(?:so|thus|hence|therefore),?\s+([A-J])[.!]?\s*$/gm;
 const LABEL = /\b(true|false|unknown|uncertain|yes|no)\b/gi;
 /** A whole short answer after `</think>` is taken as is when no other rule fired. */
 const AFTER_THINK_MAX = 200;
@@ -67,17 +67,23 @@ export function extractAnswer(text: string, answerType?: AnswerType): Extraction
       : { answer: said, rule: "answer-is" };
   }
 
+  // `**7**`: markdown emphasis around a whole answer.
+  const whole = region.trim().replace(/^\*{1,2}([^*]+)\*{1,2}$/, "$1");
   if (isChoice) {
-    const letter = lastMatch(CHOICE, region);
+    const letter = lastMatch(CHOICE, whole);
     if (letter)
-      return { answer: letter[1] ?? letter[2] ?? letter[3] ?? letter[4] ?? "", rule: "choice-letter" };
+      return {
+        answer: letter[1] ?? letter[2] ?? letter[3] ?? letter[4] ?? letter[5] ?? "",
+        rule: "choice-letter",
+      };
     if (answerType === "label") {
       const word = lastMatch(LABEL, region);
       if (word) return { answer: word[1] ?? "", rule: "label-word" };
     }
+    // An option's text on its own (`12` for "C) 12"): the comparison maps it to its letter.
+    if (whole !== "" && whole.length <= BARE_MAX && !whole.includes("\n"))
+      return { answer: whole, rule: "bare" };
   } else {
-    // `**7**`: markdown emphasis around a whole answer.
-    const whole = region.trim().replace(/^\*{1,2}([^*]+)\*{1,2}$/, "$1");
     const bare = whole.length <= BARE_MAX && !/\n|\$|\\[[(]/.test(whole) && !isProse(whole);
     if (whole !== "" && (bare || (answerType === "math" && WORD_ANSWER.test(whole))))
       return { answer: whole, rule: "bare" };

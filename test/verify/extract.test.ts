@@ -17,6 +17,9 @@ describe("extractAnswer", () => {
     ["Comparing both, I pick (B) here.", "choice", "B", "choice-letter"],
     ["A) is wrong, so\nB) False", "label", "B", "choice-letter"],
     ["So the statement is true.", "label", "true", "label-word"],
+    ["**D**", "choice", "D", "choice-letter"],
+    ["A fails and B fails, so D.", "choice", "D", "choice-letter"],
+    ["17", "choice", "17", "bare"],
     ["She has 3 apples and 5 pears, so 8 in total", "numeric", "8", "last-number"],
     ["costs $1,234.50 in all", undefined, "1,234.50", "last-number"],
     // Issue 11: with no box, the last math span is the answer (was the whole text, "after-think").
@@ -57,6 +60,10 @@ describe("verify", () => {
       verify("A", "The answer is True", { choices: ["A) True", "B) False", "C) Unknown"] }).equivalent,
     ).toBe(true);
     expect(verify("18", "She pays $18.", { answerType: "numeric" }).equivalent).toBe(true);
+    // An option's text alone picks that option.
+    const choices = ["A) 15", "B) 16", "C) 17"];
+    expect(verify("C", "17", { choices }).equivalent).toBe(true);
+    expect(verify("C", "16", { choices }).equivalent).toBe(false);
   });
 
   it("compares the raw prediction when extract is false", () => {
