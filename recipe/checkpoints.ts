@@ -15,14 +15,16 @@ export { EVAL_CHECKPOINTS };
  * The checkpoint whose weights `checkpoint` is in this run: a stage that is off hands on the model
  * before it (the same rule as `runPaths`' sftModel / rlModel / finalModel).
  *
- * @example modelSource(m, "final") // "grpo" when SFT round 2 is off and GRPO ran
+ * @example modelSource(m, "final") // "grpo" when SFT round 2 and RL round 2 are off and GRPO ran
  */
-export function modelSource(manifest: Manifest, checkpoint: Checkpoint): TrainedCheckpoint {
+export function modelSource(manifest: Manifest, checkpoint: Checkpoint): Checkpoint {
   const s = manifest.stages;
   const sft: TrainedCheckpoint = s.sft.enabled ? "sft" : "base";
   const grpo: TrainedCheckpoint = s.grpo.enabled && s.grpo.iterations > 0 ? "grpo" : sft;
   const sft2: TrainedCheckpoint = s.sft2.enabled ? "sft2" : grpo;
-  return { base: "base", sft, grpo, sft2, final: sft2 }[checkpoint] as TrainedCheckpoint;
+  // The second RL round's model is a checkpoint of its own: the final one.
+  const final: Checkpoint = s.rl2.enabled ? "final" : sft2;
+  return { base: "base", sft, grpo, sft2, final }[checkpoint] as Checkpoint;
 }
 
 export interface EvalPlan {

@@ -26,7 +26,7 @@ export function runLayout(storeRoot: string, runId: string): RunLayout {
     stage(id, iteration) {
       const dir = joinUri(root, "stages", `${stageNumber(id)}-${id}`);
       if (iteration === undefined) return dir;
-      const unit = stageById(id).inLoop === "block" ? "block" : "iter";
+      const unit = stageById(id).inLoop === "iteration" ? "iter" : "block";
       return joinUri(dir, `${unit}-${String(iteration).padStart(4, "0")}`);
     },
     checkpoint(name) {

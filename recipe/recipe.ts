@@ -4,7 +4,7 @@
  */
 import { grpoLoopMode, type Manifest } from "../schemas/manifest.ts";
 import type { WorkerStage } from "../schemas/stage-spec.ts";
-import { blockCount } from "./blocks.ts";
+import { blockCount, type RlRound } from "./blocks.ts";
 import { type Checkpoint, EVAL_CHECKPOINTS, evalPlan, evalRolloutStageId } from "./checkpoints.ts";
 
 /** Lambda stages run in-process locally; the names are the handlers in `functions/`. */
@@ -29,7 +29,7 @@ const EVAL_FLAGS = {
   final: "evalFinal",
 } as const satisfies Record<Checkpoint, string>;
 const evalFlag = (c: Checkpoint) => EVAL_FLAGS[c];
-const STAGE_FLAGS = ["sft", "reward", "grpo", "rejection", "sft2", "eval"] as const;
+const STAGE_FLAGS = ["sft", "reward", "grpo", "rejection", "sft2", "rl2", "eval"] as const;
 type StageFlag = (typeof STAGE_FLAGS)[number];
 /** The two shapes of the GRPO loop, one switch each: GRPO on and `grpoLoopMode` picks it. */
 const LOOP_FLAGS = { grpoStages: "stages", grpoBlock: "block" } as const;
@@ -80,7 +80,8 @@ export interface BatchStage extends StageBase {
   readonly worker: WorkerStage;
 }
 export type RecipeStage = LambdaStage | BatchStage;
-export type LoopKind = "iteration" | "block";
+/** iteration: per GRPO iteration; block: per block of round 1; rl2: per block of round 2. */
+export type LoopKind = "iteration" | "block" | "rl2";
 
 const lambda = (s: Omit<LambdaStage, "kind">): LambdaStage => ({ kind: "lambda", ...s });
 const batch = (s: Omit<BatchStage, "kind">): BatchStage => ({ kind: "batch", ...s });
@@ -123,6 +124,13 @@ export const RECIPE: readonly RecipeStage[] = [
     enabledBy: "rejection",
   }),
   batch({ id: "sft2", title: "SFT round 2 / distill", worker: "sft", enabledBy: "sft2" }),
+  // R1's second RL round, on the SFT round 2 model, as blocks.
+  ...(
+    [
+      lambda({ id: "rl2-block-curriculum", title: "Curriculum for a round-2 block", handler: "curriculum" }),
+      batch({ id: "rl2-block", title: "RL round 2 block (K iterations, resident)", worker: "grpo-block" }),
+    ] as const
+  ).map((s) => ({ ...s, enabledBy: "rl2", inLoop: "rl2" }) as const),
   // One state per checkpoint, each behind its own switch (see recipe/checkpoints.ts).
   ...EVAL_CHECKPOINTS.map((c) =>
     batch({
@@ -161,14 +169,29 @@ export interface StageVisit {
 /** The stages of one loop, in order. */
 export const loopStages = (kind: LoopKind) => RECIPE.filter((s) => s.inLoop === kind);
 
-/** How many times a loop runs: N iterations, or ⌈N/K⌉ blocks. */
+/** How many times a loop runs: N iterations, or ⌈N/K⌉ blocks of its round. */
 export function loopCount(manifest: Manifest, kind: LoopKind): number {
-  return kind === "iteration" ? manifest.stages.grpo.iterations : blockCount(manifest);
+  if (kind === "iteration") return manifest.stages.grpo.iterations;
+  return blockCount(manifest, kind === "rl2" ? 2 : 1);
+}
+
+/** The stages of each round's block loop. */
+export const BLOCK_ROUNDS = {
+  1: { curriculum: "grpo-block-curriculum", block: "grpo-block" },
+  2: { curriculum: "rl2-block-curriculum", block: "rl2-block" },
+} as const satisfies Record<RlRound, { curriculum: string; block: string }>;
+
+/** The RL round of a block-loop stage (`grpo-block` → 1, `rl2-block-curriculum` → 2). */
+export function roundOfStage(stageId: string): RlRound {
+  const kind = stageById(stageId).inLoop;
+  if (kind !== "block" && kind !== "rl2") throw new Error(`stage "${stageId}" is not a block-loop stage`);
+  return kind === "rl2" ? 2 : 1;
 }
 
 /** `grpo-update (iteration 3)`, `grpo-block (block 1)`, `sft`: a visit in messages. */
 export function visitLabel(stage: RecipeStage, index?: number): string {
-  return index === undefined ? stage.id : `${stage.id} (${stage.inLoop ?? "iteration"} ${index})`;
+  if (index === undefined) return stage.id;
+  return `${stage.id} (${stage.inLoop === "iteration" || !stage.inLoop ? "iteration" : "block"} ${index})`;
 }
 
 /** The stages a run of this manifest visits, in order — what the runner and the state machine both do. */

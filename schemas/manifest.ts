@@ -16,6 +16,7 @@ import {
   GrpoSettings,
   iterationsPerJob,
   RewardModelSettings,
+  Rl2Settings,
   RolloutSettings,
   SftSettings,
 } from "./settings/worker-stages.ts";
@@ -83,6 +84,7 @@ export const StagesSettings = z.strictObject({
     .prefault({}),
   rejection: RejectionSettings.extend(enabled).prefault({}),
   sft2: SftSettings.extend(enabled).prefault({}),
+  rl2: Rl2Settings.prefault({}),
   eval: EvalSettings.extend(enabled).prefault({}),
 });
 
@@ -110,6 +112,12 @@ export const Manifest = z
       );
     }
     const mode = grpoLoopMode(m);
+    if (mode === "stages" && m.stages.rl2.enabled) {
+      issue(
+        ["stages", "rl2", "enabled"],
+        "the second RL round runs in the block loop, and this run's loop is per-iteration stages",
+      );
+    }
     if (mode === "stages" && g.dynamicSampling.enabled) {
       issue(
         ["stages", "grpo", "dynamicSampling", "enabled"],

@@ -8,6 +8,7 @@
  * JSON beside the batches, so a resumed run continues from it.
  */
 import { blockIterations } from "../../recipe/blocks.ts";
+import { BLOCK_ROUNDS, roundOfStage, stageById } from "../../recipe/recipe.ts";
 import { joinUri } from "../../recipe/uri.ts";
 import { problems } from "../../schemas/tables/problems.ts";
 import { scoredRollouts } from "../../schemas/tables/scored-rollouts.ts";
@@ -17,6 +18,7 @@ import { readShardRows } from "../io/arrow-read.ts";
 import { writeTable } from "../io/arrow-write.ts";
 import { readJson, writeJson } from "../io/objects.ts";
 import type { StageContext, StageFn, StageOutcome } from "./context.ts";
+import type { RoundPaths } from "./paths.ts";
 import { trainDatasets } from "./paths.ts";
 
 async function* trainProblems(ctx: StageContext): AsyncGenerator<ProblemRow> {
@@ -34,7 +36,8 @@ async function outcomesOf(prefix: string): Promise<ReturnType<typeof groupOutcom
 }
 
 export const curriculumStage: StageFn = async (ctx) => {
-  if (ctx.stageId === "grpo-block-curriculum") return blockCurriculum(ctx);
+  const kind = stageById(ctx.stageId).inLoop;
+  if (kind === "block" || kind === "rl2") return blockCurriculum(ctx);
   const { iteration, paths, manifest } = ctx;
   const inLoop = iteration !== undefined;
   const state = inLoop ? CurriculumState.parse(await readJson(paths.curriculumState(iteration))) : null;
@@ -69,23 +72,27 @@ export const curriculumStage: StageFn = async (ctx) => {
 };
 
 /**
- * Block b's prompts: iteration i's batch under `batch/iter-NNNN/` (iteration 0's is the initial
- * curriculum's), with dynamic sampling a reserve under `reserve/iter-NNNN/` (batchSize × maxRounds
- * problems from the same pools, none of them in the batch), and the state after the block's draws.
+ * Block b's prompts: iteration i's batch under `batch/iter-NNNN/` (round 1's iteration 0 is the
+ * initial curriculum's), with dynamic sampling a reserve under `reserve/iter-NNNN/` (batchSize ×
+ * maxRounds problems from the same pools, none of them in the batch), and the state after the
+ * block's draws. Round 2 starts from the initial state: a new RL run on the SFT round 2 model.
  */
 async function blockCurriculum(ctx: StageContext): Promise<StageOutcome> {
-  const { paths, manifest, layout } = ctx;
+  const { manifest, layout } = ctx;
   const block = ctx.iteration ?? 0;
+  const round = roundOfStage(ctx.stageId);
+  const rp = ctx.paths.round(round);
   const settings = manifest.stages.curriculum;
   const dynamic = manifest.stages.grpo.dynamicSampling;
-  const iterations = blockIterations(manifest, block);
-  let state = CurriculumState.parse(await readJson(paths.curriculumState(iterations[0] ?? 0)));
+  const iterations = blockIterations(manifest, block, round);
+  const stateUri = rp.stateBefore(iterations[0] ?? 0);
+  let state = stateUri === null ? null : CurriculumState.parse(await readJson(stateUri));
   // The previous block's groups, every iteration of it: measured once, at this block boundary.
   const outcomes: ReturnType<typeof groupOutcomes> = [];
   if (block > 0) {
-    for (const i of blockIterations(manifest, block - 1)) {
-      const dir = joinUri(layout.stage("grpo-block", block - 1), `iter-${String(i).padStart(4, "0")}`);
-      outcomes.push(...(await outcomesOf(joinUri(dir, "scored"))));
+    const previous = layout.stage(BLOCK_ROUNDS[round].block, block - 1);
+    for (const i of blockIterations(manifest, block - 1, round)) {
+      outcomes.push(...(await outcomesOf(joinUri(previous, `iter-${String(i).padStart(4, "0")}`, "scored"))));
     }
   }
   const outputs: Record<string, string[]> = { batch: [], reserve: [] };
@@ -97,55 +104,60 @@ async function blockCurriculum(ctx: StageContext): Promise<StageOutcome> {
   const warnings: string[] = [];
   let drawn = 0;
   for (const [k, i] of iterations.entries()) {
-    // Iteration 0's batch was drawn by the initial curriculum (the reward stage samples it too).
-    if (i > 0) {
-      const input = { state, outcomes: k === 0 ? outcomes : [] };
-      const next = await nextCurriculumBatch(trainProblems(ctx), input, settings);
-      const uri = joinUri(paths.curriculumBatch(i), "part-00000.arrow");
+    // Round 1's iteration 0 was drawn by the initial curriculum (the reward stage samples it too).
+    if (round === 1 && i === 0) {
+      if (state === null) throw new Error(`${ctx.stageId}: no curriculum state before iteration 0`);
+    } else {
+      const next = await nextCurriculumBatch(
+        trainProblems(ctx),
+        { state, outcomes: k === 0 ? outcomes : [] },
+        settings,
+      );
+      const uri = joinUri(rp.batch(i), "part-00000.arrow");
       await writeTable(uri, problems, next.batch);
       outputs.batch?.push(uri);
       drawn += next.batch.length;
       if (next.batch.length === 0)
         warnings.push(`iteration ${i}: the curriculum found no problems to train on`);
       if (k === 0) {
-        metrics.level = next.summary.level;
-        metrics.dropped = next.summary.dropped;
-        if (next.summary.unlockedLevel !== null) metrics.unlockedLevel = next.summary.unlockedLevel;
         const measured = next.state.history.filter(
-          (h) => h.level === state.level && h.iteration === state.iteration,
+          (h) => h.iteration === (state?.iteration ?? -1) && h.level === state?.level,
         );
         if (measured[0]) metrics.accuracy = measured[0].accuracy;
+        if (next.summary.unlockedLevel !== null) metrics.unlockedLevel = next.summary.unlockedLevel;
+        metrics.level = next.summary.level;
+        metrics.dropped = next.summary.dropped;
       }
       state = next.state;
     }
-    if (dynamic.enabled) outputs.reserve?.push(await writeReserve(ctx, i, state, dynamic.maxRounds));
+    if (dynamic.enabled) outputs.reserve?.push(await writeReserve(ctx, rp, i, state, dynamic.maxRounds));
   }
+  if (state === null) throw new Error(`${ctx.stageId}: block ${block} has no iterations`);
   metrics.batch = drawn;
   metrics.level ??= state.level;
-  const stateUri = joinUri(ctx.dir, "state.json");
-  await writeJson(stateUri, state);
-  return { rowsOut: drawn, outputs: { ...outputs, state: stateUri }, metrics, warnings };
+  const out = joinUri(ctx.dir, "state.json");
+  await writeJson(out, state);
+  return { rowsOut: drawn, outputs: { ...outputs, state: out }, metrics, warnings };
 }
 
 /**
  * Iteration i's reserve: a draw of batchSize × maxRounds problems from the state iteration i's batch
  * was drawn from (same levels and shares), with that batch's problems excluded.
  */
-async function writeReserve(ctx: StageContext, i: number, after: CurriculumState, rounds: number) {
-  const { paths, manifest } = ctx;
-  const settings = manifest.stages.curriculum;
+async function writeReserve(
+  ctx: StageContext,
+  rp: RoundPaths,
+  i: number,
+  after: CurriculumState,
+  rounds: number,
+) {
+  const settings = ctx.manifest.stages.curriculum;
   const batchIds: string[] = [];
-  for await (const p of readShardRows(paths.curriculumBatch(i), problems)) batchIds.push(p.id);
+  for await (const p of readShardRows(rp.batch(i), problems)) batchIds.push(p.id);
   const before = { ...after, iteration: i, dropped: [...new Set([...after.dropped, ...batchIds])].sort() };
-  const drawn = await nextCurriculumBatch(
-    trainProblems(ctx),
-    { state: before },
-    {
-      ...settings,
-      batchSize: settings.batchSize * rounds,
-    },
-  );
-  const uri = joinUri(paths.curriculumReserve(i), "part-00000.arrow");
+  const reserve = { ...settings, batchSize: settings.batchSize * rounds };
+  const drawn = await nextCurriculumBatch(trainProblems(ctx), { state: before }, reserve);
+  const uri = joinUri(rp.reserve(i), "part-00000.arrow");
   await writeTable(uri, problems, drawn.batch);
   return uri;
 }

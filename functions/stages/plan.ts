@@ -7,7 +7,7 @@
 import type { z } from "zod";
 import { blockIterations } from "../../recipe/blocks.ts";
 import { checkpointOfStage } from "../../recipe/checkpoints.ts";
-import { stageById } from "../../recipe/recipe.ts";
+import { roundOfStage, stageById } from "../../recipe/recipe.ts";
 import { joinUri } from "../../recipe/uri.ts";
 import { parseOrThrow } from "../../schemas/errors.ts";
 import { type WorkerSpec, WorkerSpec as WorkerSpecSchema } from "../../schemas/stage-spec.ts";
@@ -141,25 +141,29 @@ async function buildSpec(ctx: StageContext, stageId: string): Promise<z.input<ty
         backend: stages.rollout.backend,
         settings: settings(stages.grpo),
       };
-    case "grpo-block": {
-      const iterations = blockIterations(manifest, i);
+    case "grpo-block":
+    case "rl2-block": {
+      const round = roundOfStage(stageId);
+      const rp = paths.round(round);
+      const iterations = blockIterations(manifest, i, round);
       const first = iterations[0] ?? 0;
       const shardsOf = (uri: (it: number) => string) =>
         Promise.all(iterations.map((it) => readShards(uri(it))));
       return {
         ...common,
         stage: "grpo-block",
-        prompts: await shardsOf(paths.curriculumBatch),
+        prompts: await shardsOf(rp.batch),
         groupsPerIteration: stages.curriculum.batchSize,
-        ...(stages.grpo.dynamicSampling.enabled ? { reserve: await shardsOf(paths.curriculumReserve) } : {}),
+        ...(stages.grpo.dynamicSampling.enabled ? { reserve: await shardsOf(rp.reserve) } : {}),
         firstIteration: first,
-        policy: paths.policyBefore(first),
+        policy: rp.policyBefore(first),
         // The previous block's checkpoint carries AdamW's moments, the RNG and the step over.
-        ...(i > 0 ? { previousBlock: layout.stage("grpo-block", i - 1) } : {}),
-        reference: paths.referenceAt(first),
+        ...(i > 0 ? { previousBlock: layout.stage(stageId, i - 1) } : {}),
+        reference: rp.referenceAt(first),
         rollout: stages.rollout,
         rewards: manifest.rewards,
-        settings: settings(stages.grpo),
+        // The round's own length: the learning-rate schedule spans it.
+        settings: { ...settings(stages.grpo), iterations: rp.iterations },
       };
     }
     case "rejection-rollout":

@@ -43,7 +43,11 @@ export const validateStage: StageFn = async (ctx) => {
   const problems = await manifestProblems(ctx.manifest);
   if (problems.length > 0) throw new ManifestProblems(problems);
   const plan = runPlan(ctx.manifest);
-  const metrics: Record<string, number> = { iterations: plan.iterations, blocks: plan.blocks };
+  const metrics: Record<string, number> = {
+    iterations: plan.iterations,
+    blocks: plan.blocks,
+    rl2Blocks: plan.rl2Blocks,
+  };
   for (const [flag, on] of Object.entries(plan.enabled)) metrics[`enabled.${flag}`] = on ? 1 : 0;
   return { outputs: {}, metrics };
 };
@@ -58,6 +62,7 @@ export function runPlan(manifest: Manifest) {
     enabled,
     iterations: stages.grpo.enabled ? stages.grpo.iterations : 0,
     blocks: flagEnabled("grpoBlock", manifest) ? blockCount(manifest) : 0,
+    rl2Blocks: stages.rl2.enabled ? blockCount(manifest, 2) : 0,
     spot: compute.spot,
     nodes: compute.nodes,
   };

@@ -27,6 +27,11 @@ export function referenceAnswer(gold: string): string {
   return answer ?? gold;
 }
 
+/** `−3` (U+2212, what typeset text and some models write) is `-3`. */
+function unicodeMinus(s: string): string {
+  return s.includes("\u2212") ? s.replace(/\u2212/g, "-") : s;
+}
+
 /**
  * Verifies a full model output against the gold answer. Never throws: a missing answer is rule
  * "no-answer", a comparison over its time budget is rule and reason "timeout".
@@ -39,7 +44,7 @@ export function verify(gold: string, pred: string, opts: VerifyOptions = {}): Ve
   let extracted: string | null = null;
   let rule = "error";
   try {
-    const ref = referenceAnswer(String(gold));
+    const ref = referenceAnswer(unicodeMinus(String(gold)));
     const type = opts.answerType ?? inferAnswerType(ref);
     if (opts.extract === false) {
       extracted = String(pred).trim();
@@ -48,6 +53,7 @@ export function verify(gold: string, pred: string, opts: VerifyOptions = {}): Ve
       ({ answer: extracted, rule } = extractAnswer(String(pred), type));
     }
     if (extracted === null) return { equivalent: false, extracted, rule };
+    extracted = unicodeMinus(extracted);
     const cmp = compareAnswers(ref, extracted, type, opts);
     if (cmp.reason === "timeout") return { equivalent: false, extracted, rule: "timeout", reason: "timeout" };
     if (cmp.reason.startsWith("error")) return { equivalent: false, extracted, rule, reason: cmp.reason };

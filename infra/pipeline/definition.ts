@@ -34,6 +34,7 @@ export const PLAN_SELECTOR = {
   "enabled.$": "$.enabled",
   "iterations.$": "$.iterations",
   "blocks.$": "$.blocks",
+  "rl2Blocks.$": "$.rl2Blocks",
   "spot.$": "$.spot",
   "nodes.$": "$.nodes",
 };
@@ -108,11 +109,18 @@ export function buildDefinition(
     }
     next = entry;
   }
-  if (!loops.iteration || !loops.block) throw new Error("the recipe needs both GRPO loops (inLoop)");
-  return new sfn.Choice(parts.scope, "new run or loop continuation", {
-    comment: "an execution started by a GRPO loop itself carries loop.iteration and skips to its loop",
-  })
-    .when(sfn.Condition.not(sfn.Condition.isPresent("$.loop.iteration")), next)
-    .when(sfn.Condition.booleanEquals("$.plan.enabled.grpoBlock", true), loops.block.resume)
-    .otherwise(loops.iteration.resume);
+  const entry = new sfn.Choice(parts.scope, "new run or loop continuation", {
+    comment:
+      "an execution started by a GRPO loop itself carries loop.iteration and loop.kind: it enters that loop " +
+      "(no kind: the per-iteration loop, as continuations started before the block loops existed)",
+  }).when(sfn.Condition.not(sfn.Condition.isPresent("$.loop.iteration")), next);
+  const { iteration, ...blockLoops } = LOOP_SHAPES;
+  for (const kind of Object.keys(blockLoops) as (keyof typeof blockLoops)[]) {
+    const loop = loops[kind];
+    if (!loop) throw new Error(`the recipe has no stages of the ${kind} loop (inLoop)`);
+    entry.when(sfn.Condition.stringEquals("$.loop.kind", LOOP_SHAPES[kind].name), loop.resume);
+  }
+  if (!loops.iteration) throw new Error("the recipe has no per-iteration GRPO loop (inLoop)");
+  entry.otherwise(loops.iteration.resume);
+  return entry;
 }

@@ -30,6 +30,7 @@ export interface LoopShape {
 export const LOOP_SHAPES = {
   iteration: { name: "grpo loop", bound: "$.plan.iterations", executionPrefix: "i" },
   block: { name: "grpo block loop", bound: "$.plan.blocks", executionPrefix: "b" },
+  rl2: { name: "rl2 block loop", bound: "$.plan.rl2Blocks", executionPrefix: "r" },
 } as const satisfies Record<string, LoopShape>;
 
 /** The loop around `body`: the loop stages, built to continue into the state it is given. */
@@ -79,7 +80,8 @@ export function grpoLoop(
       manifestUri: sfn.JsonPath.stringAt("$.manifestUri"),
       bucket: sfn.JsonPath.stringAt("$.bucket"),
       plan: sfn.JsonPath.objectAt("$.plan"),
-      loop: { iteration: sfn.JsonPath.numberAt("$.loop.iteration") },
+      // `kind` routes the new execution into this loop (the recipe has one loop of each kind).
+      loop: { iteration: sfn.JsonPath.numberAt("$.loop.iteration"), kind: shape.name },
     }),
     resultSelector: { "executionArn.$": "$.ExecutionArn" },
     resultPath: "$.continuation",

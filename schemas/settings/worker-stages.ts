@@ -139,6 +139,17 @@ export const GrpoSettings = z.strictObject({
     .prefault({}),
 });
 
+/**
+ * R1's fourth stage: a second RL round after SFT round 2, on the SFT round 2 model (its policy and its
+ * KL reference), in the block loop, with every GRPO setting of `stages.grpo` but the iteration count.
+ * Its model is the run's final model.
+ */
+export const Rl2Settings = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** GRPO iterations of the second round (absent: `stages.grpo.iterations`). */
+  iterations: z.number().int().min(1).optional(),
+});
+
 /** K when `iterationsPerJob` is absent (capped at the run's iterations). */
 export const DEFAULT_ITERATIONS_PER_JOB = 8;
 

@@ -169,13 +169,34 @@ describe("state machine definition", () => {
     const handOver = all["grpo block loop continue"]!;
     expect(handOver.Resource).toContain(":states:::states:startExecution");
     expect(JSON.stringify(handOver.Parameters)).toContain("b{}-{}");
-    // A continuation enters the loop its run uses.
-    const entry = JSON.stringify(all["new run or loop continuation"]?.Choices);
-    expect(entry).toContain("$.plan.enabled.grpoBlock");
-    expect(entry).toContain("grpo block loop chunk");
+    // A continuation enters the loop that started it (its input's loop.kind).
+    const entry = (all["new run or loop continuation"]?.Choices ?? []) as {
+      Next: string;
+      StringEquals?: string;
+    }[];
+    const byKind = Object.fromEntries(
+      entry.flatMap((c) => (c.StringEquals ? [[c.StringEquals, c.Next]] : [])),
+    );
+    expect(byKind).toEqual({
+      "grpo block loop": "grpo block loop chunk",
+      "rl2 block loop": "rl2 block loop chunk",
+    });
+    expect(JSON.stringify(handOver.Parameters)).toContain('"kind":"grpo block loop"');
     // The per-iteration loop's switch falls through to the block loop's, which falls through to rejection.
     expect(all["grpoStages enabled"]?.Default).toBe("grpoBlock enabled");
     expect(all["grpoBlock enabled"]?.Default).toBe("rejection enabled");
+  });
+
+  it("runs R1's second RL round after SFT round 2 as its own block loop, behind its switch", () => {
+    const all = states();
+    const order = reachable(definition());
+    expect(JSON.stringify(all["rl2 enabled"]?.Choices)).toContain("$.plan.enabled.rl2");
+    expect(JSON.stringify(all["rl2 block loop iterate"]?.Choices)).toContain("$.plan.rl2Blocks");
+    expect(all["rl2-block-curriculum"]?.Next).toBe("rl2-block");
+    expect(all["rl2-block summary"]?.Next).toBe("rl2 block loop next");
+    expect(order.indexOf("sft2")).toBeLessThan(order.indexOf("rl2-block-curriculum"));
+    expect(order.indexOf("rl2-block")).toBeLessThan(order.indexOf("eval-rollout-base"));
+    expect(JSON.stringify(all["rl2 block loop continue"]?.Parameters)).toContain("r{}-{}");
   });
 
   it("catches no stage error, so a redrive re-runs the failed state instead of a Fail state after a Catch", () => {
