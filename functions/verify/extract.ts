@@ -13,7 +13,8 @@ export interface Extraction {
 
 const THINK_END = "</think>";
 const ANSWER_IS = /\b(?:final\s+answer|answer)(?:\s+is\s*:?|\s*:|\s*=)[\s*_]*/gi;
-const LAST_NUMBER = /(?<![a-zA-Z])[-\u2212]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*\/\s*\d+)?%?|-?\.\d+%?/g;
+const LAST_NUMBER =
+  /(?<![a-zA-Z])[-\u2212]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*\/\s*\d+)?%?|-?\.\d+%?/g;
 const CHOICE =
   /\(([A-J])\)|(?:^|[\s*[])([A-J])\)|^\s*([A-J])[.:]?\s*$|\b(?:option|choice)\s+(?:is\s+)?([A-J])(?![a-zA-Z])|\b(?:so|thus|hence|therefore),?\s+([A-J])[.!]?\s*$/gm;
 const LABEL = /\b(true|false|unknown|uncertain|yes|no)\b/gi;

@@ -76,7 +76,10 @@ function normalizeUncached(raw: string): string {
   if (/[\d\\]/.test(stripped) && !/^[\^,]/.test(stripped)) s = stripped;
   s = stripThousands(s);
   // A trailing full stop, a whole-answer brace group, and a leading `=` (`= 7`) say nothing.
-  s = s.replace(/[.\s]+$/, "").replace(/^\{([^{}]*)\}$/, "$1").replace(/^=\s*/, "");
+  s = s
+    .replace(/[.\s]+$/, "")
+    .replace(/^\{([^{}]*)\}$/, "$1")
+    .replace(/^=\s*/, "");
   // A ratio `a:b` is the number a/b (`\:` spacing is gone by now).
   const ratio = /^([^:=a-zA-Z]+):([^:=a-zA-Z]+)$/.exec(s);
   return ratio ? `\\frac{${ratio[1]?.trim()}}{${ratio[2]?.trim()}}` : s;
