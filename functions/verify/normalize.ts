@@ -4,6 +4,7 @@
  * degrees, percent and dollar signs, thousands separators, `x \in` prefixes and `\frac` variants.
  */
 import { lastBoxed } from "./braces.ts";
+import { UNICODE } from "./latex-commands.ts";
 import { negatedRelations, setNotation } from "./relations.ts";
 
 /** Unit words removed wherever they appear (PRM800K's list, plus a few common ones). */
@@ -37,7 +38,7 @@ const MEMO_MAX = 10_000;
 const memo = new Map<string, string>();
 
 function normalizeUncached(raw: string): string {
-  let s = raw.trim();
+  let s = unicodeMath(raw.trim());
   if (s.startsWith("\\boxed") || s.startsWith("\\fbox")) s = lastBoxed(s) ?? s;
   s = negatedRelations(s)
     .replace(/\s+/g, " ")
@@ -83,6 +84,18 @@ function normalizeUncached(raw: string): string {
   // A ratio `a:b` is the number a/b (`\:` spacing is gone by now).
   const ratio = /^([^:=a-zA-Z]+):([^:=a-zA-Z]+)$/.exec(s);
   return ratio ? `\\frac{${ratio[1]?.trim()}}{${ratio[2]?.trim()}}` : s;
+}
+
+/** Plain-text Unicode maths as LaTeX: `3√5` → `3\\sqrt{5}`, `(-∞, 2]`, `2π`, `x²`. */
+function unicodeMath(s: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range is the point
+  if (!/[^\x00-\x7f]/.test(s)) return s;
+  return s
+    .replace(
+      /√\s*(\d+(?:\.\d+)?|[a-zA-Z]|\{[^{}]*\})/g,
+      (_m, a: string) => `\\sqrt{${a.replace(/^\{|\}$/g, "")}}`,
+    )
+    .replace(/[∞π∪∩×·⋅÷∅ℝ∈½⅓⅔¼¾²³αβγδθλμσφω]/g, (c) => UNICODE[c] ?? c);
 }
 
 /**

@@ -178,6 +178,13 @@ describe("what models write", () => {
     ["-12", "$\\boxed{\u221212}$", true],
     ["12", "$\\boxed{\u221212}$", false],
     ["7", "= 7", true],
+    // plain-text Unicode maths
+    ["(-\\infty, -4]", "So the answer is (-∞, -4].", true],
+    ["4\\pi", "So the answer is 4π.", true],
+    ["2\\sqrt{7}", "So the answer is 2√7.", true],
+    ["2\\sqrt{7}", "So the answer is 7√2.", false],
+    ["\\frac{3}{4}", "So the answer is ¾.", true],
+    ["y^3", "So the answer is y³.", true],
     ["\\{2, 4, 6, 8\\}", "$\\boxed{\\{2, 6\\} \\cup \\{4, 8\\}}$", true],
     ["\\{2, 4, 6\\}", "$\\boxed{\\{2, 4\\} \\cup \\{4, 6\\}}$", true],
     ["\\{2, 4, 6, 8\\}", "$\\boxed{\\{2, 6\\} \\cup \\{4\\}}$", false],
