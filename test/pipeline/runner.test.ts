@@ -15,7 +15,12 @@ import { DATA } from "../cli/run-cli.ts";
 import { miniManifest } from "./mini-manifest.ts";
 
 const store = mkdtempSync(join(tmpdir(), "r1flow-runner-"));
-const manifest = Manifest.parse(miniManifest("mini"));
+// R1-shaped: every stage on, the second RL round (one iteration) included.
+const mini = miniManifest("mini");
+const manifest = Manifest.parse({
+  ...mini,
+  stages: { ...mini.stages, rl2: { enabled: true, iterations: 1 } },
+});
 const layout = runLayout(store, "mini");
 
 function visitKey(e: { visit: { stage: { id: string }; iteration?: number } }): string {
@@ -47,13 +52,21 @@ describe("r1flow run on the local backend", () => {
     }
     expect(JSON.parse(readFileSync(layout.status, "utf8")).status).toBe("succeeded");
     const evalReport = JSON.parse(readFileSync(join(layout.stage("evaluate"), "eval-report.json"), "utf8"));
-    // Every stage is on: four models sampled once each; final is sft2's.
-    expect(Object.keys(evalReport.checkpoints)).toEqual(["base", "sft", "grpo", "sft2"]);
-    expect(evalReport.aliases).toEqual({ final: "sft2" });
+    // Every stage is on: five models sampled once each; final is RL round 2's.
+    expect(Object.keys(evalReport.checkpoints)).toEqual(["base", "sft", "grpo", "sft2", "final"]);
+    expect(evalReport.aliases).toEqual({});
     expect(
       evalReport.comparisons.map((c: { previous: string; current: string }) => `${c.previous}→${c.current}`),
-    ).toEqual(["base→sft", "sft→grpo", "grpo→sft2"]);
+    ).toEqual(["base→sft", "sft→grpo", "grpo→sft2", "sft2→final"]);
     expect(evalReport.models.sft2).toBe(join(layout.stage("sft2"), "model"));
+    expect(evalReport.models.final).toBe(join(layout.stage("rl2-block", 0), "model"));
+    // Round 2 starts from SFT round 2's model, which is also its KL reference.
+    const rl2Spec = JSON.parse(readFileSync(join(layout.stage("rl2-block", 0), "spec.json"), "utf8"));
+    expect([rl2Spec.policy, rl2Spec.reference, rl2Spec.firstIteration]).toEqual([
+      join(layout.stage("sft2"), "model"),
+      join(layout.stage("sft2"), "model"),
+      0,
+    ]);
     expect(existsSync(join(layout.stage("sft2"), "model", "config.json"))).toBe(true);
   });
 
