@@ -1,7 +1,9 @@
 /** `r1flow validate <manifest>`: check a manifest without running it; writes nothing. */
 import type { Command } from "commander";
+import { blockCount, blockSize } from "../../recipe/blocks.ts";
 import { parseManifest } from "../../recipe/manifest-io.ts";
 import { SchemaError } from "../../schemas/errors.ts";
+import { grpoLoopMode } from "../../schemas/manifest.ts";
 import { fail } from "./output.ts";
 
 export function registerValidate(program: Command): void {
@@ -22,7 +24,12 @@ export function registerValidate(program: Command): void {
           .filter(([, s]) => !("enabled" in s) || s.enabled)
           .map(([name]) => name);
         console.log(`${uri}: valid — run "${manifest.runId}", ${manifest.datasets.length} data set(s)`);
-        console.log(`  stages on: ${stages.join(", ")}; GRPO iterations: ${manifest.stages.grpo.iterations}`);
+        const { grpo } = manifest.stages;
+        const loop =
+          grpoLoopMode(manifest) === "block"
+            ? `block loop: ${blockCount(manifest)} job(s) of up to ${blockSize(manifest)} iterations`
+            : "per-iteration stages";
+        console.log(`  stages on: ${stages.join(", ")}; GRPO iterations: ${grpo.iterations} (${loop})`);
       } catch (error) {
         if (error instanceof SchemaError) fail(error.message);
         throw error;

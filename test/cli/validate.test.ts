@@ -26,6 +26,8 @@ describe("r1flow validate (the real command)", () => {
     const res = r1flow(["validate", file]);
     expect(res.code).toBe(0);
     expect(res.stdout).toContain('valid — run "demo", 2 data set(s)');
+    // The default 100 iterations in the block loop: ⌈100 / 8⌉ jobs.
+    expect(res.stdout).toContain("GRPO iterations: 100 (block loop: 13 job(s) of up to 8 iterations)");
     expect(readdirSync(dir)).toEqual(["manifest.json"]);
   });
 
