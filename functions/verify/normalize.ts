@@ -100,13 +100,14 @@ function unicodeMath(s: string): string {
 
 /**
  * Other spellings of the same answer: `\langle 1, 2 \rangle` is `(1, 2)`, `{5 \choose 2}` is
- * `\binom{5}{2}`, `+\infty` is `\infty`, and a leading "the answer is" says nothing.
+ * `\binom{5}{2}`, `+\infty` and `inf` are `\infty`, and a leading "the answer is" says nothing.
  */
 function aliases(s: string): string {
   return s
     .replace(/\\langle(?![a-zA-Z])/g, "(")
     .replace(/\\rangle(?![a-zA-Z])/g, ")")
     .replace(/\{([^{}]*)\\choose(?![a-zA-Z])([^{}]*)\}/g, "\\binom{$1}{$2}")
+    .replace(/(?<![\\a-zA-Z])(?:infinity|inf)(?![a-zA-Z])/gi, "\\infty")
     .replace(/(^|[,([\s])\+\s*\\infty/g, "$1\\infty")
     .replace(/^(?:the\s+)?(?:final\s+)?answer\s+is\s*:?\s*/i, "");
 }

@@ -109,8 +109,9 @@ function sign(s: string | undefined): number {
 export function numbersClose(a: number, b: number, rel = REL_TOL, abs = ABS_TOL): boolean {
   if (a === b) return true;
   if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
-  // Two whole numbers must match exactly: 1000001 is not 1000000, whatever the tolerance.
-  if (Number.isInteger(a) && Number.isInteger(b)) return false;
+  // Two whole numbers must match exactly: 1000001 is not 1000000, whatever the tolerance. Past
+  // 2^53 doubles are whole but rounded (6.02·10^23 twice may differ in the last bit).
+  if (Number.isSafeInteger(a) && Number.isSafeInteger(b)) return false;
   return Math.abs(a - b) <= abs + rel * Math.max(Math.abs(a), Math.abs(b));
 }
 

@@ -185,6 +185,11 @@ describe("what models write", () => {
     ["2\\sqrt{7}", "So the answer is 7√2.", false],
     ["\\frac{3}{4}", "So the answer is ¾.", true],
     ["y^3", "So the answer is y³.", true],
+    ["(-\\infty, 5)", "So the answer is (-inf, 5).", true],
+    ["[0, \\infty)", "So the answer is [0, infinity).", true],
+    // beyond 2^53 whole doubles are rounded: compare them with the tolerance
+    ["3.1 \\times 10^{22}", "$\\boxed{31 \\times 10^{21}}$", true],
+    ["3.1 \\times 10^{22}", "$\\boxed{32 \\times 10^{21}}$", false],
     ["\\{2, 4, 6, 8\\}", "$\\boxed{\\{2, 6\\} \\cup \\{4, 8\\}}$", true],
     ["\\{2, 4, 6\\}", "$\\boxed{\\{2, 4\\} \\cup \\{4, 6\\}}$", true],
     ["\\{2, 4, 6, 8\\}", "$\\boxed{\\{2, 6\\} \\cup \\{4\\}}$", false],
