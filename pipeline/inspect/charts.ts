@@ -1,8 +1,10 @@
 /**
  * The report's charts as data, derived from the inspect model: GRPO curves per iteration of either
- * loop (reward and its components, accuracy, KL, entropy, clip fraction; `model.grpo`), curriculum
- * level, rejection keep-rate and drops by reason, SFT loss per step. `svg.ts` draws them.
+ * loop and each RL round (reward and its components, accuracy, KL, entropy, clip fraction;
+ * `model.grpo`), curriculum level, rejection keep-rate and drops by reason, SFT loss per step.
+ * `svg.ts` draws them.
  */
+import { BLOCK_ROUNDS } from "../../recipe/recipe.ts";
 import type { InspectModel, IterationRow, VisitRow } from "./model.ts";
 
 export interface Series {
@@ -37,14 +39,27 @@ const done = (visits: readonly VisitRow[], stage: string) =>
   visits.filter((v) => v.stage === stage && v.status === "succeeded");
 
 type Phase = "score" | "update";
+const ROUNDS = [1, 2] as const;
+/** Round 2's series are named apart: both rounds count their iterations from 0. */
+const named = (name: string, round: 1 | 2) => (round === 1 ? name : `${name} (RL round 2)`);
 
-/** One series of `metric` of an iteration phase, x = GRPO iteration. */
-function perIteration(rows: readonly IterationRow[], phase: Phase, metric: string, name = metric): Series {
+/** One series of `metric` of an iteration phase in one RL round, x = the round's iteration. */
+function perIteration(
+  rows: readonly IterationRow[],
+  round: 1 | 2,
+  phase: Phase,
+  metric: string,
+  name = metric,
+): Series {
   const points = rows
-    .filter((r) => r[phase][metric] !== undefined)
+    .filter((r) => r.round === round && r[phase][metric] !== undefined)
     .map((r) => [r.iteration, r[phase][metric] as number] as const);
-  return { name, points };
+  return { name: named(name, round), points };
 }
+
+/** The same series for each round (a round without the figure draws nothing). */
+const eachRound = (rows: readonly IterationRow[], phase: Phase, metric: string, name = metric) =>
+  ROUNDS.map((round) => perIteration(rows, round, phase, metric, name));
 
 function line(id: string, title: string, xLabel: string, series: Series[]): ChartSlot {
   const drawn = series.filter((s) => s.points.length > 0);
@@ -56,30 +71,33 @@ function rewardSeries(rows: readonly IterationRow[]): Series[] {
   names.delete("reward.total");
   // Components weighted 0 stay 0 throughout: they would only flatten the plot.
   const live = [...names].sort().filter((n) => rows.some((r) => (r.score[n] ?? 0) !== 0));
-  return [
-    perIteration(rows, "score", "reward.total", "total"),
-    ...live.map((n) => perIteration(rows, "score", n, n.slice("reward.".length))),
-  ];
+  return ROUNDS.flatMap((round) => [
+    perIteration(rows, round, "score", "reward.total", "total"),
+    ...live.map((n) => perIteration(rows, round, "score", n, n.slice("reward.".length))),
+  ]);
 }
 
 /**
  * The level of the prompts drawn for each iteration, at that iteration: the initial curriculum's
  * at 0; grpo-curriculum [i] draws iteration i+1's; a block's curriculum draws its iterations (all
- * at one level: levels unlock between blocks), shown at the first one it drew (iteration 0 is the
- * initial curriculum's).
+ * at one level: levels unlock between blocks), shown at the first one it drew (round 1's iteration
+ * 0 is the initial curriculum's; RL round 2's curriculum draws its own from 0).
  */
-function curriculumSeries(visits: readonly VisitRow[]): Series {
+function curriculumSeries(visits: readonly VisitRow[]): Series[] {
   const at = (v: VisitRow): number | undefined => {
     if (v.stage === "curriculum") return 0;
     if (v.stage === "grpo-curriculum") return v.iteration === undefined ? undefined : v.iteration + 1;
-    return v.iterations?.find((i) => i > 0);
+    return v.stage === BLOCK_ROUNDS[2].curriculum ? v.iterations?.[0] : v.iterations?.find((i) => i > 0);
   };
-  const stages = ["curriculum", "grpo-curriculum", "grpo-block-curriculum"];
-  const points = stages
-    .flatMap((id) => done(visits, id))
-    .map((v) => [at(v), v.metrics.level] as const)
-    .filter((p): p is readonly [number, number] => p[0] !== undefined && p[1] !== undefined);
-  return { name: "level", points };
+  const points = (stages: string[]) =>
+    stages
+      .flatMap((id) => done(visits, id))
+      .map((v) => [at(v), v.metrics.level] as const)
+      .filter((p): p is readonly [number, number] => p[0] !== undefined && p[1] !== undefined);
+  return [
+    { name: "level", points: points(["curriculum", "grpo-curriculum", BLOCK_ROUNDS[1].curriculum]) },
+    { name: named("level", 2), points: points([BLOCK_ROUNDS[2].curriculum]) },
+  ];
 }
 
 function rejectionChart(visits: readonly VisitRow[]): ChartSlot {
@@ -106,15 +124,16 @@ export function buildCharts(model: InspectModel): ChartSlot[] {
   const iter = "GRPO iteration";
   return [
     line("reward", "Mean reward per GRPO iteration (total and components)", iter, rewardSeries(rows)),
-    line("accuracy", "Rollout accuracy per GRPO iteration", iter, [perIteration(rows, "score", "accuracy")]),
-    line("kl", "KL to the reference policy (k3)", iter, [perIteration(rows, "update", "kl")]),
-    line("entropy", "Policy entropy", iter, [perIteration(rows, "update", "entropy")]),
-    line("clip-fraction", "Clip fraction", iter, [
-      perIteration(rows, "update", "clip_fraction", "clip fraction"),
-    ]),
-    line("curriculum", "Curriculum level of the prompts drawn for each iteration (0 = initial)", iter, [
+    line("accuracy", "Rollout accuracy per GRPO iteration", iter, eachRound(rows, "score", "accuracy")),
+    line("kl", "KL to the reference policy (k3)", iter, eachRound(rows, "update", "kl")),
+    line("entropy", "Policy entropy", iter, eachRound(rows, "update", "entropy")),
+    line("clip-fraction", "Clip fraction", iter, eachRound(rows, "update", "clip_fraction", "clip fraction")),
+    line(
+      "curriculum",
+      "Curriculum level of the prompts drawn for each iteration (0 = initial)",
+      iter,
       curriculumSeries(model.visits),
-    ]),
+    ),
     rejectionChart(model.visits),
     line(
       "sft-loss",

@@ -10,7 +10,14 @@ import { blockIterations } from "../../recipe/blocks.ts";
 import { evalPlan } from "../../recipe/checkpoints.ts";
 import type { RunLayout } from "../../recipe/layout.ts";
 import { parseManifest } from "../../recipe/manifest-io.ts";
-import { isEnabled, loopStages, plannedVisits, RECIPE, stageById } from "../../recipe/recipe.ts";
+import {
+  isEnabled,
+  loopStages,
+  plannedVisits,
+  RECIPE,
+  roundOfStage,
+  stageById,
+} from "../../recipe/recipe.ts";
 import { layoutFromRunUri } from "../../recipe/run-location.ts";
 import { joinUri } from "../../recipe/uri.ts";
 import { grpoLoopMode } from "../../schemas/manifest.ts";
@@ -126,9 +133,10 @@ export async function gatherRun(runUri: string, options: GatherOptions = {}): Pr
     return mine.map((v) => ({ ...v, enabled: true }));
   });
   const files = await Promise.all(order.map((v) => readVisitFiles(layout, runId, v)));
+  const blockLoop = (id: string) => ["block", "rl2"].includes(stageById(id).inLoop ?? "");
   const visits = decideVisits(files, run).map((v) =>
-    stageById(v.stage).inLoop === "block" && v.iteration !== undefined
-      ? { ...v, iterations: blockIterations(manifest, v.iteration) }
+    blockLoop(v.stage) && v.iteration !== undefined
+      ? { ...v, iterations: blockIterations(manifest, v.iteration, roundOfStage(v.stage)) }
       : v,
   );
   const grpo = await gatherIterations(visits, loop);

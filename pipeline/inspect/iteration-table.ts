@@ -20,24 +20,34 @@ const COLUMNS: readonly [string, (r: IterationRow) => number | undefined][] = [
 
 const sum = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) : undefined);
 
-function cells(r: IterationRow): string[] {
+/** A row's cells; with `rounds`, its RL round first (a run with a second round). */
+function cells(r: IterationRow, rounds: boolean): string[] {
   const figure = (x: number | undefined) => (x === undefined ? "" : formatNumber(x));
-  return [String(r.iteration), String(r.block ?? ""), ...COLUMNS.map(([, f]) => figure(f(r)))];
+  const head = [String(r.iteration), String(r.block ?? "")];
+  return [...(rounds ? [String(r.round)] : []), ...head, ...COLUMNS.map(([, f]) => figure(f(r)))];
 }
 
-const HEADER = ["iter", "block", ...COLUMNS.map(([name]) => name)];
+const header = (rounds: boolean) => [
+  ...(rounds ? ["round"] : []),
+  "iter",
+  "block",
+  ...COLUMNS.map(([n]) => n),
+];
+const twoRounds = (grpo: GrpoIterations) => grpo.iterations.some((r) => r.round === 2);
 
 /** The terminal table; empty for a per-iteration run (its table has a line per iteration already). */
 export function renderIterationTable(grpo: GrpoIterations): string {
   if (grpo.loop !== "block" || grpo.iterations.length === 0) return "";
-  const rows = grpo.iterations.map(cells);
-  const widths = HEADER.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? "").length)));
+  const rounds = twoRounds(grpo);
+  const rows = grpo.iterations.map((r) => cells(r, rounds));
+  const head = header(rounds);
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? "").length)));
   const line = (cs: string[]) =>
     cs
       .map((cell, c) => cell.padStart(widths[c] ?? 0))
       .join("  ")
       .trimEnd();
-  const out = ["GRPO iterations (block loop)", line(HEADER), line(widths.map((w) => "-".repeat(w)))];
+  const out = ["GRPO iterations (block loop)", line(head), line(widths.map((w) => "-".repeat(w)))];
   return `${[...out, ...rows.map(line)].join("\n")}\n`;
 }
 
@@ -45,10 +55,13 @@ export function renderIterationTable(grpo: GrpoIterations): string {
 export function iterationTableHtml(grpo: GrpoIterations): string {
   const warnings = grpo.warnings.map((w) => `<p class="note">${esc(w)}</p>`).join("");
   if (grpo.loop !== "block" || grpo.iterations.length === 0) return warnings;
-  const head = HEADER.map((h) => `<th>${esc(h)}</th>`).join("");
+  const rounds = twoRounds(grpo);
+  const head = header(rounds)
+    .map((h) => `<th>${esc(h)}</th>`)
+    .join("");
   const body = grpo.iterations.map(
     (r) =>
-      `<tr data-iteration="${r.iteration}">${cells(r)
+      `<tr data-round="${r.round}" data-iteration="${r.iteration}">${cells(r, rounds)
         .map((c) => `<td class="num">${esc(c)}</td>`)
         .join("")}</tr>`,
   );

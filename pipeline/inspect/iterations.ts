@@ -1,11 +1,13 @@
 /**
  * The run's GRPO iterations as one list, whichever loop ran them: per-iteration, from the succeeded
- * grpo-rollout / grpo-score / grpo-update visits of iteration i; block loop, from each grpo-block
- * visit's `iter-NNNN/metrics.json` (a running or failed block's finished iterations included). The
- * charts, the samples, the block rows' key metrics and `--json` all read this one list.
+ * grpo-rollout / grpo-score / grpo-update visits of iteration i; block loop, from each block visit's
+ * `iter-NNNN/metrics.json` (a running or failed block's finished iterations included), grpo-block
+ * for RL round 1 and rl2-block for round 2 (its iterations counted from 0 again). The charts, the
+ * samples, the block rows' key metrics and `--json` all read this one list.
  */
 import { z } from "zod";
 import { NotFoundError, readJson, readShards } from "../../functions/io/index.ts";
+import { BLOCK_ROUNDS, roundOfStage } from "../../recipe/recipe.ts";
 import { joinUri } from "../../recipe/uri.ts";
 import { formatIssues } from "../../schemas/errors.ts";
 import type { Figures, GrpoIterations, IterationRow, VisitRow } from "./model.ts";
@@ -42,6 +44,9 @@ const IterationRecord = z.looseObject({
 
 const iterationDir = (blockDir: string, i: number) => joinUri(blockDir, `iter-${String(i).padStart(4, "0")}`);
 
+/** grpo-block, rl2-block: a block worker's visit, with `iter-NNNN/` records. */
+export const isBlockStage = (id: string) => Object.values(BLOCK_ROUNDS).some((r) => r.block === id);
+
 const PHASE = { "grpo-rollout": "rollout", "grpo-score": "score", "grpo-update": "update" } as const;
 
 /** Per-iteration loop: one row per iteration with any of its rollout, score or update done. */
@@ -50,6 +55,7 @@ async function stageRows(visits: readonly VisitRow[]): Promise<IterationRow[]> {
   const row = (i: number) => {
     const r = rows.get(i) ?? {
       iteration: i,
+      round: 1 as const,
       rollout: {},
       score: {},
       update: {},
@@ -86,6 +92,7 @@ async function stageRows(visits: readonly VisitRow[]): Promise<IterationRow[]> {
  */
 async function blockRows(visit: VisitRow): Promise<(IterationRow | string | null)[]> {
   const block = visit.iteration ?? 0;
+  const round = roundOfStage(visit.stage);
   const recorded = visit.outputs.iterations;
   const done = visit.status === "succeeded";
   const dirs =
@@ -111,7 +118,13 @@ async function blockRows(visit: VisitRow): Promise<(IterationRow | string | null
         ...(r.droppedProblems === undefined ? {} : { droppedProblems: r.droppedProblems }),
       };
       return {
-        ...{ iteration: r.iteration, block, rollout: scalars(r.rollout), score: scoreFigures(r.score) },
+        ...{
+          iteration: r.iteration,
+          round,
+          block,
+          rollout: scalars(r.rollout),
+          score: scoreFigures(r.score),
+        },
         ...{ update: scalars(r.update), batch, seconds: phases(r.seconds) },
         scored: await readShards(joinUri(dir, "scored")),
       };
@@ -126,20 +139,24 @@ export async function gatherIterations(
 ): Promise<GrpoIterations> {
   if (loop === "stages") return { loop, iterations: await stageRows(visits), warnings: [] };
   const blocks = visits.filter(
-    (v) => v.stage === "grpo-block" && ["succeeded", "running", "failed"].includes(v.status),
+    (v) => isBlockStage(v.stage) && ["succeeded", "running", "failed"].includes(v.status),
   );
   const found = (await Promise.all(blocks.map(blockRows))).flat();
   const rows = found.filter((r): r is IterationRow => typeof r === "object" && r !== null);
   const warnings = found.filter((r): r is string => typeof r === "string");
-  return { loop, iterations: rows.sort((a, b) => a.iteration - b.iteration), warnings };
+  rows.sort((a, b) => a.round - b.round || a.iteration - b.iteration);
+  return { loop, iterations: rows, warnings };
 }
 
 /**
  * A block's score over all its rollouts: `accuracy` and each `reward.*`, means over its
  * iterations weighted by their rows (an iteration with no rows counts for nothing).
  */
-export function blockScore(rows: readonly IterationRow[], block: number): Record<string, number> {
-  const mine = rows.filter((r) => r.block === block && (r.score.rows ?? 0) > 0);
+export function blockScore(rows: readonly IterationRow[], visit: VisitRow): Record<string, number> {
+  const round = roundOfStage(visit.stage);
+  const mine = rows.filter(
+    (r) => r.round === round && r.block === visit.iteration && (r.score.rows ?? 0) > 0,
+  );
   const total = mine.reduce((n, r) => n + (r.score.rows ?? 0), 0);
   if (total === 0) return {};
   const names = new Set(mine.flatMap((r) => Object.keys(r.score)));

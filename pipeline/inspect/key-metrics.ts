@@ -1,6 +1,7 @@
 /** The few metrics of each stage worth a column in the table (all of them go to `--json`). */
 import { EVAL_CHECKPOINTS, evalRolloutStageId } from "../../recipe/checkpoints.ts";
-import { blockScore } from "./iterations.ts";
+import { BLOCK_ROUNDS } from "../../recipe/recipe.ts";
+import { blockScore, isBlockStage } from "./iterations.ts";
 import type { IterationRow, VisitRow } from "./model.ts";
 
 const KEY_METRICS: Readonly<Record<string, readonly string[]>> = {
@@ -14,9 +15,13 @@ const KEY_METRICS: Readonly<Record<string, readonly string[]>> = {
   "grpo-score": ["accuracy", "reward.total", "zeroVarianceShare"],
   "grpo-update": ["loss", "kl", "entropy", "clip_fraction"],
   "grpo-curriculum": ["level", "accuracy"],
-  "grpo-block-curriculum": ["level", "batch", "measuredGroups", "accuracy"],
-  // accuracy and reward.total over the block's rollouts (blockScore); kl, entropy after its last update.
-  "grpo-block": ["accuracy", "reward.total", "kl", "entropy"],
+  ...Object.fromEntries(
+    Object.values(BLOCK_ROUNDS).flatMap((r) => [
+      [r.curriculum, ["level", "batch", "measuredGroups", "accuracy"]],
+      // accuracy and reward.total over the block's rollouts (blockScore); kl, entropy after its last update.
+      [r.block, ["accuracy", "reward.total", "kl", "entropy"]],
+    ]),
+  ),
   "rejection-rollout": ["mean_completion_len", "truncated_share"],
   rejection: ["kept", "keepRate"],
   sft2: ["loss_first", "loss_last", "steps"],
@@ -32,12 +37,12 @@ function checkpointRank(metric: string): number {
 
 /**
  * Up to four `[name, value]` pairs: the stage's chosen ones, or pass@1 per checkpoint for evaluate;
- * a grpo-block visit's score figures come from its iterations' rows.
+ * a block visit's score figures come from its iterations' rows.
  */
 export function keyMetrics(visit: VisitRow, iterations: readonly IterationRow[] = []): [string, number][] {
   const metrics =
-    visit.stage === "grpo-block" && visit.iteration !== undefined
-      ? { ...visit.metrics, ...blockScore(iterations, visit.iteration) }
+    isBlockStage(visit.stage) && visit.iteration !== undefined
+      ? { ...visit.metrics, ...blockScore(iterations, visit) }
       : visit.metrics;
   const names =
     visit.stage === "evaluate"

@@ -82,7 +82,10 @@ export type Figures = Readonly<Record<string, number>>;
  * stages, or from `iter-NNNN/metrics.json` under a grpo-block visit.
  */
 export interface IterationRow {
+  /** The round's iteration: RL round 2 (`stages.rl2`) counts its own from 0. */
   readonly iteration: number;
+  /** 1: GRPO; 2: the second RL round, after SFT round 2 (block loop only). */
+  readonly round: 1 | 2;
   /** The block that ran it (block loop only). */
   readonly block?: number;
   /** The rollout's figures (`mean_completion_len`, … per-iteration; `prompts`, `tokens`, … block). */
@@ -111,7 +114,7 @@ export interface GrpoIterations {
 
 /** A completion shown in the report, with how it was scored. */
 export interface Sample {
-  /** "grpo iteration N" (block loop: "grpo iteration N (block b)") or "eval <checkpoint>/<benchmark>". */
+  /** "grpo iteration N" (block loop: "grpo iteration N (block b)", "… (RL round 2, block b)") or "eval <checkpoint>/<benchmark>". */
   readonly source: string;
   readonly prompt: string;
   readonly completion: string;

@@ -21,7 +21,9 @@ async function shardsOf(visit: VisitRow, name: string, dir: string): Promise<str
 async function grpoSamples(row: IterationRow, limit: number): Promise<Sample[]> {
   const samples: Sample[] = [];
   const groups = new Set<string>();
-  const source = `grpo iteration ${row.iteration}${row.block === undefined ? "" : ` (block ${row.block})`}`;
+  const where = [row.round === 2 ? "RL round 2" : "", row.block === undefined ? "" : `block ${row.block}`];
+  const note = where.filter(Boolean).join(", ");
+  const source = `grpo iteration ${row.iteration}${note ? ` (${note})` : ""}`;
   for (const shard of row.scored) {
     for await (const r of readRows(shard, scoredRollouts)) {
       if (groups.has(r.group_id)) continue;

@@ -123,23 +123,68 @@ export const BLOCK_FIGURES: typeof FIGURES = {
 export const iterationDir = (blockDir: string, i: number) =>
   joinUri(blockDir, `iter-${String(i).padStart(4, "0")}`);
 
-/** Writes iteration `i` of a block as the worker does: its scored shard (3 groups of 2), then its record. */
-export async function writeBlockIteration(blockDir: string, i: number): Promise<string> {
+/** RL round 2 (`stages.rl2`, after SFT round 2): 2 iterations, one block, counted from 0 again. */
+export const RL2_RECORDS = [
+  record(0, {
+    ...{ rows: 128, groups: 16, zeroVarianceGroups: 4, accuracy: 0.5, truncatedShare: 0, format: 1 },
+    update: { loss: 0.05, kl: 0.0078125, entropy: 0.7, clip_fraction: 0.015625, rows: 96 },
+    ...{ trained: 12, dropped: 0, seconds: [4, 0.25, 0.125, 3.5], level: 2 },
+  }),
+  record(1, {
+    ...{ rows: 128, groups: 16, zeroVarianceGroups: 8, accuracy: 0.875, truncatedShare: 0, format: 1 },
+    update: { loss: 0.025, kl: 0.015625, entropy: 0.65, clip_fraction: 0.03125, rows: 64 },
+    ...{ trained: 8, dropped: 3, seconds: [4, 0.25, 0.125, 3.5], level: 2 },
+  }),
+];
+
+/**
+ * Writes iteration `i` of a block as the worker does: its scored shard (3 groups of 2), then its
+ * record (RL round 2's with `round` 2).
+ */
+export async function writeBlockIteration(blockDir: string, i: number, round: 1 | 2 = 1): Promise<string> {
   const dir = iterationDir(blockDir, i);
   const rows = [0, 1, 2].flatMap((g) =>
     [0, 1].map((s) => ({ ...scoredRow(g, s), group_id: `it${i}-g${g}`, id: `it${i}-g${g}/${s}` })),
   );
   await writeTable(joinUri(dir, "scored", "part-00000.arrow"), scoredRollouts, rows);
-  await writeJson(joinUri(dir, "metrics.json"), ITERATION_RECORDS[i]);
+  await writeJson(joinUri(dir, "metrics.json"), (round === 1 ? ITERATION_RECORDS : RL2_RECORDS)[i]);
   return dir;
 }
 
-async function writeVisit(visit: StageVisit, dir: string): Promise<Record<string, string | string[]>> {
-  if (visit.stage.id !== "grpo-block") return {};
+/** A block visit writes its iterations (`manifest` says which) and lists them in its summary. */
+const writeVisitOf = (manifest: typeof MANIFEST) => async (visit: StageVisit, dir: string) => {
+  if (visit.stage.id !== "grpo-block" && visit.stage.id !== "rl2-block")
+    return {} as Record<string, string[]>;
+  const round = visit.stage.id === "grpo-block" ? 1 : 2;
   const iterations = [];
-  for (const i of blockIterations(BLOCK_MANIFEST, visit.iteration ?? 0))
-    iterations.push(await writeBlockIteration(dir, i));
+  for (const i of blockIterations(manifest, visit.iteration ?? 0, round))
+    iterations.push(await writeBlockIteration(dir, i, round));
   return { model: joinUri(dir, "model"), iterations };
-}
+};
 
-export const BLOCK_RUN: RunVariant = { manifest: BLOCK_MANIFEST, figures: BLOCK_FIGURES, writeVisit };
+export const BLOCK_RUN: RunVariant = {
+  manifest: BLOCK_MANIFEST,
+  figures: BLOCK_FIGURES,
+  writeVisit: writeVisitOf(BLOCK_MANIFEST),
+};
+
+/** The block run with R1's second RL round on (it alone makes `final` a model of its own). */
+export const RL2_MANIFEST = Manifest.parse({
+  ...BLOCK_MANIFEST,
+  stages: { ...BLOCK_MANIFEST.stages, rl2: { enabled: true, iterations: 2 } },
+});
+
+export const RL2_RUN: RunVariant = {
+  manifest: RL2_MANIFEST,
+  figures: {
+    ...BLOCK_FIGURES,
+    "rl2-block-curriculum/0": {
+      rowsOut: 32,
+      metrics: { block: 0, iterations: 2, measuredGroups: 0, batch: 32, level: 2 },
+    },
+    "rl2-block/0": {
+      metrics: { iterations: 2, step: 2, loss: 0.025, kl: 0.015625, entropy: 0.65, clip_fraction: 0.03125 },
+    },
+  },
+  writeVisit: writeVisitOf(RL2_MANIFEST),
+};

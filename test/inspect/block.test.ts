@@ -14,7 +14,7 @@ import { renderHtml } from "../../pipeline/inspect/html.ts";
 import { renderTable } from "../../pipeline/inspect/table.ts";
 import { runLayout } from "../../recipe/layout.ts";
 import { r1flow } from "../cli/run-cli.ts";
-import { BLOCK_RUN, iterationDir, writeBlockIteration } from "./block-fixture.ts";
+import { BLOCK_RUN, iterationDir, RL2_RUN, writeBlockIteration } from "./block-fixture.ts";
 import { RUN_ID, writeSyntheticRun } from "./fixture.ts";
 import { chartSeries } from "./svg-series.ts";
 
@@ -46,9 +46,9 @@ describe("r1flow inspect on a block-loop run", () => {
       ...["reward", "grpo-block-curriculum/0", "grpo-block/0", "grpo-block-curriculum/1", "grpo-block/1"],
       "rejection-rollout",
     ]);
-    expect(labels).toHaveLength(21);
+    expect(labels).toHaveLength(23);
     expect(model.visits.filter((v) => v.status !== "succeeded").map((v) => v.stage)).toEqual([
-      "eval-rollout-final",
+      ...["rl2-block-curriculum", "rl2-block", "eval-rollout-final"],
     ]);
     expect(model.visits.find((v) => v.stage === "grpo-block" && v.iteration === 1)?.iterations).toEqual([2]);
 
@@ -83,7 +83,7 @@ describe("r1flow inspect on a block-loop run", () => {
 
   it("the table: one line per block; a block's accuracy and reward over its rollouts, KL after its last update", async () => {
     const table = renderTable(await gatherRun(await blockRun()));
-    expect(table.split("\n").filter((l) => /^\s*\d+\s+[a-z]/.test(l))).toHaveLength(21);
+    expect(table.split("\n").filter((l) => /^\s*\d+\s+[a-z]/.test(l))).toHaveLength(23);
     expect(line(table, "grpo-block-curriculum [block 0, iter 0-1]")).toMatch(
       /\s16\s+level=1 {2}batch=16 {2}measuredGroups=0$/,
     );
@@ -159,10 +159,10 @@ describe("r1flow inspect on a block-loop run", () => {
     expect(html).not.toContain("data-chart-missing");
     expect(html).toContain("grpo iteration 2 (block 1)");
     expect(html).toContain("reward.total=1.354");
-    const rows = /<table class="iterations"[\s\S]*?<\/table>/.exec(html)?.[0].match(/<tr data-iteration=/g);
+    const rows = /<table class="iterations"[\s\S]*?<\/table>/.exec(html)?.[0].match(/<tr data-round="1"/g);
     expect(rows).toHaveLength(3);
     expect(html).toContain(
-      '<tr data-iteration="1"><td class="num">1</td><td class="num">0</td><td class="num">0.625</td><td class="num">1.563</td>',
+      '<tr data-round="1" data-iteration="1"><td class="num">1</td><td class="num">0</td><td class="num">0.625</td><td class="num">1.563</td>',
     );
   });
 
@@ -211,7 +211,7 @@ describe("r1flow inspect on a block-loop run", () => {
       const res = r1flow(["inspect", root, "--json", "--html", html]);
       expect(res.code).toBe(0);
       const json = JSON.parse(res.stdout);
-      expect(json.visits).toHaveLength(21);
+      expect(json.visits).toHaveLength(23);
       expect(json.grpo.loop).toBe("block");
       expect(
         json.grpo.iterations.map((r: { iteration: number; score: Record<string, number> }) => [
@@ -227,5 +227,74 @@ describe("r1flow inspect on a block-loop run", () => {
       expect(json.visits.find((v: { stage: string }) => v.stage === "grpo-block").iterations).toEqual([0, 1]);
       expect(chartSeries(readFileSync(html, "utf8")).kl).toEqual({ kl: 3 });
     }
+  });
+});
+
+describe("RL round 2 (stages.rl2) in the block loop", () => {
+  it("its iterations are rows of their own: block lines, series and iteration lines apart from round 1's", async () => {
+    const model = await gatherRun(await writeSyntheticRun(store(), { variant: RL2_RUN }));
+    const rl2 = model.visits.filter((v) => v.stage.startsWith("rl2"));
+    expect(rl2.map((v) => [v.stage, v.iteration, v.status, v.iterations])).toEqual([
+      ["rl2-block-curriculum", 0, "succeeded", [0, 1]],
+      ["rl2-block", 0, "succeeded", [0, 1]],
+    ]);
+    // Round 2 counts its iterations from 0 again.
+    expect(model.grpo.iterations.map((r) => [r.round, r.iteration, r.block, r.score.accuracy])).toEqual([
+      [1, 0, 0, 0.25],
+      [1, 1, 0, 0.625],
+      [1, 2, 1, 0.75],
+      [2, 0, 0, 0.5],
+      [2, 1, 0, 0.875],
+    ]);
+    const table = renderTable(model);
+    // Round 1's block 0 is still (128·0.25 + 64·0.625) / 192; round 2's (128·0.5 + 128·0.875) / 256.
+    expect(line(table, "grpo-block [block 0, iter 0-1]")).toContain("accuracy=0.375  reward.total=1.354");
+    expect(line(table, "rl2-block [block 0, iter 0-1]")).toMatch(
+      /accuracy=0\.6875 {2}reward\.total=1\.688 {2}kl=0\.01563 {2}entropy=0\.65$/,
+    );
+    expect(line(table, "rl2-block-curriculum [block 0, iter 0-1]")).toContain("level=2  batch=32");
+    const its = table.slice(table.indexOf("GRPO iterations (block loop)")).split("\n");
+    expect(its[1]).toMatch(/^round\s+iter\s+block\s+accuracy\s/);
+    expect(its.slice(3, 8).map((l) => l.trim().split(/\s+/).slice(0, 4))).toEqual([
+      ["1", "0", "0", "0.25"],
+      ["1", "1", "0", "0.625"],
+      ["1", "2", "1", "0.75"],
+      ["2", "0", "0", "0.5"],
+      ["2", "1", "0", "0.875"],
+    ]);
+    const chart = (id: string) => {
+      const c = buildCharts(model).find((s) => s.id === id)?.chart;
+      return c?.kind === "line" ? Object.fromEntries(c.series.map((s) => [s.name, s.points])) : null;
+    };
+    expect(chart("accuracy")).toEqual({
+      accuracy: [
+        [0, 0.25],
+        [1, 0.625],
+        [2, 0.75],
+      ],
+      "accuracy (RL round 2)": [
+        [0, 0.5],
+        [1, 0.875],
+      ],
+    });
+    expect(chart("kl")?.["kl (RL round 2)"]).toEqual([
+      [0, 0.0078125],
+      [1, 0.015625],
+    ]);
+    expect(chart("reward")?.["total (RL round 2)"]).toEqual([
+      [0, 1.5],
+      [1, 1.875],
+    ]);
+    // Round 2's curriculum draws its own iteration 0.
+    expect(chart("curriculum")).toEqual({
+      level: [
+        [0, 1],
+        [1, 1],
+        [2, 2],
+      ],
+      "level (RL round 2)": [[0, 2]],
+    });
+    expect(model.samples[0]?.source).toBe("grpo iteration 1 (RL round 2, block 0)");
+    expect(chartSeries(renderHtml(model)).accuracy).toEqual({ accuracy: 3, "accuracy (RL round 2)": 2 });
   });
 });

@@ -38,6 +38,7 @@ describe("r1flow inspect: gather and table", () => {
         "rejection-rollout",
         "rejection",
         "sft2",
+        ...["rl2-block-curriculum", "rl2-block"],
         "eval-rollout-base",
         "eval-rollout-sft",
         "eval-rollout-grpo",
@@ -47,8 +48,10 @@ describe("r1flow inspect: gather and table", () => {
         "report",
       ],
     ]);
-    // final is sft2's model: its own eval rollout is switched off, the rest ran.
+    // RL round 2 is off, so final is sft2's model: its own eval rollout is switched off, the rest ran.
     expect(model.visits.filter((v) => v.status !== "succeeded").map((v) => [v.stage, v.status])).toEqual([
+      ["rl2-block-curriculum", "skipped"],
+      ["rl2-block", "skipped"],
       ["eval-rollout-final", "skipped"],
     ]);
     const score1 = model.visits.find((v) => v.stage === "grpo-score" && v.iteration === 1);
@@ -119,7 +122,7 @@ describe("r1flow inspect: gather and table", () => {
       "base.arith-eval.pass1=0.25  sft.arith-eval.pass1=0.375  grpo.arith-eval.pass1=0.625  sft2.arith-eval.pass1=0.5",
     );
     expect(line(table, "eval-rollout-final")).toMatch(/skipped/);
-    expect(table.split("\n").filter((l) => /^\s*\d+\s/.test(l))).toHaveLength(25);
+    expect(table.split("\n").filter((l) => /^\s*\d+\s/.test(l))).toHaveLength(27);
     // The checkpoints side by side, each with its change in points vs the one to its left.
     const evals = table.slice(table.indexOf("benchmark"));
     expect(evals).toMatch(/^benchmark\s+measure\s+base\s+sft\s+Δ sft\s+grpo\s+Δ grpo\s+sft2\s+Δ sft2\n/);
@@ -197,7 +200,7 @@ describe("r1flow inspect: gather and table", () => {
     expect(res.stderr).toContain(`report: ${html}`);
     expect(res.code).toBe(0);
     const json = JSON.parse(res.stdout);
-    expect(json.visits).toHaveLength(25);
+    expect(json.visits).toHaveLength(27);
     expect(json.eval.checkpoints).toEqual(["base", "sft", "grpo", "sft2"]);
     expect(json.eval.rows[0].deltas).toEqual({ sft: 0.125, grpo: 0.25, sft2: -0.125 });
     expect(json.run.status).toBe("succeeded");

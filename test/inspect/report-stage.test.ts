@@ -7,7 +7,15 @@ import { readJson, remove } from "../../functions/io/objects.ts";
 import { stageContext } from "../../functions/stages/context.ts";
 import { reportStage } from "../../functions/stages/report.ts";
 import { runLayout } from "../../recipe/layout.ts";
-import { BLOCK_MANIFEST, BLOCK_RUN, ITERATION_RECORDS, iterationDir } from "./block-fixture.ts";
+import {
+  BLOCK_MANIFEST,
+  BLOCK_RUN,
+  ITERATION_RECORDS,
+  iterationDir,
+  RL2_MANIFEST,
+  RL2_RECORDS,
+  RL2_RUN,
+} from "./block-fixture.ts";
 import { MANIFEST, RUN_ID, writeSyntheticRun } from "./fixture.ts";
 
 const dirs: string[] = [];
@@ -25,7 +33,7 @@ interface Entry {
 async function report(manifest: typeof MANIFEST, before?: (root: string) => Promise<void>) {
   const store = mkdtempSync(join(tmpdir(), "r1flow-report-"));
   dirs.push(store);
-  const variant = manifest === MANIFEST ? undefined : BLOCK_RUN;
+  const variant = manifest === MANIFEST ? undefined : manifest === RL2_MANIFEST ? RL2_RUN : BLOCK_RUN;
   await writeSyntheticRun(store, variant ? { variant } : {});
   const layout = runLayout(store, RUN_ID);
   await before?.(store);
@@ -47,6 +55,14 @@ describe("report stage: summary.json", () => {
     expect(blocks[1]?.iterations).toEqual([ITERATION_RECORDS[2]]);
     // Only grpo-block entries carry iterations.
     expect(stages.filter((s) => "iterations" in s).map((s) => s.id)).toEqual(["grpo-block", "grpo-block"]);
+  });
+
+  it("RL round 2's blocks hold their records too", async () => {
+    const { stages } = await report(RL2_MANIFEST);
+    expect(stages.find((s) => s.id === "rl2-block")?.iterations).toEqual(RL2_RECORDS);
+    expect(stages.filter((s) => s.id === "grpo-block").flatMap((s) => s.iterations)).toEqual(
+      ITERATION_RECORDS,
+    );
   });
 
   it("a missing iteration record is null in its place", async () => {

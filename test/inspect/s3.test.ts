@@ -34,10 +34,10 @@ describe("r1flow inspect on an s3:// run", () => {
     const root = await writeSyntheticRun(bucket);
     expect(root).toBe(`${bucket}/runs/synthetic`);
     const model = await gatherRun(root);
-    expect(model.visits).toHaveLength(25);
+    expect(model.visits).toHaveLength(27);
     // final is sft2's model: its eval rollout is switched off, everything else ran.
     expect(model.visits.filter((v) => v.status !== "succeeded").map((v) => v.stage)).toEqual([
-      "eval-rollout-final",
+      ...["rl2-block-curriculum", "rl2-block", "eval-rollout-final"],
     ]);
     expect(model.visits[0]?.dir).toBe(`${root}/stages/01-validate`);
     expect(model.sftLoss.sft).toHaveLength(5);
