@@ -11,6 +11,7 @@ import { remove, writeJson } from "../../functions/io/objects.ts";
 import { buildCharts } from "../../pipeline/inspect/charts.ts";
 import { gatherRun } from "../../pipeline/inspect/gather.ts";
 import { renderHtml } from "../../pipeline/inspect/html.ts";
+import type { InspectModel } from "../../pipeline/inspect/model.ts";
 import { renderTable } from "../../pipeline/inspect/table.ts";
 import { runLayout } from "../../recipe/layout.ts";
 import { r1flow } from "../cli/run-cli.ts";
@@ -30,6 +31,12 @@ afterAll(() => {
 
 const blockRun = (s = store(), failAt?: { visit: string; cause: string }) =>
   writeSyntheticRun(s, { variant: BLOCK_RUN, ...(failAt ? { failAt } : {}) });
+
+/** A line chart's points by series name; null when the chart has no data. */
+function seriesOf(model: InspectModel, id: string) {
+  const c = buildCharts(model).find((s) => s.id === id)?.chart;
+  return c?.kind === "line" ? Object.fromEntries(c.series.map((s) => [s.name, s.points])) : null;
+}
 
 const line = (table: string, label: string) =>
   table.split("\n").find((l) => l.includes(`  ${label}  `)) ?? "";
@@ -114,10 +121,7 @@ describe("r1flow inspect on a block-loop run", () => {
 
   it("charts one point per GRPO iteration, from the blocks' records", async () => {
     const model = await gatherRun(await blockRun());
-    const chart = (id: string) => {
-      const c = buildCharts(model).find((s) => s.id === id)?.chart;
-      return c?.kind === "line" ? Object.fromEntries(c.series.map((s) => [s.name, s.points])) : null;
-    };
+    const chart = (id: string) => seriesOf(model, id);
     expect(chart("reward")).toEqual({
       total: [
         [0, 1.25],
@@ -262,10 +266,7 @@ describe("RL round 2 (stages.rl2) in the block loop", () => {
       ["2", "0", "0", "0.5"],
       ["2", "1", "0", "0.875"],
     ]);
-    const chart = (id: string) => {
-      const c = buildCharts(model).find((s) => s.id === id)?.chart;
-      return c?.kind === "line" ? Object.fromEntries(c.series.map((s) => [s.name, s.points])) : null;
-    };
+    const chart = (id: string) => seriesOf(model, id);
     expect(chart("accuracy")).toEqual({
       accuracy: [
         [0, 0.25],
