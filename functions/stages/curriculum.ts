@@ -8,6 +8,7 @@
  * JSON beside the batches, so a resumed run continues from it.
  */
 import { blockIterations } from "../../recipe/blocks.ts";
+import { blockIterationDir } from "../../recipe/layout.ts";
 import { BLOCK_ROUNDS, roundOfStage, stageById } from "../../recipe/recipe.ts";
 import { joinUri } from "../../recipe/uri.ts";
 import { problems } from "../../schemas/tables/problems.ts";
@@ -92,7 +93,7 @@ async function blockCurriculum(ctx: StageContext): Promise<StageOutcome> {
   if (block > 0) {
     const previous = layout.stage(BLOCK_ROUNDS[round].block, block - 1);
     for (const i of blockIterations(manifest, block - 1, round)) {
-      outcomes.push(...(await outcomesOf(joinUri(previous, `iter-${String(i).padStart(4, "0")}`, "scored"))));
+      outcomes.push(...(await outcomesOf(joinUri(blockIterationDir(previous, i), "scored"))));
     }
   }
   const outputs: Record<string, string[]> = { batch: [], reserve: [] };

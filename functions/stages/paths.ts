@@ -5,7 +5,7 @@
 
 import { blockOf, type RlRound, roundIterations } from "../../recipe/blocks.ts";
 import type { Checkpoint } from "../../recipe/checkpoints.ts";
-import type { RunLayout } from "../../recipe/layout.ts";
+import { loopDirName, type RunLayout } from "../../recipe/layout.ts";
 import { BLOCK_ROUNDS } from "../../recipe/recipe.ts";
 import { joinUri } from "../../recipe/uri.ts";
 import { grpoLoopMode, type Manifest } from "../../schemas/manifest.ts";
@@ -66,8 +66,7 @@ export interface RoundPaths {
 }
 
 /** `<dir>/<name>/iter-NNNN`. */
-const iterDir = (dir: string, name: string, i: number) =>
-  joinUri(dir, name, `iter-${String(i).padStart(4, "0")}`);
+const iterDir = (dir: string, name: string, i: number) => joinUri(dir, name, loopDirName("iter", i));
 
 /**
  * A round's paths: its block curriculum writes `batch/iter-NNNN` and `reserve/iter-NNNN` per

@@ -5,8 +5,10 @@
  * for RL round 1 and rl2-block for round 2 (its iterations counted from 0 again). The charts, the
  * samples, the block rows' key metrics and `--json` all read this one list.
  */
+
 import { z } from "zod";
 import { NotFoundError, readJson, readShards } from "../../functions/io/index.ts";
+import { blockIterationDir } from "../../recipe/layout.ts";
 import { BLOCK_ROUNDS, roundOfStage } from "../../recipe/recipe.ts";
 import { joinUri } from "../../recipe/uri.ts";
 import { formatIssues } from "../../schemas/errors.ts";
@@ -42,7 +44,7 @@ const IterationRecord = z.looseObject({
   seconds: z.record(z.string(), z.unknown()).default({}),
 });
 
-const iterationDir = (blockDir: string, i: number) => joinUri(blockDir, `iter-${String(i).padStart(4, "0")}`);
+const iterationDir = blockIterationDir;
 
 /** grpo-block, rl2-block: a block worker's visit, with `iter-NNNN/` records. */
 export const isBlockStage = (id: string) => Object.values(BLOCK_ROUNDS).some((r) => r.block === id);
