@@ -17,8 +17,8 @@ export interface Equation {
 
 /** A label naming a value: `x = …`, `AB = …`, `x_1 = …`, `\\theta = …` (not `f(x) = …`). */
 export const LABEL = /^((?:[a-zA-Z]{1,3}|\\[a-zA-Z]+)(?:_\{?[a-zA-Z0-9]+\}?)?)\s*=(?!=)/;
-const NAME = String.raw`(?:[a-zA-Z]{1,3}|\\[a-zA-Z]+)(?:_\{?[a-zA-Z0-9]+\}?)?`;
-/** `x`, `AB`, `x_1`, `\theta`, `f(x)`, `f^{-1}(x)`, `g'(t)`, or a tuple of names `(h, k)`. */
+const NAME = String.raw`(?:[a-zA-Z]{1,3}|\\(?:vec|overline|bar|hat|mathbf)\s*\{[a-zA-Z]{1,3}\}|\\[a-zA-Z]+)(?:_\{?[a-zA-Z0-9]+\}?)?`;
+/** `x`, `AB`, `x_1`, `\theta`, `\vec{v}`, `f(x)`, `f^{-1}(x)`, `g'(t)`, or a tuple of names `(h, k)`. */
 const NAMES = new RegExp(
   String.raw`^(?:${NAME}(?:\^\{?-1\}?|'+)?(?:\([a-z]\))?|\(\s*${NAME}(?:\s*,\s*${NAME})+\s*\))$`,
 );

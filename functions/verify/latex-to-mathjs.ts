@@ -175,8 +175,7 @@ function convert(src: string, symbols: Set<string>): string {
       const a = readArg(src, j);
       const b = a && readArg(src, a.end);
       if (!a || !b) throw new Unsupported(name);
-      const tex =
-        name === "binom" ? `combinations(${sub(a.arg)}, ${sub(b.arg)})` : `(${sub(a.arg)} / ${sub(b.arg)})`;
+      const tex = name === "binom" ? binom(sub(a.arg), sub(b.arg)) : `(${sub(a.arg)} / ${sub(b.arg)})`;
       put(tex, true);
       return b.end;
     }
@@ -232,6 +231,11 @@ function convert(src: string, symbols: Set<string>): string {
     put(power !== null && !inverse ? `(${call})^${sub(power)}` : call, true);
     return arg.end;
   }
+}
+
+/** `\\binom{n}{k}` through gamma, so it is defined for a symbolic `n` at random real points too. */
+function binom(n: string, k: string): string {
+  return `(gamma(${n} + 1) / (gamma(${k} + 1) * gamma(${n} - ${k} + 1)))`;
 }
 
 /** The argument of a function command: a parenthesised or braced group, else the term up to `+ - =`. */
