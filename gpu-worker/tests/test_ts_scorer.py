@@ -283,3 +283,24 @@ def test_a_command_that_cannot_start_is_named():
     with pytest.raises(ScorerDied, match=r"could not start \['/no/such/node'"):
         TsScorer(["/no/such/node", "x.js"])
     assert issubclass(ScorerRequestError, ScorerError)
+
+
+def test_a_child_started_without_waiting_is_ready_at_first_use(tmp_path):
+    # The block starts the child before loading its model: the constructor must not wait for the
+    # ready line. This child says ready only once the flag file exists, which the test makes after
+    # the constructor has returned; a constructor that waited would time out instead.
+    flag = tmp_path / "go"
+    body = (
+        f"import os\nwhile not os.path.exists({str(flag)!r}): time.sleep(0.01)\n" + READY + "time.sleep(30)"
+    )
+    with TsScorer(fake_child(body), start_timeout_s=20, wait_ready=False) as s:
+        flag.touch()
+        s.wait_ready()
+        s.wait_ready()  # once only: a second call reads nothing
+
+
+def test_a_child_started_without_waiting_that_dies_fails_at_first_use_with_its_stderr():
+    crash = "print('Cannot find module tsx', file=sys.stderr)\nsys.exit(1)"
+    with TsScorer(fake_child(crash), start_timeout_s=5, wait_ready=False) as s:
+        with pytest.raises(ScorerDied, match=r"(?s)before its ready line.*tsx"):
+            s.score(mixed_batch(), OUTCOME)

@@ -137,15 +137,26 @@ class TsScorer:
         timeout_s: float = 600.0,  # per chunk: scoring 10k rows takes seconds
         chunk_bytes: int = 32 << 20,  # rows per request line up to about this much JSON
         env: Mapping[str, str] | None = None,
+        wait_ready: bool = True,  # False: start the child now, read its ready line at first use
     ) -> None:
         self.command = list(command) if command is not None else default_command()
         self.timeout_s = timeout_s
         self.chunk_bytes = chunk_bytes
         self._ids = itertools.count()
+        self._start_timeout_s = start_timeout_s
+        self._ready = False
         self._child = LineChild(self.command, name="the TypeScript scorer", env=env)
-        hello = self._decode(self._child.read_line(start_timeout_s, "ready line"), "ready line")
+        if wait_ready:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Waits for the child's ready line (once); a child that dies or answers otherwise fails here."""
+        if self._ready:
+            return
+        hello = self._decode(self._child.read_line(self._start_timeout_s, "ready line"), "ready line")
         if hello.get("ready") is not True or hello.get("protocol") != PROTOCOL_VERSION:
             raise self._child.fail(f"answered {hello!r} instead of ready, protocol {PROTOCOL_VERSION}")
+        self._ready = True
 
     def __enter__(self) -> TsScorer:
         return self
@@ -182,6 +193,7 @@ class TsScorer:
     def open_batch(self, settings: ScoreSettings, *, source: str | None = None) -> ScoreBatch:
         """A batch scored over several `add` calls and ended by `close()`, whose summary covers them
         all (e.g. a GRPO iteration sampled in rounds); the child holds it open in between."""
+        self.wait_ready()
         return ScoreBatch(self, settings, source)
 
     def _chunks(self, encoded: Sequence[bytes]):

@@ -34,6 +34,12 @@ from r1worker.train.loop import LoopSettings, TrainLoop, start_model
 
 def run(spec: dict[str, Any]) -> dict[str, Any]:
     cfg = BlockConfig.from_spec(spec)
+    # The scorer child starts first: node loads the verifier (seconds) while the model loads.
+    with TsScorer(wait_ready=False) as scorer:
+        return run_block(spec, cfg, scorer)
+
+
+def run_block(spec: dict[str, Any], cfg: BlockConfig, scorer: TsScorer) -> dict[str, Any]:
     g, mu = cfg.grpo, cfg.grpo.inner_epochs
     rt = start_runtime(spec)
     env, precision = rt.env, rt.precision
@@ -46,7 +52,8 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     last = cfg.first_iteration + cfg.iterations
     settings = LoopSettings.of(g, steps=last * mu, schedule_steps=g.iterations * mu, schedule_start=0)
     history: list[dict[str, Any]] = []
-    with TrainLoop(model, settings, env, causal_lm_saver(model, tokenizer)) as loop, TsScorer() as scorer:
+    scorer.wait_ready()
+    with TrainLoop(model, settings, env, causal_lm_saver(model, tokenizer)) as loop:
         loop.resume(resume_point(cfg, own))
         state = begin(loop, cfg, mu)
         bf16 = precision.autocast_dtype == torch.bfloat16
