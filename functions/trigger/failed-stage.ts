@@ -3,16 +3,18 @@
  * carry no Catch, so a redrive re-runs the failed state itself (a Catch into a Fail state would make
  * the Fail the unsuccessful step, and a redrive would only fail again); the status function learns
  * the stage afterwards from the execution's status-change event and this lookup.
- * States are named by their stage: `<id>` or `<id> <part>` (`sft job spot`), `grpo loop …` for
- * the loop's own states; any other state is reported by its name.
+ * States are named by their stage: `<id>` or `<id> <part>` (`sft job spot`), `<round> loop …` or
+ * `<round> block loop …` for an RL loop's own states; any other state is reported by its name.
  */
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import { RECIPE } from "../../recipe/recipe.ts";
 import type { CaughtError } from "./failure-cause.ts";
 
-/** The GRPO loop's own states (`grpo loop continue`, …) belong to this stage. */
-export const LOOP_STAGE_ID = "grpo";
-const LOOP_STATE_PREFIX = "grpo loop ";
+/**
+ * An RL loop's own states (`grpo loop continue`, `grpo block loop next`, `rl2 block loop handed
+ * over`) belong to its round, named as its switch: `grpo` or `rl2`.
+ */
+const LOOP_STATE = /^([a-z0-9]+) (?:block )?loop /;
 
 export interface FailedStage {
   /** The state that was running when the execution ended (none: stopped before the first). */
@@ -23,7 +25,8 @@ export interface FailedStage {
 }
 
 export function stageOfState(state: string): string {
-  if (state.startsWith(LOOP_STATE_PREFIX)) return LOOP_STAGE_ID;
+  const loop = LOOP_STATE.exec(state);
+  if (loop) return loop[1]!;
   const stage = RECIPE.find((s) => state === s.id || state.startsWith(`${s.id} `));
   return stage?.id ?? state;
 }

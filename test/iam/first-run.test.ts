@@ -104,7 +104,75 @@ function firstRunCalls(machineArn: string, jobs: string[]): RecordedCall[] {
       s3(job, "PutObject", { Key: `${dir}/_SUCCESS` }),
     );
   }
+  // Both RL rounds' block loops (round 2 on the SFT round 2 model), under the same job role.
+  calls.push(...blockLoopCalls("grpo-block-curriculum", "grpo-block", "sft"));
+  calls.push(...blockLoopCalls("rl2-block-curriculum", "rl2-block", "sft2"));
   return calls;
+}
+
+/**
+ * A block loop's calls at block 1 (iterations 2 and 3 of a round in blocks of K = 2), on a first
+ * attempt: the block curriculum (function `curriculum`) reads block 0's iteration results and the
+ * curriculum state, and writes each iteration's batch and reserve; `plan` writes the block's spec
+ * and reads its inputs' `_SUCCESS`; the `grpo-block` job reads its spec, the curriculum's shards,
+ * block 0's checkpoint (model, AdamW state, RNG) and the KL reference (`reference`'s model), and
+ * writes its iterations' tables, its checkpoints and model under its own block directory; `status`
+ * reads its summary back.
+ */
+function blockLoopCalls(curriculumStage: string, blockStage: string, reference: string): RecordedCall[] {
+  const curriculum = (b: number) => key(layout.stage(curriculumStage, b));
+  const block = (b: number) => key(layout.stage(blockStage, b));
+  const iter = (b: number, i: number) => `${block(b)}/iter-${String(i).padStart(4, "0")}`;
+  const fn = "function:curriculum";
+  const job = "job:grpo-block";
+  const multipart = (principal: string, k: string) => [
+    s3(principal, "CreateMultipartUpload", { Key: k }),
+    s3(principal, "UploadPart", { Key: k, UploadId: "u" }),
+    s3(principal, "CompleteMultipartUpload", { Key: k, UploadId: "u" }),
+  ];
+  return [
+    s3(fn, "GetObject", { Key: key(layout.manifest) }),
+    s3(fn, "GetObject", { Key: `${curriculum(0)}/state.json` }),
+    s3(fn, "ListObjectsV2", { Prefix: `${iter(0, 1)}/scored/` }),
+    s3(fn, "GetObject", { Key: `${iter(0, 1)}/scored/part-00000.arrow` }),
+    s3(fn, "GetObject", { Key: `${iter(0, 1)}/metrics.json` }),
+    s3(fn, "ListObjectsV2", { Prefix: `${key(layout.stage("ingest"))}/train/` }),
+    s3(fn, "GetObject", { Key: `${key(layout.stage("ingest"))}/train/gsm8k/part-00000.arrow` }),
+    s3(fn, "HeadObject", { Key: `${curriculum(1)}/_SUCCESS` }, 404),
+    s3(fn, "DeleteObject", { Key: `${curriculum(1)}/_SUCCESS` }, 204),
+    s3(fn, "PutObject", { Key: `${curriculum(1)}/batch/iter-0002/part-00000.arrow` }),
+    s3(fn, "PutObject", { Key: `${curriculum(1)}/reserve/iter-0003/part-00000.arrow` }),
+    s3(fn, "PutObject", { Key: `${curriculum(1)}/state.json` }),
+    s3(fn, "PutObject", { Key: `${curriculum(1)}/_SUCCESS` }),
+    s3("function:plan", "GetObject", { Key: `${curriculum(1)}/_SUCCESS` }),
+    s3("function:plan", "GetObject", { Key: `${block(0)}/_SUCCESS` }),
+    s3("function:plan", "HeadObject", { Key: `${block(1)}/_SUCCESS` }, 404),
+    s3("function:plan", "PutObject", { Key: `${block(1)}/spec.json` }),
+    s3(job, "GetObject", { Key: `${block(1)}/spec.json` }),
+    s3(job, "HeadObject", { Key: `${block(1)}/_SUCCESS` }, 404),
+    s3(job, "ListObjectsV2", { Prefix: `${curriculum(1)}/batch/iter-0002/` }),
+    s3(job, "GetObject", { Key: `${curriculum(1)}/batch/iter-0002/part-00000.arrow` }),
+    s3(job, "ListObjectsV2", { Prefix: `${curriculum(1)}/reserve/iter-0003/` }),
+    s3(job, "ListObjectsV2", { Prefix: `${block(0)}/checkpoints/` }),
+    s3(job, "GetObject", { Key: `${block(0)}/checkpoints/latest.json` }),
+    s3(job, "GetObject", { Key: `${block(0)}/checkpoints/step-00002/optimizer.pt` }),
+    s3(job, "GetObject", { Key: `${block(0)}/model/model.safetensors` }),
+    s3(job, "ListObjectsV2", { Prefix: `${key(layout.stage(reference))}/model/` }),
+    s3(job, "GetObject", { Key: `${key(layout.stage(reference))}/model/model.safetensors` }),
+    // Its own checkpoint: none on a first attempt (a spot retry resumes from it).
+    s3(job, "ListObjectsV2", { Prefix: `${block(1)}/checkpoints/` }),
+    s3(job, "HeadObject", { Key: `${block(1)}/checkpoints/latest.json` }, 404),
+    s3(job, "PutObject", { Key: `${iter(1, 2)}/rollouts/part-00000.arrow` }),
+    s3(job, "PutObject", { Key: `${iter(1, 2)}/scored/part-00000.arrow` }),
+    s3(job, "PutObject", { Key: `${iter(1, 2)}/metrics.json` }),
+    ...multipart(job, `${block(1)}/checkpoints/step-00003/optimizer.pt`),
+    s3(job, "AbortMultipartUpload", { Key: `${block(1)}/checkpoints/step-00003/rng.pt`, UploadId: "u" }, 204),
+    s3(job, "DeleteObject", { Key: `${block(1)}/checkpoints/step-00002/optimizer.pt` }, 204),
+    ...multipart(job, `${block(1)}/model/model.safetensors`),
+    s3(job, "PutObject", { Key: `${block(1)}/metrics.json` }),
+    s3(job, "PutObject", { Key: `${block(1)}/_SUCCESS` }),
+    s3("function:status", "GetObject", { Key: `${block(1)}/metrics.json` }),
+  ];
 }
 
 /** An execution ARN of the state machine `machineArn`. */
@@ -180,7 +248,14 @@ describe("a first run on AWS under the synthesized roles (simulated: LocalStack 
   it("allows every call the trigger, the functions and the jobs make", async () => {
     const m = model();
     const jobs = [...m.principals.keys()].filter((p) => p.startsWith("job:"));
-    expect(jobs.sort()).toEqual(["job:grpo", "job:multinode", "job:reward", "job:rollout", "job:sft"]);
+    expect(jobs.sort()).toEqual([
+      "job:grpo",
+      "job:grpo-block",
+      "job:multinode",
+      "job:reward",
+      "job:rollout",
+      "job:sft",
+    ]);
     const calls = firstRunCalls(m.stateMachineArn, jobs);
     const verdicts = await simulateCalls(m, calls);
     expect(verdicts.length).toBeGreaterThan(100);
@@ -220,6 +295,24 @@ describe("a first run on AWS under the synthesized roles (simulated: LocalStack 
     ]);
     const trigger = { ...read(m.stateMachineArn), principal: "function:trigger" };
     expect(denials(await simulateCalls(m, [trigger]))).toHaveLength(1);
+  });
+
+  it("keeps the grpo-block job to its prefixes: inputs read-only, writes under runs/ only", async () => {
+    const m = model();
+    const job = "job:grpo-block";
+    const verdicts = await simulateCalls(m, [
+      s3(job, "GetObject", { Key: "models/qwen/model.safetensors" }),
+      s3(job, "PutObject", { Key: "models/qwen/model.safetensors" }),
+      s3(job, "DeleteObject", { Key: "datasets/gsm8k/train.jsonl" }, 204),
+      s3(job, "PutObject", { Key: "map-results/first-run/rejection/0000/manifest.json" }),
+      s3(job, "ListObjectsV2", { Prefix: "" }),
+    ]);
+    expect(denials(verdicts).map((d) => d.split(" ImplicitlyDenied")[0])).toEqual([
+      `${job}: s3:PutObject on arn:aws:s3:::${BUCKET}/models/qwen/model.safetensors`,
+      `${job}: s3:DeleteObject on arn:aws:s3:::${BUCKET}/datasets/gsm8k/train.jsonl`,
+      `${job}: s3:PutObject on arn:aws:s3:::${BUCKET}/map-results/first-run/rejection/0000/manifest.json`,
+      `${job}: s3:ListBucket on arn:aws:s3:::${BUCKET} (s3:prefix=)`,
+    ]);
   });
 
   it("names the principal, action and resource of a call the roles refuse", async () => {

@@ -6,6 +6,8 @@
  * the names a test used, so recorded calls line up with the template's resources.
  */
 
+import { RECIPE_WORKERS } from "../../infra/constructs/worker-jobs.ts";
+
 type Json = unknown;
 type Resource = { Type: string; Properties?: Record<string, Json> };
 type Resources = Record<string, Resource>;
@@ -16,7 +18,10 @@ export interface PolicyDocument {
 }
 
 export interface Principal {
-  /** `function:<handler>`, `job:<worker>` (the job definition's id, e.g. `job:sft`), or `stateMachine`. */
+  /**
+   * `function:<handler>`, `job:<worker>` (the worker stage the job definition runs, e.g. `job:sft`,
+   * `job:grpo-block`; `job:multinode` for the multi-node definition), or `stateMachine`.
+   */
   readonly id: string;
   readonly roleArn: string;
   readonly policies: { name: string; policy: PolicyDocument }[];
@@ -43,6 +48,8 @@ export interface ModelOptions {
 
 const FUNCTION_ID = /^Functions([a-z0-9]+)[0-9A-F]{8}$/;
 const JOB_ID = /^Worker([a-z0-9]+)[0-9A-F]{8}$/;
+/** A job definition's logical id drops the hyphens of its worker stage's name (`grpo-block` → `grpoblock`). */
+const WORKER_OF_ID = new Map<string, string>(RECIPE_WORKERS.map((w) => [w.replaceAll("-", ""), w]));
 
 class Resolver {
   constructor(
@@ -144,7 +151,7 @@ function rolesOf(res: Resources): Map<string, string> {
       const container = (p.ContainerProperties ??
         (p.NodeProperties as { NodeRangeProperties: { Container: Json }[] }).NodeRangeProperties[0]!
           .Container) as Record<string, Json>;
-      if (m) roles.set(`job:${m[1]}`, roleIdOf(container.JobRoleArn, id));
+      if (m) roles.set(`job:${WORKER_OF_ID.get(m[1]!) ?? m[1]}`, roleIdOf(container.JobRoleArn, id));
     } else if (r.Type === "AWS::StepFunctions::StateMachine") {
       if (roles.has("stateMachine")) throw new Error("template-iam: more than one state machine");
       roles.set("stateMachine", roleIdOf(p.RoleArn, id));

@@ -113,6 +113,11 @@ describe("stageOfState", () => {
     expect(stageOfState("reward summary")).toBe("reward");
     expect(stageOfState("validate failed")).toBe("validate");
     expect(stageOfState("grpo loop continue")).toBe("grpo");
+    expect(stageOfState("grpo block loop continue")).toBe("grpo");
+    expect(stageOfState("rl2 block loop handed over")).toBe("rl2");
+    expect(stageOfState("grpo-block job spot")).toBe("grpo-block");
+    expect(stageOfState("rl2-block-curriculum")).toBe("rl2-block-curriculum");
+    expect(stageOfState("rl2-block summary")).toBe("rl2-block");
     expect(stageOfState("record success")).toBe("record success");
   });
 });

@@ -122,6 +122,16 @@ export const FAILED_JOB = {
 
 /** The Batch job state that fails in `BatchFails` (the first GRPO update, on spot). */
 export const FAILING_JOB = "grpo-update job spot";
+/** The block loop's job state whose second visit (block 1) fails in `BlockFails`, and its job. */
+export const FAILING_BLOCK_JOB = "grpo-block job spot";
+export const FAILED_BLOCK_JOB = {
+  ...FAILED_JOB,
+  JobName: "mocked-grpo-block",
+  JobId: "00000000-mock-failed-block",
+  Attempts: [
+    { Container: { ExitCode: 137, Reason: "OutOfMemoryError: Container killed due to memory usage" } },
+  ],
+};
 /** The status read-back whose shard list is missing in `ItemReaderFails`, and the Map that reads it. */
 export const MISSING_SHARDS_STATE = "grpo-rollout summary";
 export const MISSING_SHARDS_MAP = "grpo-score";
@@ -144,12 +154,14 @@ export function mockConfig(machine: AslMachine = deployableDefinition("mocked-bu
   for (const c of Object.keys(plans)) testCases[c] = { ...base, validate: planNames[c]! };
   for (const [c, state] of [
     ["BatchFails", FAILING_JOB],
+    ["BlockFails", FAILING_BLOCK_JOB],
     ["LambdaThrottled", THROTTLED_STATE],
     ["ItemReaderFails", MISSING_SHARDS_STATE],
   ] as const) {
     if (!(state in base)) throw new Error(`mock case ${c}: the definition has no Task state "${state}"`);
   }
   testCases.BatchFails![FAILING_JOB] = "BatchJobFailed";
+  testCases.BlockFails![FAILING_BLOCK_JOB] = "SecondBlockJobFailed";
   testCases.LambdaThrottled![THROTTLED_STATE] = "ThrottledOnce";
   testCases.ItemReaderFails![MISSING_SHARDS_STATE] = "StageReadbackMissingShards";
   const throttled = {
@@ -167,6 +179,10 @@ export function mockConfig(machine: AslMachine = deployableDefinition("mocked-bu
       // `States.*` names, so the mocked job fails with a name no Retry matches, as that one does not.
       BatchJobFailed: {
         "0": { Throw: { Error: "Batch.JobFailed", Cause: JSON.stringify(FAILED_JOB) } },
+      },
+      SecondBlockJobFailed: {
+        "0": defaultResponses(bucket).BatchJobSucceeded[MANY],
+        "1": { Throw: { Error: "Batch.JobFailed", Cause: JSON.stringify(FAILED_BLOCK_JOB) } },
       },
       ThrottledOnce: { "0": throttled, [`1-${MANY.split("-")[1]}`]: ok(SUMMARY) },
       StageReadbackMissingShards: {

@@ -2,7 +2,10 @@
  * The synthesized state machine's control flow on LocalStack's Step Functions interpreter. Lambda
  * and Batch cannot run here, so every Task state answers from the emulator's mocked service
  * integrations (mocks.ts; LocalStack must be started with SFN_MOCK_CONFIG pointing at the file):
- * the GRPO loop's iteration count, the Choice skips, a failed stage failing the execution at that
+ * the three RL loops' visit counts (GRPO per iteration or per block of K iterations, the second RL
+ * round per block), each block loop's hand-over to a new execution after `loopChunk` blocks and a
+ * continuation entering the loop its input names, the
+ * Choice skips, a failed stage failing the execution at that
  * state (recorded from its history as the end-event rule would), and the Lambda retries. (A stop is
  * tested in test/infra/failed-stage.test.ts: 2026.3 answers StopExecution of a mocked execution
  * with an InternalError.)
@@ -31,6 +34,7 @@ import {
 } from "../../functions/trigger/execution-ended.ts";
 import { RecordRunStatus } from "../../functions/trigger/record-status.ts";
 import { ReadStageSummary } from "../../functions/trigger/stage-readback.ts";
+import { PLAN_SELECTOR } from "../../infra/pipeline/definition.ts";
 import { type RunEvent, runLocal } from "../../pipeline/runner.ts";
 import { plannedVisits } from "../../recipe/recipe.ts";
 import type { Manifest } from "../../schemas/manifest.ts";
@@ -42,13 +46,16 @@ import {
   synthesizedDefinition,
 } from "./definition.ts";
 import { history, lambdaCalls, stageVisits, statesEntered, visitNames, waitForEnd } from "./history.ts";
-import { CASE_MANIFESTS, type MockCase } from "./manifests.ts";
+import { CASE_CONTINUATIONS, CASE_MANIFESTS, type MockCase } from "./manifests.ts";
 import {
+  FAILED_BLOCK_JOB,
   FAILED_JOB,
+  FAILING_BLOCK_JOB,
   FAILING_JOB,
   MISSING_SHARDS_MAP,
   MOCK_CONFIG_PATH,
   MOCKED_MACHINE,
+  planOf,
   SHARDS_KEY,
   THROTTLED_STATE,
   writeMockConfig,
@@ -69,11 +76,29 @@ interface Finished {
 }
 const finished = new Map<MockCase, Finished>();
 
-/** Starts `<machine>#<case>` for a new run id of the case's manifest; the run's input as the trigger builds it. */
+/** What validate keeps of a manifest's plan in `$.plan` (PLAN_SELECTOR applied to its output). */
+function keptPlan(testCase: MockCase): Record<string, unknown> {
+  const plan = planOf(CASE_MANIFESTS[testCase]) as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.entries(PLAN_SELECTOR).map(([k, path]) => [k.slice(0, -2), plan[path.slice(2)]]),
+  );
+}
+
+/**
+ * Starts `<machine>#<case>` for a new run id of the case's manifest; the run's input as the trigger
+ * builds it, or, for a continuation case, as a loop's hand-over does (with the plan and the index).
+ */
 async function runCase(testCase: MockCase): Promise<Finished> {
   const runId = uniqueName(CASE_MANIFESTS[testCase].runId);
   const runUri = `s3://${bucket}/runs/${runId}`;
-  const input = { runId, runUri, manifestUri: `${runUri}/manifest.json`, bucket };
+  const loop = CASE_CONTINUATIONS[testCase];
+  const input = {
+    runId,
+    runUri,
+    manifestUri: `${runUri}/manifest.json`,
+    bucket,
+    ...(loop === undefined ? {} : { plan: keptPlan(testCase), loop }),
+  };
   let executionArn: string;
   try {
     const out = await sfn.send(
@@ -94,7 +119,7 @@ async function runCase(testCase: MockCase): Promise<Finished> {
     }
     throw err;
   }
-  const description = await waitForEnd(sfn, executionArn);
+  const description = await waitForEnd(sfn, executionArn, 240_000);
   return { runId, executionArn, description, events: await history(sfn, executionArn) };
 }
 
@@ -119,6 +144,27 @@ async function recordEnd(
   );
   const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `runs/${runId}/status.json` }));
   return JSON.parse(await out.Body!.transformToString()) as Record<string, string>;
+}
+
+/**
+ * A case whose execution failed at a Batch job state: that state is the execution's last (the
+ * unsuccessful step a redrive resumes at), its error and cause the job's; then status.json as the
+ * status function records it from the end event (emulator: no status-change events).
+ */
+async function failedAtJob(
+  testCase: MockCase,
+  jobState: string,
+  job: unknown,
+  stage: string,
+): Promise<Record<string, string>> {
+  const { description, events, runId, executionArn } = run(testCase);
+  expect(description.status).toBe("FAILED");
+  expect(statesEntered(events).at(-1)).toBe(jobState);
+  expect(description.error).toBe("Batch.JobFailed");
+  expect(JSON.parse(description.cause ?? "{}")).toEqual(job);
+  const status = await recordEnd(runId, executionArn, "FAILED", description.input!);
+  expect(status).toMatchObject({ runId, status: "failed", stage });
+  return status;
 }
 
 function run(testCase: MockCase): Finished {
@@ -188,21 +234,127 @@ describe("the synthesized state machine on LocalStack's Step Functions interpret
     ).toEqual([]);
   });
 
-  it("runs the GRPO loop as many times as the manifest says, visiting the recipe's stages in plannedVisits order", async () => {
-    const { description, events } = run("FullRun");
+  it("runs each block loop once per block of K iterations (GRPO ⌈5/2⌉ = 3, round 2 ⌈3/2⌉ = 2), visiting the recipe's stages in plannedVisits order", async () => {
+    const { description, events, executionArn } = run("FullRun");
     expect(description.status, description.cause).toBe("SUCCEEDED");
     expect(stageVisits(events)).toEqual(visitNames(plannedVisits(CASE_MANIFESTS.FullRun)));
-    expect(statesEntered(events).filter((s) => s === "grpo loop next")).toHaveLength(2);
-    expect(statesEntered(events)).not.toContain("grpo loop continue");
-    expect(statesEntered(events).at(-1)).toBe("run succeeded");
+    const entered = statesEntered(events);
+    const count = (state: string) => entered.filter((s) => s === state).length;
+    expect(count("grpo block loop next")).toBe(3);
+    expect(count("grpo-block-curriculum")).toBe(3);
+    expect(count("grpo-block")).toBe(3); // the block's plan: one Batch stage visit per block
+    expect(entered.filter((s) => s.startsWith("grpo-block job "))).toHaveLength(3);
+    expect(count("rl2 block loop next")).toBe(2);
+    expect(count("rl2-block-curriculum")).toBe(2);
+    expect(entered.filter((s) => s.startsWith("rl2-block job "))).toHaveLength(2);
+    expect(entered.indexOf("rl2 block loop start")).toBeGreaterThan(entered.indexOf("sft2 summary"));
+    expect(entered).not.toContain("grpo block loop continue");
+    expect(entered).not.toContain("rl2 block loop continue");
+    expect(entered.filter((s) => s.startsWith("grpo loop ") || s.startsWith("grpo-update"))).toEqual([]);
+    expect(entered.at(-1)).toBe("run succeeded");
+    // The block curricula and the blocks' plans are handed their round's block index.
+    for (const [state, blocks] of [
+      ["grpo-block-curriculum", 3],
+      ["grpo-block", 3],
+      ["rl2-block-curriculum", 2],
+      ["rl2-block", 2],
+    ] as const) {
+      const calls = lambdaCalls(events).filter((c) => c.state === state);
+      expect(
+        calls.map((c) => c.input),
+        state,
+      ).toEqual(
+        Array.from({ length: blocks }, (_, b) => expect.objectContaining({ stageId: state, iteration: b })),
+      );
+    }
+    // Only rejection runs per shard in the block loop: its Distributed Map over two shards read from S3.
+    const runs = await sfn.send(new ListMapRunsCommand({ executionArn }));
+    expect(runs.mapRuns).toHaveLength(1);
+    const d = await sfn.send(new DescribeMapRunCommand({ mapRunArn: runs.mapRuns![0]!.mapRunArn }));
+    expect(d.status).toBe("SUCCEEDED");
+    expect(d.itemCounts?.succeeded).toBe(2);
+  });
+
+  it("runs the per-iteration loop (`loop: stages`) once per GRPO iteration, its score stage per shard", async () => {
+    const { description, events, executionArn } = run("StagesLoop");
+    expect(description.status, description.cause).toBe("SUCCEEDED");
+    expect(stageVisits(events)).toEqual(visitNames(plannedVisits(CASE_MANIFESTS.StagesLoop)));
+    const entered = statesEntered(events);
+    expect(entered.filter((s) => s === "grpo loop next")).toHaveLength(2);
+    expect(entered).not.toContain("grpo loop continue");
+    expect(entered.filter((s) => s.startsWith("grpo block loop ") || s.startsWith("grpo-block"))).toEqual([]);
+    expect(entered.at(-1)).toBe("run succeeded");
     // Each per-shard stage fanned out over the two shards of its list, read from S3.
-    const runs = await sfn.send(new ListMapRunsCommand({ executionArn: run("FullRun").executionArn }));
+    const runs = await sfn.send(new ListMapRunsCommand({ executionArn }));
     expect(runs.mapRuns).toHaveLength(3); // grpo-score twice, rejection once
     for (const r of runs.mapRuns ?? []) {
-      const d = await sfn.send(new DescribeMapRunCommand({ mapRunArn: r.mapRunArn }));
-      expect(d.status).toBe("SUCCEEDED");
-      expect(d.itemCounts?.succeeded).toBe(2);
+      const m = await sfn.send(new DescribeMapRunCommand({ mapRunArn: r.mapRunArn }));
+      expect(m.status).toBe("SUCCEEDED");
+      expect(m.itemCounts?.succeeded).toBe(2);
     }
+  });
+
+  it.each([
+    ["BlockHandOver", "grpo block loop", "b", ["grpo-block-curriculum", "grpo-block"]],
+    ["Rl2HandOver", "rl2 block loop", "r", ["rl2-block-curriculum", "rl2-block"]],
+  ] as const)(
+    "%s: hands the %s over to a new execution after loopChunk blocks, with the plan and the next block",
+    (testCase, loopName, prefix, stages) => {
+      const { description, events, runId } = run(testCase);
+      expect(description.status, description.cause).toBe("SUCCEEDED");
+      const chunk = loopChunkOf(deployableDefinition(bucket, MOCKED_MACHINE), loopName);
+      const from = CASE_CONTINUATIONS[testCase]!.iteration;
+      const plan = keptPlan(testCase);
+      const bound = testCase === "Rl2HandOver" ? plan.rl2Blocks : plan.blocks;
+      expect(bound).toBe(30);
+      expect(from + chunk, "the hand-over needs more blocks than one chunk").toBeLessThan(30);
+      const entered = statesEntered(events);
+      // A continuation skips validate and enters the loop its input names.
+      expect(entered.slice(0, 3)).toEqual([
+        "new run or loop continuation",
+        `${loopName} chunk`,
+        `${loopName} iterate`,
+      ]);
+      const blocks = Array.from({ length: chunk }, (_, j) => from + j);
+      expect(stageVisits(events)).toEqual(blocks.flatMap((b) => stages.map((s) => `${s}#${b}`)));
+      expect(entered.slice(-3)).toEqual([
+        `${loopName} continue`,
+        `${loopName} handed over`,
+        "continued in new execution",
+      ]);
+      // The new execution starts at the next block of this loop with the same plan, under a name of its own.
+      const started = events.filter(
+        (e) => e.type === "TaskScheduled" && e.taskScheduledEventDetails?.resource === "startExecution",
+      );
+      expect(started).toHaveLength(1);
+      const params = JSON.parse(started[0]!.taskScheduledEventDetails!.parameters ?? "{}") as {
+        Name?: string;
+        Input?: unknown;
+      };
+      expect(params.Name).toMatch(new RegExp(`^${prefix}${from + chunk}-[0-9a-f]{40}$`));
+      expect(params.Input).toMatchObject({ runId, plan, loop: { iteration: from + chunk, kind: loopName } });
+      // status.json is pointed at the new execution.
+      const handedOver = lambdaCalls(events).filter((c) => c.state === `${loopName} handed over`);
+      expect(handedOver.map((c) => c.input)).toEqual([
+        expect.objectContaining({
+          action: "run",
+          status: "running",
+          executionArn: expect.stringContaining(":execution:"),
+        }),
+      ]);
+    },
+  );
+
+  it("enters the per-iteration loop for a continuation whose plan uses it, and finishes the run", () => {
+    const { description, events } = run("StagesContinued");
+    expect(description.status, description.cause).toBe("SUCCEEDED");
+    const entered = statesEntered(events);
+    expect(entered.slice(0, 2)).toEqual(["new run or loop continuation", "grpo loop chunk"]);
+    expect(entered.filter((s) => / block loop /.test(s))).toEqual([]);
+    const planned = visitNames(plannedVisits(CASE_MANIFESTS.StagesContinued));
+    const from = CASE_CONTINUATIONS.StagesContinued!.iteration;
+    expect(stageVisits(events)).toEqual(planned.slice(planned.indexOf(`grpo-rollout#${from}`)));
+    expect(entered.at(-1)).toBe("run succeeded");
   });
 
   it("skips the stages a manifest switches off through their Choice states", () => {
@@ -218,20 +370,21 @@ describe("the synthesized state machine on LocalStack's Step Functions interpret
   });
 
   it("fails a run at the failed Batch job itself (no Catch: a redrive re-runs it) and records failed with the stage from its history", async () => {
-    const { description, events, runId, executionArn } = run("BatchFails");
-    expect(description.status).toBe("FAILED");
-    // The job state is the execution's last: the unsuccessful step a redrive resumes at.
-    expect(statesEntered(events).at(-1)).toBe(FAILING_JOB);
-    expect(stageVisits(events)).not.toContain("grpo-curriculum#0");
-    expect(description.error).toBe("Batch.JobFailed");
-    expect(JSON.parse(description.cause ?? "{}")).toEqual(FAILED_JOB);
-
-    // What the EventBridge rule hands the status function (emulator: no status-change events).
-    const status = await recordEnd(runId, executionArn, "FAILED", description.input!);
-    expect(status).toMatchObject({ runId, status: "failed", stage: "grpo-update" });
+    const status = await failedAtJob("BatchFails", FAILING_JOB, FAILED_JOB, "grpo-update");
+    expect(stageVisits(run("BatchFails").events)).not.toContain("grpo-curriculum#0");
     expect(status.cause).toBe(
       "Batch job mocked-grpo-update FAILED: Essential container in task exited; exit code 1; " +
         "container: CUDA error: out of memory; log stream r1flow/default/mocked",
+    );
+  });
+
+  it("fails a block-loop run at the failed block's job, after that block's curriculum, and records failed with grpo-block", async () => {
+    const status = await failedAtJob("BlockFails", FAILING_BLOCK_JOB, FAILED_BLOCK_JOB, "grpo-block");
+    const visited = stageVisits(run("BlockFails").events);
+    expect(visited.slice(-3)).toEqual(["grpo-block#0", "grpo-block-curriculum#1", "grpo-block#1"]);
+    expect(status.cause).toBe(
+      "Batch job mocked-grpo-block FAILED: Essential container in task exited; exit code 137; " +
+        "container: OutOfMemoryError: Container killed due to memory usage; log stream r1flow/default/mocked",
     );
   });
 
@@ -306,10 +459,18 @@ function selectPaths(template: unknown, input: unknown, item: unknown): unknown 
 
 describe("the local runner and the state machine", () => {
   it("visit the same stages in the same order for the same manifest", async () => {
-    for (const testCase of ["FullRun", "SftRewardOff"] as const) {
+    for (const testCase of ["FullRun", "StagesLoop", "SftRewardOff"] as const) {
       const runner = await runnerVisits(CASE_MANIFESTS[testCase]);
       expect(runner.length).toBeGreaterThan(10);
       expect(stageVisits(run(testCase).events), testCase).toEqual(runner);
     }
   });
 });
+
+/** `loopChunk` as deployed: the bound a loop's chunk state adds to the index it starts at. */
+function loopChunkOf(machine: ReturnType<typeof deployableDefinition>, loop: string): number {
+  const params = machine.States[`${loop} chunk`]?.Parameters as Record<string, string> | undefined;
+  const m = /^States\.MathAdd\(\$\.loop\.iteration, (\d+)\)$/.exec(params?.["chunkEnd.$"] ?? "");
+  if (!m) throw new Error(`no "${loop} chunk" state adding loopChunk in the definition`);
+  return Number(m[1]);
+}

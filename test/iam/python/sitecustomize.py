@@ -2,8 +2,9 @@
 
 On PYTHONPATH only in the IAM-recording tests, and active only when R1FLOW_AWS_CALL_LOG names a
 file: each call is appended to it as one JSON line (service, operation, the request's bucket, key,
-prefix and version, and the HTTP status), through the worker's own client hook
-(r1worker.io.s3_store.CLIENT_HOOKS) and botocore's event system.
+prefix and version, and the HTTP status), through botocore's event system on every S3 client boto3
+makes in the process — the store's (r1worker.io.s3_store) and any other (a model download that
+builds its own client is a call its job's role makes all the same).
 """
 
 import json
@@ -31,7 +32,20 @@ def _record(client):
     client.meta.events.register("after-call.s3", after)
 
 
-if _LOG:
-    from r1worker.io import s3_store
+def _record_every_client():
+    import boto3.session
 
-    s3_store.CLIENT_HOOKS.append(_record)
+    # boto3.client() goes through the default session's `client`.
+    make_client = boto3.session.Session.client
+
+    def client(self, service_name, *args, **kwargs):
+        made = make_client(self, service_name, *args, **kwargs)
+        if service_name == "s3":
+            _record(made)
+        return made
+
+    boto3.session.Session.client = client
+
+
+if _LOG:
+    _record_every_client()
