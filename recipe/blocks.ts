@@ -17,7 +17,8 @@ export const roundIterations = (m: StagesOf, round: RlRound = 1) =>
 export const blockSize = (m: StagesOf) => iterationsPerJob(m.stages.grpo);
 
 /** ⌈N/K⌉: the blocks of a round. */
-export const blockCount = (m: StagesOf, round: RlRound = 1) => Math.ceil(roundIterations(m, round) / blockSize(m));
+export const blockCount = (m: StagesOf, round: RlRound = 1) =>
+  Math.ceil(roundIterations(m, round) / blockSize(m));
 
 /** The block that runs iteration `i`. */
 export const blockOf = (m: StagesOf, iteration: number) => Math.floor(iteration / blockSize(m));
