@@ -18,13 +18,12 @@ export interface RunPaths {
   /** Reference reasoning paths as `sft_examples`. */
   referenceSft: string;
   /**
-   * The problems GRPO iteration `i` samples: iteration 0's from the initial curriculum, later ones
-   * from the curriculum stage before the iteration (per-iteration loop) or before its block.
+   * The problems GRPO iteration `i` of the per-iteration loop samples: iteration 0's from the
+   * initial curriculum (both loops: the reward stage samples it too), later ones from the curriculum
+   * stage before the iteration. The block loop's are `round(1).batch(i)`.
    */
   curriculumBatch(iteration: number): string;
-  /** Block loop with dynamic sampling: the problems iteration `i` may draw more prompts from. */
-  curriculumReserve(iteration: number): string;
-  /** The curriculum state GRPO iteration `i` starts from (block loop: `i` starts a block). */
+  /** The curriculum state per-iteration GRPO iteration `i` starts from (0: the initial curriculum's). */
   curriculumState(iteration: number): string;
   /** A model a batch stage wrote. */
   model(stageId: string, iteration?: number): string;
@@ -135,10 +134,8 @@ export function runPaths(manifest: Manifest, layout: RunLayout): RunPaths {
     trainProblems: (name) => joinUri(layout.stage("ingest"), "train", name),
     evalProblems: (name) => joinUri(layout.stage("ingest"), "eval", name),
     referenceSft: joinUri(layout.stage("ingest"), "sft"),
-    curriculumBatch: (i) => (blocks ? round1.batch(i) : joinUri(curriculumDir(i), "batch")),
-    curriculumReserve: (i) => round1.reserve(i),
-    curriculumState: (i) =>
-      (blocks ? round1.stateBefore(i) : null) ?? joinUri(curriculumDir(i), "state.json"),
+    curriculumBatch: (i) => joinUri(curriculumDir(i), "batch"),
+    curriculumState: (i) => joinUri(curriculumDir(i), "state.json"),
     model: batchModel,
     policyBefore,
     sftModel,

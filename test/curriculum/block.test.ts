@@ -85,20 +85,20 @@ describe("the curriculum at block boundaries", () => {
     // Iteration 0's batch is the initial curriculum's (the reward stage samples it too); 1's is new.
     const batch0 = await ids(ctx.paths.curriculumBatch(0));
     expect(ctx.paths.curriculumBatch(0)).toContain("-curriculum/batch");
-    const batch1 = await ids(ctx.paths.curriculumBatch(1));
+    const batch1 = await ids(ctx.paths.round(1).batch(1));
     expect(batch1).toHaveLength(4);
     // No measurement between the two: iteration 1 is what the curriculum draws from the initial state.
     const initial = CurriculumState.parse(await readJson(ctx.paths.curriculumState(0)));
     const expected = await nextCurriculumBatch(trainRows(), { state: initial }, manifest.stages.curriculum);
     expect(batch1).toEqual(expected.batch.map((p) => p.id));
     for (const [i, batch] of [batch0, batch1].entries()) {
-      const reserve = await ids(ctx.paths.curriculumReserve(i));
+      const reserve = await ids(ctx.paths.round(1).reserve(i));
       expect(reserve, `iteration ${i}`).toHaveLength(4 * 2);
       expect(
         reserve.filter((id) => batch.includes(id)),
         `iteration ${i}`,
       ).toEqual([]);
-      const levels = (await rows(ctx.paths.curriculumReserve(i))).map((p) => p.level);
+      const levels = (await rows(ctx.paths.round(1).reserve(i))).map((p) => p.level);
       expect(new Set(levels), `iteration ${i}: level 1 only`).toEqual(new Set([1]));
     }
     const state = CurriculumState.parse(await readJson(join(ctx.dir, "state.json")));
@@ -107,7 +107,7 @@ describe("the curriculum at block boundaries", () => {
 
   it("measures the whole previous block once: no unlock at 10/16 right, drops every flat group", async () => {
     const paths = stageContext(manifest, layout, "grpo-block-curriculum", 1).paths;
-    const [b0, b1] = [await ids(paths.curriculumBatch(0)), await ids(paths.curriculumBatch(1))];
+    const [b0, b1] = [await ids(paths.curriculumBatch(0)), await ids(paths.round(1).batch(1))];
     // Iteration 0: 1/2, 0/2, 0/2, 1/2 right (2 of 8); iteration 1: every group 2/2 (8 of 8). Iteration 1
     // alone (100 %) would unlock level 2 at threshold 0.7; the block's 10/16 = 62.5 % does not.
     const scored = (i: number) =>
@@ -132,13 +132,13 @@ describe("the curriculum at block boundaries", () => {
     expect(state.dropped).toEqual(dropped);
     expect(state.iteration).toBe(4);
     for (const i of [2, 3]) {
-      const batch = await ids(paths.curriculumBatch(i));
+      const batch = await ids(paths.round(1).batch(i));
       expect(batch, `iteration ${i}`).toHaveLength(4);
       expect(
         batch.filter((id) => dropped.includes(id)),
         `iteration ${i}`,
       ).toEqual([]);
-      const reserve = await ids(paths.curriculumReserve(i));
+      const reserve = await ids(paths.round(1).reserve(i));
       expect([...reserve, ...batch].filter((id) => dropped.includes(id))).toEqual([]);
     }
   });

@@ -118,8 +118,8 @@ describe("planning a Batch stage", () => {
     expect(curriculumDir).toMatch(/\/stages\/\d{2}-grpo-block-curriculum\/block-0001$/);
     const shard = (dir: string) => join(dir, "part-00000.arrow");
     for (const i of [2, 3]) {
-      await writeTable(shard(paths.curriculumBatch(i)), problems, []);
-      await writeTable(shard(paths.curriculumReserve(i)), problems, []);
+      await writeTable(shard(paths.round(1).batch(i)), problems, []);
+      await writeTable(shard(paths.round(1).reserve(i)), problems, []);
     }
     await commitStage(curriculumDir, { stage: "grpo-block-curriculum", hash: stageHash(["c1"]), files: [] });
     await commitStage(previous, { stage: "grpo-block", hash: stageHash(["b0"]), files: [] });
