@@ -7,7 +7,7 @@
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { type EnabledFlag, type LoopKind, RECIPE, type RecipeStage } from "../../recipe/recipe.ts";
 import { batchStage } from "./batch-stage.ts";
-import { type GrpoLoop, grpoLoop, LOOP_SHAPES } from "./grpo-loop.ts";
+import { type GrpoLoop, grpoLoop, handOver, LOOP_SHAPES } from "./grpo-loop.ts";
 import { lambdaStage } from "./lambda-stage.ts";
 import { invoke, type PipelineParts, stagePayload } from "./parts.ts";
 
@@ -90,11 +90,12 @@ export function buildDefinition(
 ): sfn.State {
   let next: sfn.IChainable = finish;
   const loops: Partial<Record<LoopKind, GrpoLoop>> = {};
+  const shared = handOver(parts.scope, stateMachineName);
   for (const segment of segmentsOf(RECIPE).reverse()) {
     let entry: sfn.State;
     if (segment.loop) {
       const body = (n: sfn.IChainable) => chain(parts, segment.stages, n);
-      const loop = grpoLoop(parts, stateMachineName, LOOP_SHAPES[segment.loop], body, next);
+      const loop = grpoLoop(parts, shared, LOOP_SHAPES[segment.loop], body, next);
       entry = loop.start;
       loops[segment.loop] = loop;
     } else {

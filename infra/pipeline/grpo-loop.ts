@@ -12,6 +12,7 @@
  */
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
+import type { Construct } from "constructs";
 import { invoke, type PipelineParts } from "./parts.ts";
 
 export interface GrpoLoop {
@@ -33,10 +34,24 @@ export const LOOP_SHAPES = {
   rl2: { name: "rl2 block loop", bound: "$.plan.rl2Blocks", executionPrefix: "r" },
 } as const satisfies Record<string, LoopShape>;
 
+/** What every loop's hand-over shares: this state machine, and the state an execution ends in. */
+export interface HandOver {
+  readonly self: sfn.IStateMachine;
+  readonly continued: sfn.Succeed;
+}
+
+/** The hand-over parts, made once per definition (construct ids are unique in the scope). */
+export function handOver(scope: Construct, stateMachineName: string): HandOver {
+  return {
+    self: sfn.StateMachine.fromStateMachineName(scope, "Self", stateMachineName),
+    continued: new sfn.Succeed(scope, "continued in new execution"),
+  };
+}
+
 /** The loop around `body`: the loop stages, built to continue into the state it is given. */
 export function grpoLoop(
   parts: PipelineParts,
-  stateMachineName: string,
+  { self, continued }: HandOver,
   shape: LoopShape,
   body: (next: sfn.IChainable) => sfn.IChainable,
   after: sfn.IChainable,
@@ -60,9 +75,6 @@ export function grpoLoop(
     resultPath: "$.loop",
   });
 
-  const self =
-    (scope.node.tryFindChild("Self") as sfn.IStateMachine | undefined) ??
-    sfn.StateMachine.fromStateMachineName(scope, "Self", stateMachineName);
   const continueRun = new tasks.StepFunctionsStartExecution(scope, `${name} continue`, {
     comment: "start this state machine again at the next iteration (history stays small)",
     stateMachine: self,
@@ -103,9 +115,6 @@ export function grpoLoop(
     }),
     { resultPath: null, comment: "status.json now points at the new execution" },
   );
-  const continued =
-    (scope.node.tryFindChild("continued in new execution") as sfn.Succeed | undefined) ??
-    new sfn.Succeed(scope, "continued in new execution");
   continueRun.next(handedOver).next(continued);
 
   const iterate = new sfn.Choice(scope, `${name} iterate`)
