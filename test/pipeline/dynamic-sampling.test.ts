@@ -11,22 +11,15 @@ import { describe, expect, it } from "vitest";
 import { runLocal } from "../../pipeline/runner.ts";
 import { runLayout } from "../../recipe/layout.ts";
 import { Manifest } from "../../schemas/manifest.ts";
-import { miniManifest } from "./mini-manifest.ts";
+import { grpoOnlyManifest } from "./mini-manifest.ts";
 
 describe("dynamic sampling in the block loop", () => {
   it("draws from the curriculum's reserve when the batch's groups are all dropped", {
     timeout: 600_000,
   }, async () => {
-    const off = { enabled: false };
-    const base = miniManifest("dynamic");
-    const manifest = Manifest.parse({
-      ...base,
-      stages: {
-        ...base.stages,
-        ...{ sft: off, reward: off, rejection: off, sft2: off, eval: off },
-        grpo: { ...base.stages?.grpo, iterations: 2, dynamicSampling: { enabled: true, maxRounds: 1 } },
-      },
-    });
+    const manifest = Manifest.parse(
+      grpoOnlyManifest("dynamic", { iterations: 2, dynamicSampling: { enabled: true, maxRounds: 1 } }),
+    );
     const store = mkdtempSync(join(tmpdir(), "r1flow-dynamic-"));
     await runLocal(manifest, { store });
     const layout = runLayout(store, "dynamic");

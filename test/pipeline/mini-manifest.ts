@@ -23,3 +23,17 @@ export function miniManifest(runId: string, overrides: Partial<ManifestInput> = 
     ...overrides,
   };
 }
+
+/** The mini manifest with every stage but GRPO switched off, and `grpo` settings merged in. */
+export function grpoOnlyManifest(runId: string, grpo: Record<string, unknown>): ManifestInput {
+  const off = { enabled: false };
+  const base = miniManifest(runId);
+  return {
+    ...base,
+    stages: {
+      ...base.stages,
+      ...{ sft: off, reward: off, rejection: off, sft2: off, eval: off },
+      grpo: { ...base.stages?.grpo, ...grpo },
+    },
+  };
+}

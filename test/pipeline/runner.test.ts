@@ -12,7 +12,7 @@ import { runLayout } from "../../recipe/layout.ts";
 import { plannedVisits } from "../../recipe/recipe.ts";
 import { Manifest } from "../../schemas/manifest.ts";
 import { DATA } from "../cli/run-cli.ts";
-import { miniManifest } from "./mini-manifest.ts";
+import { grpoOnlyManifest, miniManifest } from "./mini-manifest.ts";
 
 const store = mkdtempSync(join(tmpdir(), "r1flow-runner-"));
 // R1-shaped: every stage on, the second RL round (one iteration) included.
@@ -81,16 +81,7 @@ describe("r1flow run on the local backend", () => {
   });
 
   it("runs GRPO as per-iteration stages when the manifest asks for them", { timeout: 600_000 }, async () => {
-    const off = { enabled: false };
-    const base = miniManifest("per-iteration");
-    const m = Manifest.parse({
-      ...base,
-      stages: {
-        ...base.stages,
-        ...{ sft: off, reward: off, rejection: off, sft2: off, eval: off },
-        grpo: { ...base.stages?.grpo, loop: "stages" },
-      },
-    });
+    const m = Manifest.parse(grpoOnlyManifest("per-iteration", { loop: "stages" }));
     const events: RunEvent[] = [];
     await runLocal(m, { store, onEvent: (e) => events.push(e) });
     const done = events.filter((e) => e.type === "done").map(visitKey);
