@@ -1,11 +1,14 @@
 """The built-in tiny model and loading models by reference (builtin, local dir, file://, s3://)."""
 
+import uuid
 from pathlib import Path
 
 import pytest
 import torch
+from botocore.awsrequest import AWSResponse
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+from r1worker.io import s3_store
 from r1worker.model.load import download_s3_prefix, load_causal_lm, load_tokenizer, resolve_model_ref
 from r1worker.model.tiny import build_tiny_model
 
@@ -79,7 +82,7 @@ def test_bad_references_fail_clearly(cache, tmp_path):
 
 
 class _FakeS3:
-    """The two boto3 S3 client calls the loader makes, over an in-memory bucket."""
+    """The two boto3 S3 client calls the store makes to download a prefix, over an in-memory bucket."""
 
     def __init__(self, objects: dict[str, bytes]):
         self.objects = objects
@@ -97,7 +100,7 @@ class _FakeS3:
 
         return _Pages()
 
-    def download_file(self, bucket, key, filename):
+    def download_file(self, bucket, key, filename, Config=None):
         self.downloads += 1
         Path(filename).write_bytes(self.objects[key])
 
@@ -107,11 +110,7 @@ def test_s3_prefix_is_downloaded_once_and_loads(cache, builtin_dir, monkeypatch)
     objects["ckpt/step-1/"] = b""  # a "folder" marker some tools write
     objects["ckpt/step-10/config.json"] = b"{}"  # a sibling prefix must not leak in
     fake = _FakeS3(objects)
-    import r1worker.model.load as load_mod
-
-    monkeypatch.setattr(
-        load_mod, "download_s3_prefix", lambda uri, d: download_s3_prefix(uri, d, client=fake)
-    )
+    monkeypatch.setattr(s3_store, "client", lambda: fake)  # the store's one client getter
     model = load_causal_lm("s3://bucket/ckpt/step-1", cache)
     n = fake.downloads
     assert n == len(objects) - 2
@@ -121,5 +120,55 @@ def test_s3_prefix_is_downloaded_once_and_loads(cache, builtin_dir, monkeypatch)
     ref = load_causal_lm("builtin:tiny", cache)
     with torch.no_grad():
         assert torch.equal(model(_ids(tok)).logits, ref(_ids(tok)).logits)
-    with pytest.raises(FileNotFoundError, match="no objects"):
-        download_s3_prefix("s3://bucket/nothing", cache / "empty", client=fake)
+    with pytest.raises(FileNotFoundError, match="no objects under s3://bucket/nothing"):
+        download_s3_prefix("s3://bucket/nothing", cache / "empty")
+
+
+def test_s3_key_escaping_the_download_directory_is_refused(tmp_path, monkeypatch):
+    # Sorted, "ckpt/../../x.txt" comes first: it would land at tmp_path/out/../../x.txt.
+    fake = _FakeS3({"ckpt/../../x.txt": b"x", "ckpt/config.json": b"{}"})
+    monkeypatch.setattr(s3_store, "client", lambda: fake)
+    with pytest.raises(ValueError, match=r"s3://bucket/ckpt/\.\./\.\./x\.txt escapes the download directory"):
+        download_s3_prefix("s3://bucket/ckpt", tmp_path / "out")
+    assert fake.downloads == 0 and not (tmp_path.parent / "x.txt").exists()
+
+
+class _Body:
+    """The raw body botocore reads an HTTP response from."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def stream(self, **_):
+        yield self.data
+
+
+_EMPTY_LISTING = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+    b"<Name>models</Name><Prefix>ckpt/step-3/</Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys>"
+    b"<IsTruncated>false</IsTruncated></ListBucketResult>"
+)
+
+
+def test_s3_model_download_goes_to_aws_endpoint_url_s3(tmp_path, monkeypatch):
+    """The request leaves the store's client for AWS_ENDPOINT_URL_S3 (not AWS_ENDPOINT_URL), path
+    style; it is answered in process by a botocore `before-send` handler, so nothing is sent."""
+    endpoint = f"http://s3-{uuid.uuid4().hex[:8]}.test:9000"  # a fresh endpoint: a fresh cached client
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", endpoint)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://not-this-one.test:4566")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")  # requests are signed before `before-send`
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    sent: list[str] = []
+
+    def answer(request, **_):
+        sent.append(request.url)
+        return AWSResponse(request.url, 200, {}, _Body(_EMPTY_LISTING))
+
+    hook = lambda s3: s3.meta.events.register("before-send.s3", answer)  # noqa: E731
+    monkeypatch.setattr(s3_store, "CLIENT_HOOKS", [hook])
+    with pytest.raises(FileNotFoundError, match="no objects under s3://models/ckpt/step-3"):
+        download_s3_prefix("s3://models/ckpt/step-3", tmp_path / "out")
+    assert s3_store.client().meta.endpoint_url == endpoint
+    assert sent == [f"{endpoint}/models?list-type=2&prefix=ckpt%2Fstep-3%2F&encoding-type=url"]

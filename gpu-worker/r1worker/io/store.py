@@ -9,6 +9,7 @@ import io
 import json
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from r1worker.io import local_store, s3_store
@@ -124,12 +125,19 @@ def download_prefix(prefix: str, local_dir: str) -> list[str]:
     """Copy every object under the folder `prefix` into `local_dir`, keeping relative paths.
 
     Returns the local paths written, sorted. For model checkpoints (S3 → the GPU host's disk).
+    Folder markers (S3 keys ending in "/") are skipped; a key that would land outside `local_dir`
+    (a `..` segment) is not written: it raises ValueError.
     """
     folder = _folder(prefix)
+    root = Path(local_dir).resolve()
     written: list[str] = []
     for uri in list_uris(folder):
         relative = uri[len(folder) :]
+        if not relative or relative.endswith("/"):
+            continue
         dest = os.path.join(local_dir, *relative.split("/"))
+        if root not in Path(dest).resolve().parents:
+            raise ValueError(f"{uri} escapes the download directory {local_dir}")
         loc = parse(uri)
         if loc.scheme == "s3":
             s3_store.download_file(loc.bucket, loc.key, dest, uri)

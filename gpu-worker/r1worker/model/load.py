@@ -5,7 +5,8 @@ A reference is one of:
   first use (deterministic: same corpus, same seed, same weights);
 - a local directory, or `file://<dir>`;
 - `s3://bucket/prefix`: every object under the prefix is downloaded once into
-  `<cache_dir>/s3-<hash>` (honouring AWS_ENDPOINT_URL, e.g. LocalStack);
+  `<cache_dir>/s3-<hash>` by the worker's store (its S3 client honours AWS_ENDPOINT_URL_S3, then
+  AWS_ENDPOINT_URL, e.g. LocalStack);
 - anything else is a Hugging Face hub id, passed through to `from_pretrained` as is.
 Directories are filled under a temporary name and renamed into place, so concurrent ranks (torchrun)
 and interrupted downloads never see half a model.
@@ -22,6 +23,8 @@ from urllib.parse import urlparse
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+
+from r1worker.io import store
 
 from .corpus import arithmetic_corpus
 from .tiny import build_tiny_model
@@ -64,36 +67,17 @@ def _build_builtin(name: str, out_dir: Path) -> None:
     build_tiny_model(tokenizer, out_dir, max_pos=512, seed=0, **BUILTIN_CONFIGS[name])
 
 
-def download_s3_prefix(uri: str, out_dir: Path, client=None) -> int:
+def download_s3_prefix(uri: str, out_dir: Path) -> int:
     """Download every object under `s3://bucket/prefix` into `out_dir`, keeping relative paths.
 
-    `client` defaults to `boto3.client("s3")` with AWS_ENDPOINT_URL as its endpoint when set.
-    Returns the number of files written; an empty prefix is an error.
+    Goes through the worker's store, so through its one S3 client (endpoint `AWS_ENDPOINT_URL_S3`,
+    then `AWS_ENDPOINT_URL`; adaptive retries). A key escaping `out_dir` raises ValueError.
+    Returns the number of files written; an empty prefix is a FileNotFoundError naming `uri`.
     """
-    parsed = urlparse(uri)
-    bucket, prefix = parsed.netloc, parsed.path.lstrip("/")
-    if prefix and not prefix.endswith("/"):
-        prefix += "/"
-    if client is None:
-        import boto3
-
-        client = boto3.client("s3", endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None)
-    count = 0
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        for obj in page.get("Contents", []):
-            key = obj["Key"]
-            rel = key[len(prefix) :]
-            if not rel or key.endswith("/"):
-                continue
-            target = (out_dir / rel).resolve()
-            if out_dir.resolve() not in target.parents:
-                raise ValueError(f"s3 key {key!r} escapes the download directory")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            client.download_file(bucket, key, str(target))
-            count += 1
-    if count == 0:
+    written = store.download_prefix(uri, str(out_dir))
+    if not written:
         raise FileNotFoundError(f"no objects under {uri}")
-    return count
+    return len(written)
 
 
 def resolve_model_ref(ref: str, cache_dir: str | os.PathLike) -> str:
