@@ -6,6 +6,10 @@ The random tiny model never answers right, so every group would be flat: the pol
 tiny model after a few seconds of SFT on `\\boxed{5}` / `\\boxed{7}` half and half, which answers
 either at about even odds. A problem whose answer is 5 then gives a mixed (informative) group most
 of the time; one whose answer is 123 is always all wrong.
+
+A block stopped between two refilled iterations resumes to the uninterrupted block's tables and
+weights: the resumed iteration's reserve draws depend on the problems the checkpoint says were
+dropped before it.
 """
 
 import json
@@ -13,10 +17,12 @@ import os
 
 import pytest
 from test_rollout_stage import QUESTIONS, model_cache, run_cli  # noqa: F401
-from test_stage_grpo_block import block_spec
+from test_stage_grpo_block import assert_same_weights, block_spec, weights
 from test_train_fixtures import sft_spec, write_examples
 
 from r1worker.io.tables import read_shards, write_table
+from r1worker.train import checkpoint
+from r1worker.train.loop import TrainLoop
 
 G, TARGET = 4, 3  # groupsPerIteration 3: one 5-problem and two 123-problems per batch
 
@@ -80,14 +86,24 @@ def curriculum(tmp_path_factory):
     return batches, reserves
 
 
-def run_block(folder, name, policy, curriculum, enabled: bool):
+def dynamic_spec(folder, name, policy, curriculum, enabled: bool):
     batches, reserves = curriculum
     spec = block_spec(folder, name, batches, iterations=2, groupsPerIteration=TARGET)
     spec["policy"] = spec["reference"] = policy
     spec["reserve"] = [[r] for r in reserves]
     spec["settings"]["dynamicSampling"] = {"enabled": enabled, "maxRounds": 3}
+    return spec
+
+
+def run_block(folder, name, policy, curriculum, enabled: bool):
+    spec = dynamic_spec(folder, name, policy, curriculum, enabled)
     code, summary = run_cli("grpo-block", spec, folder)
     assert code == 0
+    return summary, iteration_tables(spec)
+
+
+def iteration_tables(spec) -> list[dict]:
+    """Per iteration of a finished block: its metrics.json record and its rollouts / scored rows."""
     iterations = []
     for it in (0, 1):
         folder_it = os.path.join(spec["output"], f"iter-{it:04d}")
@@ -98,7 +114,7 @@ def run_block(folder, name, policy, curriculum, enabled: bool):
                 "scored": read_shards(os.path.join(folder_it, "scored"), "scored_rollouts").to_pylist(),
             }
         )
-    return summary, iterations
+    return iterations
 
 
 def groups(rows) -> dict[str, list[dict]]:
@@ -159,3 +175,42 @@ def test_dynamic_sampling_fills_the_batch_that_off_leaves_short(coin_policy, cur
         "reserve prompts",
         m["reserve_prompts"],
     )
+
+
+def test_a_block_stopped_between_refilled_iterations_resumes_to_the_same_tables_and_weights(
+    coin_policy,
+    curriculum,
+    model_cache,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
+    folder = str(tmp_path)
+    whole_summary, whole = run_block(folder, "whole", coin_policy, curriculum, enabled=True)
+    assert whole_summary["metrics"]["refill_rounds"] > 0
+    assert whole[1]["record"]["batch"]["rounds"] > 0  # the iteration run again after the stop refills
+
+    cut = dynamic_spec(folder, "cut", coin_policy, curriculum, enabled=True)
+    # SIGTERM arrives during iteration 0: the block checkpoints at its end and stops.
+    monkeypatch.setattr(TrainLoop, "stop_requested", lambda self: self.state["iteration"] == 1)
+    with pytest.raises(checkpoint.Preempted):
+        run_cli("grpo-block", cut, folder)
+    monkeypatch.undo()
+    state = checkpoint.read_state(checkpoint.latest_checkpoint(cut["output"]))["state"]
+    assert state["iteration"] == 1 and {"coin/train/1", "coin/train/2"} <= set(state["dropped"])
+    assert not os.path.exists(os.path.join(cut["output"], "iter-0001"))
+
+    code, summary = run_cli("grpo-block", cut, folder)
+    assert code == 0 and summary["metrics"]["iterations"] == 1  # only iteration 1 ran again
+    assert summary["metrics"]["refill_rounds"] == whole[1]["record"]["batch"]["rounds"]
+    resumed = iteration_tables(cut)
+    for a, b in zip(whole, resumed, strict=True):
+        assert informative(a["scored"])[:TARGET] == informative(b["scored"])[:TARGET]  # groups trained
+        assert a["rollouts"] == b["rollouts"] and a["scored"] == b["scored"]
+        assert a["record"]["batch"] == b["record"]["batch"]
+        assert a["record"]["score"] == b["record"]["score"]  # one summary over the batch and its rounds
+        assert a["record"]["droppedProblems"] == b["record"]["droppedProblems"]
+        assert a["record"]["update"]["rows"] == b["record"]["update"]["rows"] == TARGET * G
+    # The dropped problems 1 (batch) and 2 (reserve) stay unsampled after the resume too.
+    assert not {"coin/train/1", "coin/train/2"} & {r["problem_id"] for r in resumed[1]["rollouts"]}
+    whole_weights = weights(os.path.join(folder, "whole"), model_cache)
+    assert_same_weights(whole_weights, weights(cut["output"], model_cache))
