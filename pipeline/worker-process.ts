@@ -2,11 +2,13 @@
  * Runs one GPU-worker stage as a subprocess (`python -m r1worker <stage> --spec <uri>`), the local
  * stand-in for an AWS Batch job: its log goes to a file, its live metrics (`metrics.jsonl`) are
  * polled for the progress display, and a stop request sends SIGTERM so the worker checkpoints.
+ * The process is forked from the warm parent (warm-worker.ts) unless R1FLOW_WARM_WORKER=0.
  */
 import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startWarmJob, warmWorkerEnabled } from "./warm-worker.ts";
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -49,16 +51,9 @@ export async function runWorker(run: WorkerRun): Promise<void> {
     );
   }
   mkdirSync(dirname(run.logFile), { recursive: true });
-  const log = createWriteStream(run.logFile, { flags: "a" });
-  const child = spawn(python, ["-m", "r1worker", ...run.command], {
-    stdio: ["ignore", "pipe", "pipe"],
-    // One thread unless told otherwise: for small models on CPU, more threads mostly add contention.
-    env: { OMP_NUM_THREADS: "1", ...process.env, PYTHONUNBUFFERED: "1" },
-  });
-  child.stdout.pipe(log, { end: false });
-  child.stderr.pipe(log, { end: false });
-  const stop = () => child.kill("SIGTERM");
-  run.signal?.addEventListener("abort", stop, { once: true });
+  // One thread unless told otherwise: for small models on CPU, more threads mostly add contention.
+  const env = { OMP_NUM_THREADS: "1", ...process.env, PYTHONUNBUFFERED: "1" };
+  const job = warmWorkerEnabled() ? warmJob(python, env, run) : coldJob(python, env, run);
   let seen = 0;
   const poll = setInterval(() => {
     if (!run.metricsFile || !run.onMetrics || !existsSync(run.metricsFile)) return;
@@ -73,12 +68,53 @@ export async function runWorker(run: WorkerRun): Promise<void> {
       seen++;
     }
   }, 500);
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (c) => resolve(c));
-  });
-  clearInterval(poll);
-  run.signal?.removeEventListener("abort", stop);
-  await new Promise<void>((resolve) => log.end(resolve));
-  if (code !== 0) throw new WorkerFailed(code, run.logFile, tail(run.logFile, 15));
+  try {
+    const code = await job;
+    if (code !== 0) throw new WorkerFailed(code, run.logFile, tail(run.logFile, 15));
+  } finally {
+    clearInterval(poll);
+  }
+}
+
+/** A job forked from the warm parent; it appends its own output to the log. */
+async function warmJob(python: string, env: NodeJS.ProcessEnv, run: WorkerRun): Promise<number | null> {
+  const job = startWarmJob(python, env, run.command, run.logFile);
+  const stop = () => {
+    job.pid.then(
+      (pid) => {
+        try {
+          process.kill(pid, "SIGTERM");
+        } catch {
+          // already ended
+        }
+      },
+      () => {},
+    );
+  };
+  if (run.signal?.aborted) stop();
+  run.signal?.addEventListener("abort", stop, { once: true });
+  try {
+    return await job.exit;
+  } finally {
+    run.signal?.removeEventListener("abort", stop);
+  }
+}
+
+/** A job in its own interpreter (R1FLOW_WARM_WORKER=0), its output piped to the log. */
+async function coldJob(python: string, env: NodeJS.ProcessEnv, run: WorkerRun): Promise<number | null> {
+  const log = createWriteStream(run.logFile, { flags: "a" });
+  const child = spawn(python, ["-m", "r1worker", ...run.command], { stdio: ["ignore", "pipe", "pipe"], env });
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  const stop = () => child.kill("SIGTERM");
+  run.signal?.addEventListener("abort", stop, { once: true });
+  try {
+    return await new Promise<number | null>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", (c) => resolve(c));
+    });
+  } finally {
+    run.signal?.removeEventListener("abort", stop);
+    await new Promise<void>((resolve) => log.end(resolve));
+  }
 }

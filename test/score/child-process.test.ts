@@ -20,8 +20,8 @@ interface Child {
   exit: Promise<[number | null, NodeJS.Signals | null]>;
 }
 
-function start(args: string[] = []): Child {
-  const proc = spawn(process.execPath, [...args, SCRIPT], { stdio: ["pipe", "pipe", "pipe"] });
+function start(args: string[] = [], env: NodeJS.ProcessEnv = process.env): Child {
+  const proc = spawn(process.execPath, [...args, SCRIPT], { stdio: ["pipe", "pipe", "pipe"], env });
   const exit = once(proc, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
   const lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
   let err = "";
@@ -71,6 +71,21 @@ describe("the scoring child process", () => {
     expect(responses.map((r) => r.ok)).toEqual([true, false, false, true, true]);
     expect(child.proc.exitCode).toBeNull();
   });
+
+  it(
+    "answers the same through tsx, where no bundle is used (R1FLOW_SCORER_BUNDLE=0)",
+    async () => {
+      const viaTsx = start([], { ...process.env, R1FLOW_SCORER_BUNDLE: "0" });
+      try {
+        expect(await viaTsx.next()).toEqual({ ready: true, protocol: PROTOCOL_VERSION });
+        const line = scoreRequest("tsx", OUTCOME, mixedBatch());
+        expect(await ask(viaTsx, line)).toEqual(await ask(child, line));
+      } finally {
+        viaTsx.proc.kill();
+      }
+    },
+    START_MS,
+  );
 
   it("keeps serving after many batches", async () => {
     const rows = mixedBatch();
