@@ -80,12 +80,15 @@ export class R1flowStack extends Stack {
     for (const name of PIPELINE_HANDLERS) {
       const fn = this.functions.fn(name);
       if (name === "status") {
-        // status.json of the run; a stage's metrics.json read back, its shards.json written. Listing
-        // those two keys makes a missing one a 404 (the function then names it), not a 403.
+        // status.json of the run; a stage's metrics.json read back, its shards.json written; the
+        // manifest read when a block fails (status.json names the block's iterations). Listing the
+        // keys it reads makes a missing one a 404 (the function then names it), not a 403.
         StageFunctions.allowObjects(fn, bucketArn, "runs/*/status.json", ["s3:GetObject", "s3:PutObject"]);
         StageFunctions.allowObjects(fn, bucketArn, "runs/*/metrics.json", ["s3:GetObject"]);
+        StageFunctions.allowObjects(fn, bucketArn, "runs/*/manifest.json", ["s3:GetObject"]);
         StageFunctions.allowObjects(fn, bucketArn, "runs/*/shards.json", ["s3:PutObject"]);
-        StageFunctions.allowList(fn, bucketArn, ["runs/*/status.json", "runs/*/metrics.json"]);
+        const reads = ["runs/*/status.json", "runs/*/metrics.json", "runs/*/manifest.json"];
+        StageFunctions.allowList(fn, bucketArn, reads);
         continue;
       }
       StageFunctions.allowRuns(bucketArn, fn);

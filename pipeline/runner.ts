@@ -11,6 +11,7 @@ import { LAMBDA_STAGES, planBatchStage, stageContext } from "../functions/stages
 import { type RunLayout, runLayout } from "../recipe/layout.ts";
 import { plannedVisits, type StageVisit, stageById, visitLabel } from "../recipe/recipe.ts";
 import { joinUri, parseUri } from "../recipe/uri.ts";
+import { runVisitName } from "../recipe/visit-name.ts";
 import type { Manifest } from "../schemas/manifest.ts";
 import type { StageSummary } from "../schemas/stage-spec.ts";
 import { runWorker } from "./worker-process.ts";
@@ -76,6 +77,12 @@ async function writeStatus(layout: RunLayout, status: Record<string, unknown>): 
   await writeJson(layout.status, { ...status, updatedAt: new Date().toISOString(), backend: "local" });
 }
 
+/** status.json's `stage` of a visit, and in a GRPO loop its `visit` (`grpo-block [block 1, iter 8-15]`). */
+function stageOf(manifest: Manifest, { stage, iteration }: StageVisit) {
+  if (iteration === undefined) return { stage: stage.id };
+  return { stage: stage.id, visit: runVisitName(manifest, stage.id, iteration) };
+}
+
 /** Runs (or resumes) the whole recipe; throws StageFailed naming the stage, the cause and the log. */
 export async function runLocal(manifest: Manifest, opts: RunOptions): Promise<StageSummary[]> {
   const layout = runLayout(opts.store, manifest.runId);
@@ -86,7 +93,11 @@ export async function runLocal(manifest: Manifest, opts: RunOptions): Promise<St
   const summaries: StageSummary[] = [];
   for (const [index, visit] of visits.entries()) {
     if (opts.signal?.aborted) {
-      await writeStatus(layout, { runId: manifest.runId, status: "interrupted", stage: visit.stage.id });
+      await writeStatus(layout, {
+        runId: manifest.runId,
+        status: "interrupted",
+        ...stageOf(manifest, visit),
+      });
       throw new StageFailed(
         visit.stage.id,
         visit.iteration,
@@ -106,7 +117,7 @@ export async function runLocal(manifest: Manifest, opts: RunOptions): Promise<St
       await writeStatus(layout, {
         runId: manifest.runId,
         status,
-        stage: visit.stage.id,
+        ...stageOf(manifest, visit),
         cause: cause.message,
       });
       opts.onEvent?.({ type: "failed", visit, error: cause, logFile });

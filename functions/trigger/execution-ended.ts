@@ -1,11 +1,16 @@
 /**
  * An execution of the run state machine ended FAILED, TIMED_OUT or ABORTED (EventBridge's
  * "Step Functions Execution Status Change", handed over as `{ action: "ended", detail }`):
- * status.json says `failed` with the stage that was running and its cause, read from the history.
+ * status.json says `failed` with the stage that was running and its cause, read from the history;
+ * in a GRPO loop also the visit (`grpo-block [block 1, iter 8-15]`: the block's iterations are the
+ * run manifest's arithmetic).
  */
 import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from "@aws-sdk/client-sfn";
 import { z } from "zod";
+import { runLayout } from "../../recipe/layout.ts";
+import { parseManifest } from "../../recipe/manifest-io.ts";
 import { parseRunUri, RunUri } from "../../recipe/run-location.ts";
+import { isBlockLoopStage, runVisitName, visitName } from "../../recipe/visit-name.ts";
 import { parseOrThrow } from "../../schemas/errors.ts";
 import { type FailedStage, failedStageOf } from "./failed-stage.ts";
 import type { RunObjects } from "./ports.ts";
@@ -44,6 +49,22 @@ export function sfnNewestFirst(client: SFNClient, pageSize = 100): NewestFirstPa
   };
 }
 
+/**
+ * The failed loop visit's name. A block's iterations come from the run's manifest; when it cannot be
+ * read or parsed the name leaves them out (`grpo-block [block 1]`): status.json is written anyway.
+ */
+async function failedVisit(objects: RunObjects, bucket: string, runId: string, stage: string, index: number) {
+  if (!isBlockLoopStage(stage)) return visitName(stage, index);
+  const uri = runLayout(`s3://${bucket}`, runId).manifest;
+  try {
+    const stored = await objects.get(uri.slice(`s3://${bucket}/`.length));
+    if (stored) return runVisitName(parseManifest(stored.text, uri), stage, index);
+  } catch {
+    // unreadable, invalid, or a block the manifest has not got: named without its iterations
+  }
+  return visitName(stage, index);
+}
+
 export async function recordExecutionEnded(
   event: ExecutionEnded,
   history: NewestFirstPages,
@@ -67,9 +88,10 @@ export async function recordExecutionEnded(
   const objects = objectsOf(bucket);
   const current = (await readStatus(objects, runId)).status;
   if (current?.executionArn && current.executionArn !== executionArn) return undefined;
-  return recordRunStatus(
-    { action: "run", runUri, status: "failed", stage: failed.stage, error: failed.error },
-    objects,
-    now,
-  );
+  const { stage, index, error } = failed;
+  const visit =
+    stage === undefined || index === undefined
+      ? undefined
+      : await failedVisit(objects, bucket, runId, stage, index);
+  return recordRunStatus({ action: "run", runUri, status: "failed", stage, visit, error }, objects, now);
 }

@@ -5,8 +5,10 @@
  * the stage afterwards from the execution's status-change event and this lookup.
  * States are named by their stage: `<id>` or `<id> <part>` (`sft job spot`), `<round> loop …` or
  * `<round> block loop …` for an RL loop's own states; any other state is reported by its name.
+ * A loop stage's visit (the GRPO iteration, or the block) is its state's input `$.loop.iteration`.
  */
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
+import { z } from "zod";
 import { RECIPE } from "../../recipe/recipe.ts";
 import type { CaughtError } from "./failure-cause.ts";
 
@@ -21,6 +23,8 @@ export interface FailedStage {
   readonly state?: string;
   /** Its recipe stage (or the state's name when it belongs to none). */
   readonly stage?: string;
+  /** A loop stage's loop index: the GRPO iteration, or for a block-loop stage the block. */
+  readonly index?: number;
   readonly error: CaughtError;
 }
 
@@ -29,6 +33,25 @@ export function stageOfState(state: string): string {
   if (loop) return loop[1]!;
   const stage = RECIPE.find((s) => state === s.id || state.startsWith(`${s.id} `));
   return stage?.id ?? state;
+}
+
+/** What a loop state's input says of the loop (the state machine's `$.loop`). */
+const LoopInput = z.object({ loop: z.object({ iteration: z.number().int().min(0) }) });
+
+/**
+ * The loop index a state of `stage` was entered with; none for a stage outside the loops (after a
+ * loop, `$.loop` still holds its last index) or an input too large to be shown whole.
+ */
+function loopIndex(stage: string, input: string | undefined): number | undefined {
+  if (!input || !RECIPE.some((s) => s.id === stage && s.inLoop)) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(input);
+  } catch {
+    return undefined; // truncated
+  }
+  const parsed = LoopInput.safeParse(raw);
+  return parsed.success ? parsed.data.loop.iteration : undefined;
 }
 
 /** The execution's own ending: failed, timed out or aborted, with its error and cause. */
@@ -57,7 +80,9 @@ export function failedStageOf(
     const state = event.stateEnteredEventDetails?.name;
     if (state) {
       if (!error) throw new Error(`the history's last state "${state}" comes after no execution ending`);
-      return { state, stage: stageOfState(state), error };
+      const stage = stageOfState(state);
+      const index = loopIndex(stage, event.stateEnteredEventDetails?.input);
+      return { state, stage, ...(index === undefined ? {} : { index }), error };
     }
   }
   if (!complete) return undefined;

@@ -17,6 +17,8 @@ export const RecordRunStatus = z.strictObject({
   executionArn: z.string().optional(),
   /** failed: the recipe stage that was running when the execution ended. */
   stage: z.string().optional(),
+  /** failed: a loop stage's visit (`grpo-update [3]`, `grpo-block [block 1, iter 8-15]`). */
+  visit: z.string().optional(),
   error: CaughtError.optional(),
 });
 export type RecordRunStatus = z.infer<typeof RecordRunStatus>;
@@ -36,7 +38,11 @@ export async function recordRunStatus(
     executionArn: input.executionArn ?? previous?.executionArn,
     manifestVersion: previous?.manifestVersion,
     ...(input.status === "failed"
-      ? { stage: input.stage ?? "unknown", cause: summarizeCause(input.error ?? { Error: "Unknown" }) }
+      ? {
+          stage: input.stage ?? "unknown",
+          visit: input.visit,
+          cause: summarizeCause(input.error ?? { Error: "Unknown" }),
+        }
       : {}),
   };
   await objects.put(statusKey(runId), renderStatus(next));

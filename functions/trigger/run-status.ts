@@ -20,6 +20,8 @@ export const RunStatus = z.object({
   manifestVersion: z.string().optional(),
   /** failed: the stage that failed and a one-paragraph cause. */
   stage: z.string().optional(),
+  /** failed in a GRPO loop: the visit, as inspect names it (`grpo-block [block 1, iter 8-15]`). */
+  visit: z.string().optional(),
   cause: z.string().optional(),
   /** invalid: one line per problem, `path: expected …, got …`. */
   errors: z.array(z.string()).optional(),

@@ -2,6 +2,7 @@
  * The terminal view of a run: one line per stage visit in recipe order (block loop: then one per
  * GRPO iteration), the eval table, then the run's status.
  */
+import { visitName } from "../../recipe/visit-name.ts";
 import { renderBatch } from "./batch-table.ts";
 import { renderEvalTable } from "./eval-table.ts";
 import { renderIterationTable } from "./iteration-table.ts";
@@ -23,13 +24,9 @@ function clock(iso: string | undefined): string {
   return Number.isNaN(d.getTime()) ? iso : d.toISOString().slice(11, 19);
 }
 
-/** `sft`, `grpo-update [3]`, `grpo-block [block 1, iter 8-15]`. */
+/** `sft`, `grpo-update [3]`, `grpo-block [block 1, iter 8-15]`: the name status.json gives a failed visit. */
 export function visitLabel(v: VisitRow): string {
-  if (v.iteration === undefined) return v.stage;
-  const its = v.iterations;
-  if (!its?.length) return `${v.stage} [${v.iteration}]`;
-  const span = its.length === 1 ? `${its[0]}` : `${its[0]}-${its.at(-1)}`;
-  return `${v.stage} [block ${v.iteration}, iter ${span}]`;
+  return visitName(v.stage, v.iteration, v.iterations);
 }
 
 export function runLine(run: RunInfo): string {

@@ -60,7 +60,9 @@ function firstRunCalls(machineArn: string, jobs: string[]): RecordedCall[] {
     s3("function:status", "PutObject", { Key: status }),
     s3("function:status", "GetObject", { Key: `${key(layout.stage("sft"))}/metrics.json` }, 404),
     s3("function:status", "PutObject", { Key: `${key(layout.stage("grpo-rollout", 0))}/shards.json` }),
-    // status, on the execution's end event: the failed stage from the execution's history.
+    // status, on the execution's end event: the failed stage from the execution's history, and
+    // for a failed block the manifest (the block's iterations).
+    s3("function:status", "GetObject", { Key: manifest }),
     {
       principal: "function:status",
       service: "sfn",

@@ -13,6 +13,7 @@ import {
   recordExecutionEnded,
 } from "../../functions/trigger/execution-ended.ts";
 import { failedStageOf, stageOfState } from "../../functions/trigger/failed-stage.ts";
+import { grpoOnlyManifest } from "../pipeline/mini-manifest.ts";
 import { FakeRunObjects } from "./fake-run-objects.ts";
 
 const recorded = (name: string): HistoryEvent[] =>
@@ -23,12 +24,15 @@ const recorded = (name: string): HistoryEvent[] =>
   ).events;
 
 let id = 0;
-const entered = (name: string): HistoryEvent => ({
+const entered = (name: string, input?: string): HistoryEvent => ({
   id: ++id,
   timestamp: new Date(0),
   type: "TaskStateEntered",
-  stateEnteredEventDetails: { name },
+  stateEnteredEventDetails: { name, ...(input === undefined ? {} : { input }) },
 });
+/** A state's input in a loop: what the state machine keeps in `$.loop`. */
+const inLoop = (iteration: number) =>
+  JSON.stringify({ runId: "demo-1", plan: { blocks: 3 }, loop: { iteration, chunkEnd: 25 } });
 const plain = (type: string): HistoryEvent => ({ id: ++id, timestamp: new Date(0), type: type as never });
 
 describe("failedStageOf on recorded histories (LocalStack 2026.3, GetExecutionHistory reverseOrder)", () => {
@@ -36,6 +40,7 @@ describe("failedStageOf on recorded histories (LocalStack 2026.3, GetExecutionHi
     const failed = failedStageOf(recorded("history-batch-fails.localstack.json"));
     expect(failed?.state).toBe("grpo-update job spot");
     expect(failed?.stage).toBe("grpo-update");
+    expect(failed?.index).toBe(0); // the mocked case fails iteration 0's update
     expect(failed?.error.Error).toBe("Batch.JobFailed");
     expect(JSON.parse(failed!.error.Cause!)).toMatchObject({
       JobName: "mocked-grpo-update",
@@ -100,6 +105,21 @@ describe("failedStageOf on written histories", () => {
     expect(failedStageOf(newestFirst)).toMatchObject({ stage: "sft2", error: { Cause: "2nd" } });
   });
 
+  it("reads a loop stage's index from its state's input; not outside the loops, nor from a cut input", () => {
+    const failedIn = (state: string, input: string) =>
+      failedStageOf([
+        { ...plain("ExecutionFailed"), executionFailedEventDetails: { error: "Batch.JobFailed" } },
+        entered(state, input),
+      ]);
+    expect(failedIn("grpo-block job spot", inLoop(2))).toMatchObject({ stage: "grpo-block", index: 2 });
+    expect(failedIn("rl2-block-curriculum", inLoop(1))).toMatchObject({ index: 1 });
+    // After the loop `$.loop` keeps its last index: rejection is no visit of it.
+    expect(failedIn("rejection", inLoop(3))).not.toHaveProperty("index");
+    expect(failedIn("grpo-block job spot", inLoop(2).slice(0, 40))).not.toHaveProperty("index");
+    expect(failedIn("grpo block loop continue", inLoop(2))).toMatchObject({ stage: "grpo" });
+    expect(failedIn("grpo block loop continue", inLoop(2))).not.toHaveProperty("index");
+  });
+
   it("refuses a history whose newest state comes after no ending", () => {
     expect(() => failedStageOf([entered("sft")])).toThrow('last state "sft" comes after no execution ending');
   });
@@ -162,6 +182,33 @@ describe("recordExecutionEnded", () => {
       stage: "rejection",
       executionArn: ARN,
     });
+  });
+
+  it("names a failed block and its iterations from the run's manifest", async () => {
+    // 10 iterations in blocks of 4: block 1 runs 4-7, block 2 (the last, short) 8-9.
+    const manifest = grpoOnlyManifest("demo-1", { iterations: 10, iterationsPerJob: 4 });
+    const statusOf = async (manifestText: string | undefined, state: string, index: number) => {
+      const objects = new FakeRunObjects();
+      if (manifestText !== undefined) await objects.put("runs/demo-1/manifest.json", manifestText);
+      const pages = pagesOf([...failing, entered(state, inLoop(index))]);
+      await recordExecutionEnded(event(), pages, () => objects, now);
+      return JSON.parse(objects.objects.get("runs/demo-1/status.json")!);
+    };
+    expect(await statusOf(JSON.stringify(manifest), "grpo-block job spot", 1)).toMatchObject({
+      status: "failed",
+      stage: "grpo-block",
+      visit: "grpo-block [block 1, iter 4-7]",
+      cause: "States.TaskFailed: boom",
+    });
+    expect((await statusOf(JSON.stringify(manifest), "grpo-block-curriculum", 2)).visit).toBe(
+      "grpo-block-curriculum [block 2, iter 8-9]",
+    );
+    // No manifest, or one that does not parse: the block without its iterations, status written.
+    expect((await statusOf(undefined, "grpo-block summary", 1)).visit).toBe("grpo-block [block 1]");
+    expect((await statusOf("{}", "rl2-block job on-demand", 0)).visit).toBe("rl2-block [block 0]");
+    // A per-iteration stage needs no manifest; a stage outside the loops has no visit.
+    expect((await statusOf(undefined, "grpo-update job spot", 3)).visit).toBe("grpo-update [3]");
+    expect(await statusOf(undefined, "rejection", 3)).not.toHaveProperty("visit");
   });
 
   it("leaves status.json alone when it already points at a later execution of the run", async () => {

@@ -68,6 +68,21 @@ describe("recordRunStatus", () => {
       cause: "States.Timeout: took too long",
     });
   });
+
+  it("records a failed loop visit beside its stage; running and succeeded carry none", async () => {
+    const objects = new FakeRunObjects();
+    const error = { Error: "Batch.JobFailed", Cause: "{}" };
+    const failed = { action: "run", runUri, status: "failed", stage: "grpo-block", error } as const;
+    const visit = "grpo-block [block 2, iter 8-11]";
+    expect(await recordRunStatus({ ...failed, visit }, objects, now)).toMatchObject({
+      stage: "grpo-block",
+      visit,
+      cause: "Batch.JobFailed: {}",
+    });
+    expect(JSON.parse(objects.objects.get("runs/demo-1/status.json")!).visit).toBe(visit);
+    const running = await recordRunStatus({ action: "run", runUri, status: "running", visit }, objects, now);
+    expect(running).not.toHaveProperty("visit");
+  });
 });
 
 describe("readStageSummary", () => {

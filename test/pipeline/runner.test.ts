@@ -125,6 +125,23 @@ describe("r1flow run on the local backend", () => {
     expect(existsSync(join(wrongLayout.stage("ingest"), "_SUCCESS"))).toBe(false);
   });
 
+  it("a failed block job's status.json names the block and its iterations", {
+    timeout: 300_000,
+  }, async () => {
+    // 4 iterations in blocks of 2: block 0 runs iterations 0-1; its worker finds no model and fails.
+    const grpo = grpoOnlyManifest("bad-model", { iterations: 4, iterationsPerJob: 2 });
+    const m = Manifest.parse({ ...grpo, model: { ...grpo.model, base: "/nonexistent/model" } });
+    const err = await runLocal(m, { store }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StageFailed);
+    expect([(err as StageFailed).stageId, (err as StageFailed).iteration]).toEqual(["grpo-block", 0]);
+    expect(JSON.parse(readFileSync(runLayout(store, "bad-model").status, "utf8"))).toMatchObject({
+      status: "failed",
+      stage: "grpo-block",
+      visit: "grpo-block [block 0, iter 0-1]",
+      cause: expect.stringContaining("/nonexistent/model"),
+    });
+  });
+
   it("an unwritable store is a clear error and marks nothing complete", async () => {
     const err = await runLocal(manifest, { store: "/etc/hostname/store" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
