@@ -9,7 +9,9 @@
  * block loop: block b spans from the start of its first visit (grpo-block-curriculum) to the start
  * of the next block's; each iteration's phases are its `iter-NNNN/metrics.json` `seconds`, and the
  * block's time outside its iterations (job start, imports, loads, final save, the curriculum visit)
- * is shared equally among its iterations.
+ * is shared equally among its iterations, and split by the job's own `job_*_s` metrics into
+ * model loads, the wait for the scoring child, resume, the final save and the rest (process start,
+ * imports where the job starts cold, spec and commit).
  */
 import type { StageSummary } from "../schemas/stage-spec.ts";
 
@@ -114,6 +116,18 @@ export async function blockSplit(
     const shared = (g.wallS - inLoop) / iters.length; // job start/end and the curriculum visit
     const curriculum = g.visit("grpo-block-curriculum");
     const curriculumS = curriculum ? curriculum.endS - curriculum.startS : 0;
+    const jobS = (key: string) => {
+      const v = job.summary.metrics[`job_${key}_s`];
+      return typeof v === "number" ? v : 0;
+    };
+    const known = {
+      "job: model loads": jobS("load"),
+      "job: scorer wait": jobS("scorer_wait"),
+      "job: resume, engine": jobS("resume"),
+      "job: final save": jobS("save"),
+    };
+    const knownS = Object.values(known).reduce((a, b) => a + b, 0);
+    const share = (v: number) => v / iters.length;
     for (const s of iters) {
       const phase = (p: string) => s[`${p}_s`] ?? 0;
       const [rolloutS, scoreS, updateS] = [phase("rollout"), phase("score"), phase("update")];
@@ -128,8 +142,9 @@ export async function blockSplit(
           "table writes": phase("write"),
           "weight sync": phase("sync"),
           "other in-loop": phase("other"),
-          "job start/end, shared": shared - curriculumS / iters.length,
-          "curriculum Lambda, shared": curriculumS / iters.length,
+          ...Object.fromEntries(Object.entries(known).map(([k, v]) => [`${k}, shared`, share(v)])),
+          "job: process start, commit, shared": shared - share(curriculumS) - share(knownS),
+          "curriculum Lambda, shared": share(curriculumS),
         },
       });
     }

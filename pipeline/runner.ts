@@ -14,7 +14,7 @@ import { joinUri, parseUri } from "../recipe/uri.ts";
 import { runVisitName } from "../recipe/visit-name.ts";
 import type { Manifest } from "../schemas/manifest.ts";
 import type { StageSummary } from "../schemas/stage-spec.ts";
-import { runWorker } from "./worker-process.ts";
+import { prewarmWorker, runWorker } from "./worker-process.ts";
 
 export type RunEvent =
   | { type: "plan"; visits: StageVisit[]; runUri: string }
@@ -89,6 +89,8 @@ export async function runLocal(manifest: Manifest, opts: RunOptions): Promise<St
   await writeJson(layout.manifest, manifest);
   const visits = plannedVisits(manifest);
   opts.onEvent?.({ type: "plan", visits, runUri: layout.root });
+  // The worker's imports overlap the Lambda stages before the first GPU stage (ingest, curriculum).
+  if (visits.some((v) => v.stage.kind === "batch")) prewarmWorker();
   await writeStatus(layout, { runId: manifest.runId, status: "running" });
   const summaries: StageSummary[] = [];
   for (const [index, visit] of visits.entries()) {

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startWarmJob, warmWorkerEnabled } from "./warm-worker.ts";
+import { startWarmJob, warmParent, warmWorkerEnabled } from "./warm-worker.ts";
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -43,6 +43,16 @@ function tail(file: string, lines: number): string {
   return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
 }
 
+function workerEnv(): NodeJS.ProcessEnv {
+  // One thread unless told otherwise: for small models on CPU, more threads mostly add contention.
+  return { OMP_NUM_THREADS: "1", ...process.env, PYTHONUNBUFFERED: "1" };
+}
+
+/** Starts the warm parent's imports now, so they overlap whatever runs before the first job. */
+export function prewarmWorker(): void {
+  if (warmWorkerEnabled() && existsSync(workerPython())) warmParent(workerPython(), workerEnv());
+}
+
 export async function runWorker(run: WorkerRun): Promise<void> {
   const python = workerPython();
   if (!existsSync(python)) {
@@ -51,8 +61,7 @@ export async function runWorker(run: WorkerRun): Promise<void> {
     );
   }
   mkdirSync(dirname(run.logFile), { recursive: true });
-  // One thread unless told otherwise: for small models on CPU, more threads mostly add contention.
-  const env = { OMP_NUM_THREADS: "1", ...process.env, PYTHONUNBUFFERED: "1" };
+  const env = workerEnv();
   const job = warmWorkerEnabled() ? warmJob(python, env, run) : coldJob(python, env, run);
   let seen = 0;
   const poll = setInterval(() => {

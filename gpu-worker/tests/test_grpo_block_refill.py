@@ -214,7 +214,8 @@ def test_the_summary_totals_the_batch_records_and_warns_only_when_refill_left_a_
     history = [record(0, 0), record(1, 2)]
     on = {"dynamicSampling": {"enabled": True, "maxRounds": 2}}
     cfg = BlockConfig.from_spec(parse_spec(block_doc(settings=on, reserve=[[], []])))
-    out = summary(cfg, history, "/tmp/out/model", 2)
+    out = summary(cfg, history, "/tmp/out/model", 2, {"load": 1.5, "save": 0.25})
+    assert out["metrics"]["job_load_s"] == 1.5 and out["metrics"]["job_save_s"] == 0.25
     assert {k: out["metrics"][k] for k in BATCH_TOTALS.values()} == {
         "informative_groups_before": 2,
         "informative_groups_after": 6,
@@ -228,4 +229,4 @@ def test_the_summary_totals_the_batch_records_and_warns_only_when_refill_left_a_
         "rounds at most (2 groups short in all): the reserve ran out or maxRounds is too low"
     ]
     off = BlockConfig.from_spec(parse_spec(block_doc()))
-    assert summary(off, history, "/tmp/out/model", 2)["warnings"] == []  # off, short is the norm
+    assert summary(off, history, "/tmp/out/model", 2, {})["warnings"] == []  # off, short is the norm

@@ -41,24 +41,28 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
 
 def run_block(spec: dict[str, Any], cfg: BlockConfig, scorer: TsScorer) -> dict[str, Any]:
     g, mu = cfg.grpo, cfg.grpo.inner_epochs
+    job = Timer()  # the block's start and end, which its K iterations share
     rt = start_runtime(spec)
     env, precision = rt.env, rt.precision
     if env.world_size > 1:
         raise ValueError("grpo-block runs in one process; run GRPO as per-iteration stages on several GPUs")
-    tokenizer = load_tokenizer(g.policy, cache_dir())
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    model, own = start_model(cfg.output, g.policy, load_policy(precision.device), env)
-    reference = reference_model(cfg, precision.device)
+    with job("load"):
+        tokenizer = load_tokenizer(g.policy, cache_dir())
+        pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        model, own = start_model(cfg.output, g.policy, load_policy(precision.device), env)
+        reference = reference_model(cfg, precision.device)
     last = cfg.first_iteration + cfg.iterations
     settings = LoopSettings.of(g, steps=last * mu, schedule_steps=g.iterations * mu, schedule_start=0)
     history: list[dict[str, Any]] = []
-    scorer.wait_ready()
+    with job("scorer_wait"):
+        scorer.wait_ready()
     with TrainLoop(model, settings, env, causal_lm_saver(model, tokenizer)) as loop:
-        loop.resume(resume_point(cfg, own))
-        state = begin(loop, cfg, mu)
-        bf16 = precision.autocast_dtype == torch.bfloat16
-        engine = rollout_engine(cfg, model, tokenizer, precision.device, bf16)
-        engine.sync_weights(model)
+        with job("resume"):  # the previous block's AdamW and RNG, the engine and its first weights
+            loop.resume(resume_point(cfg, own))
+            state = begin(loop, cfg, mu)
+            bf16 = precision.autocast_dtype == torch.bfloat16
+            engine = rollout_engine(cfg, model, tokenizer, precision.device, bf16)
+            engine.sync_weights(model)
         for it in range(state["iteration"], last):
             timer, out = Timer(), iteration_dir(cfg.output, it)
             got = sample_iteration(engine, tokenizer, cfg, it, scorer, set(state["dropped"]), timer)
@@ -80,8 +84,9 @@ def run_block(spec: dict[str, Any], cfg: BlockConfig, scorer: TsScorer) -> dict[
             store.write_json(join(out, "metrics.json"), record)
             history.append(record)
             end_iteration(loop, state, it, dropped, cfg)
-        model_uri = loop.save_final()
-    return summary(cfg, history, model_uri, loop.step)
+        with job("save"):
+            model_uri = loop.save_final()
+    return summary(cfg, history, model_uri, loop.step, job.seconds)
 
 
 def iteration_record(it, got, update_metrics, batch, dropped, timer) -> dict[str, Any]:
@@ -109,10 +114,15 @@ BATCH_TOTALS = {
 }
 
 
-def summary(cfg: BlockConfig, history: list[dict[str, Any]], model_uri: str, step: int) -> dict[str, Any]:
-    """The stage summary: the last iteration's update metrics, mean seconds per phase and the batch
-    totals (informative groups before / after refill, groups trained and short, rounds, reserve)."""
+def summary(
+    cfg: BlockConfig, history: list[dict[str, Any]], model_uri: str, step: int, job_seconds: dict[str, float]
+) -> dict[str, Any]:
+    """The stage summary: the last iteration's update metrics, mean seconds per phase, the seconds of
+    the job's own start and end (`job_load_s`, `job_scorer_wait_s`, `job_resume_s`, `job_save_s`) and
+    the batch totals (informative groups before / after refill, groups trained and short, rounds,
+    reserve)."""
     metrics: dict[str, float] = {"iterations": len(history), "step": step}
+    metrics |= {f"job_{phase}_s": s for phase, s in job_seconds.items()}
     trained = [h for h in history if h["update"]["rows"]]
     if trained:
         metrics |= {k: v for k, v in trained[-1]["update"].items() if isinstance(v, int | float)}
