@@ -10,7 +10,7 @@
  * of the next block's; each iteration's phases are its `iter-NNNN/metrics.json` `seconds`, and the
  * block's time outside its iterations (job start, imports, loads, final save, the curriculum visit)
  * is shared equally among its iterations, and split by the job's own `job_*_s` metrics into
- * model loads, the wait for the scoring child, resume, the final save and the rest (process start,
+ * model loads, resume, the final save and the rest (process start,
  * imports where the job starts cold, spec and commit).
  */
 import type { StageSummary } from "../schemas/stage-spec.ts";
@@ -122,7 +122,6 @@ export async function blockSplit(
     };
     const known = {
       "job: model loads": jobS("load"),
-      "job: scorer wait": jobS("scorer_wait"),
       "job: resume, engine": jobS("resume"),
       "job: final save": jobS("save"),
     };
@@ -140,6 +139,7 @@ export async function blockSplit(
         overheadS: (s.iteration_s ?? 0) - rolloutS - scoreS - updateS + shared,
         parts: {
           "table writes": phase("write"),
+          "scorer start wait": phase("scorer_wait"),
           "weight sync": phase("sync"),
           "other in-loop": phase("other"),
           ...Object.fromEntries(Object.entries(known).map(([k, v]) => [`${k}, shared`, share(v)])),

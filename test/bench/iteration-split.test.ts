@@ -19,7 +19,7 @@ describe("blockSplit", () => {
     // Block 0: curriculum 0–1 s, job 1–21 s; block 1 starts at 22 s. Two iterations of 6 s in the job.
     const job = summary(
       "grpo-block",
-      { job_load_s: 2, job_scorer_wait_s: 0.5, job_resume_s: 0.5, job_save_s: 1 },
+      { job_load_s: 2, job_resume_s: 1, job_save_s: 1 },
       { iterations: ["it0", "it1"] },
     );
     const visits: Visit[] = [
@@ -48,11 +48,11 @@ describe("blockSplit", () => {
     expect(split[0]).toMatchObject({ wallS: 11, rolloutS: 2, scoreS: 0.5, updateS: 3, overheadS: 5.5 });
     expect(split[0]?.parts).toEqual({
       "table writes": 0.25,
+      "scorer start wait": 0,
       "weight sync": 0,
       "other in-loop": 0.25,
       "job: model loads, shared": 1,
-      "job: scorer wait, shared": 0.25,
-      "job: resume, engine, shared": 0.25,
+      "job: resume, engine, shared": 0.5,
       "job: final save, shared": 0.5,
       // 5 s shared less 0.5 s of curriculum and 2 s of the job's named parts.
       "job: process start, commit, shared": 2.5,

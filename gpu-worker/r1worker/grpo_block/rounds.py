@@ -38,6 +38,10 @@ class _Draws:
     def __call__(self, problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
         with self.timer("rollout"):
             got = sample(self.engine, self.tokenizer, self.cfg, problems, first_batch=self.batches)
+        # The child started with the job and loaded its verifier meanwhile; only the block's first
+        # round can still wait for it, and that wait is start-up, not scoring.
+        with self.timer("scorer_wait"):
+            self.batch.wait_ready()
         with self.timer("score"):
             scored = self.batch.add(got.rows)
         self.rollouts += got.rows

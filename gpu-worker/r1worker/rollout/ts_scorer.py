@@ -192,8 +192,8 @@ class TsScorer:
 
     def open_batch(self, settings: ScoreSettings, *, source: str | None = None) -> ScoreBatch:
         """A batch scored over several `add` calls and ended by `close()`, whose summary covers them
-        all (e.g. a GRPO iteration sampled in rounds); the child holds it open in between."""
-        self.wait_ready()
+        all (e.g. a GRPO iteration sampled in rounds); the child holds it open in between. Opening
+        needs no answer from the child: its ready line is awaited at the batch's first send."""
         return ScoreBatch(self, settings, source)
 
     def _chunks(self, encoded: Sequence[bytes]):
@@ -223,6 +223,10 @@ class ScoreBatch:
         self._scored: set[str] = set()
         self.summary: dict[str, Any] | None = None  # set by the last chunk
 
+    def wait_ready(self) -> None:
+        """The scorer's `wait_ready` (a no-op once ready), for callers that time the wait apart."""
+        self._scorer.wait_ready()
+
     def add(self, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """`scored_rollouts` rows of the groups these rows complete (all of them for whole groups)."""
         return self._send(rows, last=False) if rows else []
@@ -237,6 +241,7 @@ class ScoreBatch:
         child, scorer = self._scorer._child, self._scorer
         if self.summary is not None:
             raise ScorerError(f"batch {self.id!r} is closed")
+        scorer.wait_ready()
         encoded = [_encode_row(i, row) for i, row in enumerate(rows)]
         self._sent |= {row["id"]: row for row in rows}
         out: list[dict[str, Any]] = []

@@ -34,7 +34,8 @@ from r1worker.train.loop import LoopSettings, TrainLoop, start_model
 
 def run(spec: dict[str, Any]) -> dict[str, Any]:
     cfg = BlockConfig.from_spec(spec)
-    # The scorer child starts first: node loads the verifier (seconds) while the model loads.
+    # The scorer child starts first: node loads the verifier while the model loads and the first
+    # rollout runs (its ready line is read at the first score, `scorer_wait_s`).
     with TsScorer(wait_ready=False) as scorer:
         return run_block(spec, cfg, scorer)
 
@@ -54,8 +55,6 @@ def run_block(spec: dict[str, Any], cfg: BlockConfig, scorer: TsScorer) -> dict[
     last = cfg.first_iteration + cfg.iterations
     settings = LoopSettings.of(g, steps=last * mu, schedule_steps=g.iterations * mu, schedule_start=0)
     history: list[dict[str, Any]] = []
-    with job("scorer_wait"):
-        scorer.wait_ready()
     with TrainLoop(model, settings, env, causal_lm_saver(model, tokenizer)) as loop:
         with job("resume"):  # the previous block's AdamW and RNG, the engine and its first weights
             loop.resume(resume_point(cfg, own))
@@ -118,7 +117,7 @@ def summary(
     cfg: BlockConfig, history: list[dict[str, Any]], model_uri: str, step: int, job_seconds: dict[str, float]
 ) -> dict[str, Any]:
     """The stage summary: the last iteration's update metrics, mean seconds per phase, the seconds of
-    the job's own start and end (`job_load_s`, `job_scorer_wait_s`, `job_resume_s`, `job_save_s`) and
+    the job's own start and end (`job_load_s`, `job_resume_s`, `job_save_s`) and
     the batch totals (informative groups before / after refill, groups trained and short, rounds,
     reserve)."""
     metrics: dict[str, float] = {"iterations": len(history), "step": step}
