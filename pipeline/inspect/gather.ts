@@ -43,7 +43,7 @@ async function readRunInfo(layout: RunLayout, uri: string, runId: string): Promi
   const raw = (await readOptional(layout.status, readJson)) as Record<string, unknown> | null;
   const text = (key: string) => (typeof raw?.[key] === "string" ? (raw[key] as string) : undefined);
   const errors = Array.isArray(raw?.errors) ? raw.errors.map(String) : undefined;
-  const [updatedAt, stage, cause] = [text("updatedAt"), text("stage"), text("cause")];
+  const [updatedAt, stage, visit, cause] = [text("updatedAt"), text("stage"), text("visit"), text("cause")];
   const executionArn = text("executionArn");
   return {
     runId,
@@ -52,6 +52,7 @@ async function readRunInfo(layout: RunLayout, uri: string, runId: string): Promi
     ...(updatedAt ? { updatedAt } : {}),
     ...(executionArn ? { executionArn } : {}),
     ...(stage ? { stage } : {}),
+    ...(visit ? { visit } : {}),
     ...(cause ? { cause } : {}),
     ...(errors ? { errors } : {}),
   };

@@ -119,7 +119,9 @@ function sampleCard(s: Sample): string {
 
 export function renderHtml(model: InspectModel, generatedAt = new Date()): string {
   const { run } = model;
-  const cause = run.stage ? ` at <b>${esc(run.stage)}</b>${run.cause ? `: ${esc(run.cause)}` : ""}` : "";
+  const cause = run.stage
+    ? ` at <b>${esc(run.visit ?? run.stage)}</b>${run.cause ? `: ${esc(run.cause)}` : ""}`
+    : "";
   const errors = (run.errors ?? []).map((e) => `<div>${esc(e)}</div>`).join("");
   const samples = model.samples.length
     ? model.samples.map(sampleCard).join("\n")

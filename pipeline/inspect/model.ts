@@ -43,6 +43,11 @@ export interface RunInfo {
   /** The failed (or interrupted) stage and its cause. */
   readonly stage?: string;
   readonly cause?: string;
+  /**
+   * The failed GRPO loop visit as status.json names it (`grpo-update [3]`, `grpo-block [block 1,
+   * iter 8-15]`); absent for a stage outside the loops and in runs older than the field.
+   */
+  readonly visit?: string;
   /** An invalid manifest's problems, one line each. */
   readonly errors?: readonly string[];
 }

@@ -32,7 +32,7 @@ export function visitLabel(v: VisitRow): string {
 export function runLine(run: RunInfo): string {
   const when = run.updatedAt ? ` (updated ${run.updatedAt})` : "";
   let line = `run ${run.runId}: ${run.status}${when}`;
-  if (run.stage) line += `\n  ${run.status} at ${run.stage}${run.cause ? `: ${run.cause}` : ""}`;
+  if (run.stage) line += `\n  ${run.status} at ${run.visit ?? run.stage}${run.cause ? `: ${run.cause}` : ""}`;
   for (const error of run.errors ?? []) line += `\n  ${error}`;
   return line;
 }

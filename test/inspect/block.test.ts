@@ -189,6 +189,35 @@ describe("r1flow inspect on a block-loop run", () => {
     expect(renderTable(during)).toMatch(/grpo-block \[block 1, iter 2\]\s+running\s+accuracy=0\.75/);
   });
 
+  it("a failed block: status.json's visit names it in the run line, the report and --json", async () => {
+    const cause = "worker exited with code 1: CUDA out of memory";
+    const root = await blockRun(store(), { visit: "grpo-block/1", cause });
+    const layout = runLayout(root.slice(0, root.indexOf("/runs/")), RUN_ID);
+    // As the runner and the status function write it since the field exists (block 1 runs iteration 2).
+    const visit = "grpo-block [block 1, iter 2]";
+    await writeJson(layout.status, { runId: RUN_ID, status: "failed", stage: "grpo-block", visit, cause });
+    const model = await gatherRun(root);
+    expect(model.run).toMatchObject({ status: "failed", stage: "grpo-block", visit, cause });
+    expect(model.visits.find((v) => v.stage === "grpo-block" && v.iteration === 1)?.status).toBe("failed");
+    const table = renderTable(model);
+    expect(table).toContain(`\n  failed at grpo-block [block 1, iter 2]: ${cause}`);
+    expect(table).not.toContain("failed at grpo-block:");
+    const html = join(store(), "report.html");
+    const res = r1flow(["inspect", root, "--json", "--html", html]);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout).run).toEqual({
+      runId: RUN_ID,
+      uri: root,
+      status: "failed",
+      stage: "grpo-block",
+      visit,
+      cause,
+    });
+    expect(readFileSync(html, "utf8")).toContain(
+      `Run status: <b>failed</b> at <b>grpo-block [block 1, iter 2]</b>: ${cause}</div>`,
+    );
+  });
+
   it("an unreadable or missing iteration record is a warning naming the file; the rest still shows", async () => {
     const root = await blockRun();
     const layout = runLayout(root.slice(0, root.indexOf("/runs/")), RUN_ID);

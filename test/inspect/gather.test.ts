@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { writeJson } from "../../functions/io/objects.ts";
 import { gatherRun } from "../../pipeline/inspect/gather.ts";
+import { renderHtml } from "../../pipeline/inspect/html.ts";
 import { renderTable } from "../../pipeline/inspect/table.ts";
 import { runLayout } from "../../recipe/layout.ts";
 import { stageNumber } from "../../recipe/recipe.ts";
@@ -155,6 +156,9 @@ describe("r1flow inspect: gather and table", () => {
     expect(table).toContain(`↳ ${cause}`);
     expect(table).toContain(`run synthetic: failed`);
     expect(table).toContain(`failed at grpo-update: ${cause}`);
+    // The fixture's status.json has no `visit`, as a run from before the field: the stage alone.
+    expect(model.run).not.toHaveProperty("visit");
+    expect(renderHtml(model)).toContain(`Run status: <b>failed</b> at <b>grpo-update</b>: ${cause}</div>`);
   });
 
   it("a running run marks its first unfinished visit running; disabled stages are skipped", async () => {
