@@ -9,7 +9,7 @@ import { readJson, writeJson } from "../functions/io/objects.ts";
 import { runStage } from "../functions/stages/context.ts";
 import { LAMBDA_STAGES, planBatchStage, stageContext } from "../functions/stages/index.ts";
 import { type RunLayout, runLayout } from "../recipe/layout.ts";
-import { plannedVisits, type StageVisit, stageById, visitLabel } from "../recipe/recipe.ts";
+import { plannedVisits, type StageVisit } from "../recipe/recipe.ts";
 import { joinUri, parseUri } from "../recipe/uri.ts";
 import { runVisitName } from "../recipe/visit-name.ts";
 import type { Manifest } from "../schemas/manifest.ts";
@@ -30,17 +30,28 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+/** A failed visit as status.json names it: its `stage`, and in a GRPO loop its `visit`. */
+interface StageOf {
+  readonly stage: string;
+  readonly visit?: string;
+}
+
+/** `stage grpo-block [block 1, iter 8-15] failed: <cause>`, naming the visit as status.json does. */
 export class StageFailed extends Error {
+  readonly stageId: string;
+  readonly iteration: number | undefined;
   constructor(
-    readonly stageId: string,
-    readonly iteration: number | undefined,
+    visit: StageVisit,
+    where: StageOf,
     override readonly cause: Error,
     readonly logFile?: string,
   ) {
     super(
-      `stage ${visitLabel(stageById(stageId), iteration)} failed: ${cause.message}${logFile ? `\n  log: ${logFile}` : ""}`,
+      `stage ${where.visit ?? where.stage} failed: ${cause.message}${logFile ? `\n  log: ${logFile}` : ""}`,
     );
     this.name = "StageFailed";
+    this.stageId = visit.stage.id;
+    this.iteration = visit.iteration;
   }
 }
 
@@ -78,7 +89,7 @@ async function writeStatus(layout: RunLayout, status: Record<string, unknown>): 
 }
 
 /** status.json's `stage` of a visit, and in a GRPO loop its `visit` (`grpo-block [block 1, iter 8-15]`). */
-function stageOf(manifest: Manifest, { stage, iteration }: StageVisit) {
+function stageOf(manifest: Manifest, { stage, iteration }: StageVisit): StageOf {
   if (iteration === undefined) return { stage: stage.id };
   return { stage: stage.id, visit: runVisitName(manifest, stage.id, iteration) };
 }
@@ -95,16 +106,9 @@ export async function runLocal(manifest: Manifest, opts: RunOptions): Promise<St
   const summaries: StageSummary[] = [];
   for (const [index, visit] of visits.entries()) {
     if (opts.signal?.aborted) {
-      await writeStatus(layout, {
-        runId: manifest.runId,
-        status: "interrupted",
-        ...stageOf(manifest, visit),
-      });
-      throw new StageFailed(
-        visit.stage.id,
-        visit.iteration,
-        new Error("interrupted before the stage started"),
-      );
+      const where = stageOf(manifest, visit);
+      await writeStatus(layout, { runId: manifest.runId, status: "interrupted", ...where });
+      throw new StageFailed(visit, where, new Error("interrupted before the stage started"));
     }
     opts.onEvent?.({ type: "start", visit, index });
     const started = performance.now();
@@ -116,14 +120,10 @@ export async function runLocal(manifest: Manifest, opts: RunOptions): Promise<St
       const cause = error instanceof Error ? error : new Error(String(error));
       const logFile = visit.stage.kind === "batch" ? logFileFor(layout, visit) : undefined;
       const status = opts.signal?.aborted ? "interrupted" : "failed";
-      await writeStatus(layout, {
-        runId: manifest.runId,
-        status,
-        ...stageOf(manifest, visit),
-        cause: cause.message,
-      });
+      const where = stageOf(manifest, visit);
+      await writeStatus(layout, { runId: manifest.runId, status, ...where, cause: cause.message });
       opts.onEvent?.({ type: "failed", visit, error: cause, logFile });
-      throw new StageFailed(visit.stage.id, visit.iteration, cause, logFile);
+      throw new StageFailed(visit, where, cause, logFile);
     }
   }
   await writeStatus(layout, { runId: manifest.runId, status: "succeeded" });

@@ -188,12 +188,6 @@ export function roundOfStage(stageId: string): RlRound {
   return kind === "rl2" ? 2 : 1;
 }
 
-/** `grpo-update (iteration 3)`, `grpo-block (block 1)`, `sft`: a visit in messages. */
-export function visitLabel(stage: RecipeStage, index?: number): string {
-  if (index === undefined) return stage.id;
-  return `${stage.id} (${stage.inLoop === "iteration" || !stage.inLoop ? "iteration" : "block"} ${index})`;
-}
-
 /** The stages a run of this manifest visits, in order — what the runner and the state machine both do. */
 export function plannedVisits(manifest: Manifest): StageVisit[] {
   const visits: StageVisit[] = [];

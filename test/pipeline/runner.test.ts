@@ -103,6 +103,7 @@ describe("r1flow run on the local backend", () => {
     const err = await runLocal(bad, { store }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StageFailed);
     expect((err as StageFailed).stageId).toBe("validate");
+    expect((err as Error).message).toMatch(/^stage validate failed: /);
     expect((err as Error).message).toContain("datasets[0].uri: not found: /nonexistent/train.jsonl");
     const status = JSON.parse(readFileSync(runLayout(store, "missing-data").status, "utf8"));
     expect(status).toMatchObject({ status: "failed", stage: "validate" });
@@ -125,7 +126,7 @@ describe("r1flow run on the local backend", () => {
     expect(existsSync(join(wrongLayout.stage("ingest"), "_SUCCESS"))).toBe(false);
   });
 
-  it("a failed block job's status.json names the block and its iterations", {
+  it("a failed block job's status.json and error name the block and its iterations alike", {
     timeout: 300_000,
   }, async () => {
     // 4 iterations in blocks of 2: block 0 runs iterations 0-1; its worker finds no model and fails.
@@ -134,6 +135,11 @@ describe("r1flow run on the local backend", () => {
     const err = await runLocal(m, { store }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StageFailed);
     expect([(err as StageFailed).stageId, (err as StageFailed).iteration]).toEqual(["grpo-block", 0]);
+    // What `r1flow run` prints: the visit in status.json's words, then the cause and the worker's log.
+    const log = join(runLayout(store, "bad-model").stage("grpo-block", 0), "worker.log");
+    expect((err as Error).message).toMatch(/^stage grpo-block \[block 0, iter 0-1\] failed: worker exited/);
+    expect((err as Error).message).toContain("model directory /nonexistent/model does not exist");
+    expect((err as Error).message.endsWith(`\n  log: ${log}`)).toBe(true);
     expect(JSON.parse(readFileSync(runLayout(store, "bad-model").status, "utf8"))).toMatchObject({
       status: "failed",
       stage: "grpo-block",
