@@ -2,11 +2,12 @@
 against today's per-iteration stages (a rollout job, scoring, a grpo job per iteration), split into
 rollout, score, update and overhead (process start, imports, model and scorer loads, I/O).
 
-    ../.venv/bin/python -m bench.block_bench [--iterations 4]
+    ../.venv/bin/python -m bench.block_bench [--iterations 4] [--cold]
 
-Each worker job is its own `python -m r1worker` process, as the runner starts them. Per-iteration
-scoring uses the scorer child already up (as the score stage runs inside the runner's process).
-Prints JSON lines, asserts nothing.
+Each worker job is its own process forked from the warm parent (`python -m r1worker.warm`), as the
+local runner starts them; `--cold` starts each as `python -m r1worker` instead (imports included),
+as a Batch job's container does. Per-iteration scoring uses the scorer child already up (as the
+score stage runs inside the runner's process). Prints JSON lines, asserts nothing.
 """
 
 from __future__ import annotations
@@ -50,13 +51,38 @@ def problems(folder: str, it: int) -> str:
     return uri
 
 
+class Warm:
+    """The warm parent, started once (its imports are not timed: the runner starts it at plan time)."""
+
+    parent: subprocess.Popen | None = None
+
+    @classmethod
+    def run(cls, argv: list[str], log: str) -> int:
+        if cls.parent is None:
+            cls.parent = subprocess.Popen(
+                [sys.executable, "-m", "r1worker.warm"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            )
+            assert json.loads(cls.parent.stdout.readline())["ready"]
+        cls.parent.stdin.write(json.dumps({"id": 1, "argv": argv, "log": log}).encode() + b"\n")
+        cls.parent.stdin.flush()
+        json.loads(cls.parent.stdout.readline())  # forked
+        return json.loads(cls.parent.stdout.readline())["exit"]
+
+
+COLD = False
+
+
 def job(stage: str, spec: dict, folder: str) -> tuple[float, dict]:
     """Runs one worker job in its own process; (wall seconds, metrics.json)."""
     path = os.path.join(folder, f"{os.path.basename(spec['output'])}.json")
     with open(path, "w") as f:
         json.dump({"runId": "bench", "stage": stage, "maxSeqLen": 64, "seed": 3, **spec}, f)
+    argv = [stage, "--spec", path]
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "r1worker", stage, "--spec", path], check=True, capture_output=True)
+    if COLD:
+        subprocess.run([sys.executable, "-m", "r1worker", *argv], check=True, capture_output=True)
+    elif (code := Warm.run(argv, path + ".log")) != 0:
+        raise RuntimeError(f"{stage} exited {code}; log {path}.log")
     return time.perf_counter() - t0, json.load(open(os.path.join(spec["output"], "metrics.json")))
 
 
@@ -136,7 +162,10 @@ def per_iteration(folder: str, prompts: list[str], k: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--iterations", type=int, default=4)
+    parser.add_argument("--cold", action="store_true", help="each job in its own interpreter")
     args = parser.parse_args()
+    global COLD
+    COLD = args.cold
     os.environ.setdefault("R1WORKER_CACHE", os.path.join(tempfile.gettempdir(), "r1worker-bench-cache"))
     with tempfile.TemporaryDirectory() as folder:
         prompts = [problems(folder, it) for it in range(args.iterations)]

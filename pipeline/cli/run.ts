@@ -11,8 +11,9 @@ export function registerRun(program: Command): void {
   program
     .command("run")
     .description(
-      "run the whole recipe locally: Lambda stages in-process, GPU stages as worker subprocesses " +
-        "(CPU, or the local GPU); running it again resumes from the first incomplete stage",
+      "run the whole recipe locally: Lambda stages in-process, GPU stages as worker processes " +
+        "(CPU, or the local GPU) forked from one warm worker (R1FLOW_WARM_WORKER=0: each in its own " +
+        "interpreter); running it again resumes from the first incomplete stage",
     )
     .argument("<manifest>", "manifest file (path or s3:// URI)")
     .option("--store <dir|s3://bucket>", "where runs/<runId>/ is kept", ".r1flow")
