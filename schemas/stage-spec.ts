@@ -107,6 +107,11 @@ export const GrpoBlockSpec = z.strictObject({
   previousBlock: Uri.optional(),
   /** Frozen KL reference checkpoint. */
   reference: z.string().min(1),
+  /**
+   * Reward model checkpoint, loaded once per block; each round's completions and steps are scored
+   * (`rm_score`, `rm_step_scores`) before the scorer weighs them. Needed when rewards.rewardModel > 0.
+   */
+  rewardModel: z.string().min(1).optional(),
   rollout: RolloutSettings,
   rewards: RewardWeights,
   settings: GrpoSettings,

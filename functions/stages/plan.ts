@@ -50,6 +50,15 @@ async function promptTable(ctx: StageContext, prefixes: string[], limit: number)
   return [uri];
 }
 
+/**
+ * `{ rewardModel }` for a GRPO stage that samples (the rollout, the block): the reward stage's
+ * model when that stage runs and its score is weighed (rewards.rewardModel > 0); else `{}`.
+ */
+function scoringRewardModel({ manifest, paths }: StageContext): { rewardModel?: string } {
+  const used = manifest.stages.reward.enabled && manifest.rewards.rewardModel > 0;
+  return used ? { rewardModel: paths.model("reward") } : {};
+}
+
 /** The spec before `inputs` are filled in (input digests need its URIs). */
 async function buildSpec(ctx: StageContext, stageId: string): Promise<z.input<typeof WorkerSpecSchema>> {
   const { manifest, paths, layout, dir } = ctx;
@@ -115,19 +124,17 @@ async function buildSpec(ctx: StageContext, stageId: string): Promise<z.input<ty
         model: paths.sftModel,
         settings: settings(stages.reward),
       };
-    case "grpo-rollout": {
-      const useRm = stages.reward.enabled && manifest.rewards.rewardModel > 0;
+    case "grpo-rollout":
       return {
         ...common,
         stage: "rollout",
         prompts: await readShards(paths.curriculumBatch(i)),
         model: paths.policyBefore(i),
-        ...(useRm ? { rewardModel: paths.model("reward") } : {}),
+        ...scoringRewardModel(ctx),
         samplesPerPrompt: stages.grpo.groupSize,
         policyVersion: i,
         settings: stages.rollout,
       };
-    }
     case "grpo-update":
       return {
         ...common,
@@ -160,6 +167,7 @@ async function buildSpec(ctx: StageContext, stageId: string): Promise<z.input<ty
         // The previous block's checkpoint carries AdamW's moments, the RNG and the step over.
         ...(i > 0 ? { previousBlock: layout.stage(stageId, i - 1) } : {}),
         reference: rp.referenceAt(first),
+        ...scoringRewardModel(ctx),
         rollout: stages.rollout,
         rewards: manifest.rewards,
         // The round's own length: the learning-rate schedule spans it.

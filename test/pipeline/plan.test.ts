@@ -142,4 +142,47 @@ describe("planning a Batch stage", () => {
     // The last block is short: iteration 4 alone, and the policy after it is the run's RL model.
     expect(paths.rlModel).toBe(join(blockLayout.stage("grpo-block", 2), "model"));
   });
+
+  it("hands both rounds' blocks the reward model only when the reward stage runs and rewards.rewardModel > 0, with its hash", async () => {
+    const base = miniManifest("block-rm");
+    const variant = (rewardModel: number, rewardStage: boolean) =>
+      Manifest.parse({
+        ...base,
+        rewards: { rewardModel },
+        stages: {
+          ...base.stages,
+          reward: { ...base.stages?.reward, enabled: rewardStage },
+          grpo: { ...base.stages?.grpo, iterations: 1 },
+          rl2: { enabled: true, iterations: 1 },
+        },
+      });
+    const rmLayout = runLayout(store, "block-rm");
+    const rewardModel = join(rmLayout.stage("reward"), "model");
+    await commitStage(rmLayout.stage("reward"), { stage: "reward", hash: stageHash(["rm1"]), files: [] });
+    const planned = async (m: Manifest, stageId: "grpo-block" | "rl2-block") => {
+      const paths = runPaths(m, rmLayout);
+      const round = stageId === "grpo-block" ? 1 : 2;
+      await writeTable(join(paths.round(round).batch(0), "part-00000.arrow"), problems, []);
+      const { spec } = await planBatchStage(stageContext(m, rmLayout, stageId, 0), stageId);
+      if (spec.stage !== "grpo-block") throw new Error(`expected a grpo-block spec, got ${spec.stage}`);
+      return spec;
+    };
+    const reward = rmLayout.stage("reward").slice(rmLayout.root.length + 1);
+    for (const stageId of ["grpo-block", "rl2-block"] as const) {
+      const on = await planned(variant(0.5, true), stageId);
+      expect(on.rewardModel, stageId).toBe(rewardModel);
+      expect(on.inputs[reward], stageId).toBe(stageHash(["rm1"]));
+      for (const off of [variant(0, true), variant(0.5, false)]) {
+        const spec = await planned(off, stageId);
+        expect("rewardModel" in spec, stageId).toBe(false);
+        expect(reward in spec.inputs, stageId).toBe(false);
+      }
+    }
+    // A rebuilt reward model changes the block's spec (its inputs), so the block runs again.
+    const before = await planned(variant(0.5, true), "grpo-block");
+    await commitStage(rmLayout.stage("reward"), { stage: "reward", hash: stageHash(["rm2"]), files: [] });
+    const after = await planned(variant(0.5, true), "grpo-block");
+    expect(after.inputs[reward]).toBe(stageHash(["rm2"]));
+    expect(stageHash([after])).not.toBe(stageHash([before]));
+  });
 });
