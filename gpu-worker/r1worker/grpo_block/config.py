@@ -53,13 +53,19 @@ class BlockConfig:
     def iterations(self) -> int:
         return len(self.prompts)
 
+    @property
+    def reward_model(self) -> str | None:
+        """The reward model checkpoint rows are scored with (rm_score, rm_step_scores), or None."""
+        return self.rollout_spec["rewardModel"]
+
     @classmethod
     def from_spec(cls, spec: dict[str, Any]) -> BlockConfig:
         s, rollout = spec["settings"], spec["rollout"]
-        if spec["rewards"]["rewardModel"] > 0:
+        if spec["rewards"]["rewardModel"] > 0 and not spec.get("rewardModel"):
             raise ValueError(
-                "grpo-block: rewards.rewardModel > 0 needs a reward model in the loop, which the block "
-                "does not load yet; set rewards.rewardModel to 0 or run GRPO as per-iteration stages"
+                f"grpo-block spec: rewards.rewardModel is {spec['rewards']['rewardModel']} but the spec "
+                "names no rewardModel checkpoint to score with; give rewardModel (the reward stage's "
+                "model) or set rewards.rewardModel to 0"
             )
         grpo_spec = {
             **spec,
@@ -74,7 +80,7 @@ class BlockConfig:
             "maxSeqLen": spec["maxSeqLen"],
             "seed": spec["seed"],
             "model": spec["policy"],
-            "rewardModel": None,
+            "rewardModel": spec.get("rewardModel"),
             "samplesPerPrompt": s["groupSize"],
             "settings": rollout,
         }

@@ -1,5 +1,6 @@
 """What a block keeps in memory for its K iterations besides the policy: the rollout engine, the
-frozen KL reference, and the block's position (iteration, dropped problems) in `TrainLoop.state`."""
+frozen KL reference, the reward model, and the block's position (iteration, dropped problems) in
+`TrainLoop.state`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from r1worker.model import load_causal_lm, resolve_model_ref
 from r1worker.rollout import get_backend, resolve_backend
 from r1worker.stages import cache_dir
+from r1worker.stages.rollout import load_reward_model
 from r1worker.train import checkpoint
 from r1worker.train.loop import TrainLoop
 
@@ -43,6 +45,12 @@ def reference_model(cfg: BlockConfig, device):
     for p in ref.parameters():
         p.requires_grad_(False)
     return ref
+
+
+def reward_model(cfg: BlockConfig, device, bf16: bool):
+    """The reward model that fills each round's rm_score / rm_step_scores, loaded once per block in
+    the rollout stage's dtype (None when the spec names none)."""
+    return load_reward_model(cfg.reward_model, device, bf16) if cfg.reward_model else None
 
 
 def resume_point(cfg: BlockConfig, own: str | None) -> str | None:

@@ -1,11 +1,13 @@
 """grpo-block stage: K GRPO iterations in one worker job (DeepSeekMath §4.1, DeepSeek-R1 §2.2.1),
-with the policy, AdamW's state, the KL reference and the rollout engine kept in memory.
+with the policy, AdamW's state, the KL reference, the rollout engine and the reward model (when the
+spec names one) kept in memory.
 
-Per iteration: sample G completions per prompt with the live policy → score them with the
-TypeScript scorer child (one per block) → drop all-right / all-wrong groups (with DAPO's dynamic
-sampling on, refill a batch left short of `groupsPerIteration` informative groups from the
-iteration's reserve, grpo_block/refill.py) → μ optimizer steps of the grpo stage's step function on
-the block's one TrainLoop → hand the new weights to the engine.
+Per iteration: sample G completions per prompt with the live policy → fill their rm_score /
+rm_step_scores with the reward model, if any → score them with the TypeScript scorer child (one per
+block) → drop all-right / all-wrong groups (with DAPO's dynamic sampling on, refill a batch left
+short of `groupsPerIteration` informative groups from the iteration's reserve, grpo_block/refill.py)
+→ μ optimizer steps of the grpo stage's step function on the block's one TrainLoop → hand the new
+weights to the engine.
 Iteration i writes `iter-NNNN/rollouts/`, `iter-NNNN/scored/` and `iter-NNNN/metrics.json`, the
 tables the per-iteration stages write. Checkpoints (model, optimizer, RNG, step, iteration and
 dropped problems) at iteration boundaries, at SIGTERM and at the block's end; the next block
@@ -21,7 +23,14 @@ import torch
 from r1worker.grpo_block.config import BlockConfig, iteration_dir
 from r1worker.grpo_block.iteration import Timer, update, write_shards
 from r1worker.grpo_block.refill import batch_record, informative_groups
-from r1worker.grpo_block.resident import begin, end_iteration, reference_model, resume_point, rollout_engine
+from r1worker.grpo_block.resident import (
+    begin,
+    end_iteration,
+    reference_model,
+    resume_point,
+    reward_model,
+    rollout_engine,
+)
 from r1worker.grpo_block.rounds import sample_iteration
 from r1worker.io import store
 from r1worker.io.uri import join
@@ -45,6 +54,7 @@ def run_block(spec: dict[str, Any], cfg: BlockConfig, scorer: TsScorer) -> dict[
     job = Timer()  # the block's start and end, which its K iterations share
     rt = start_runtime(spec)
     env, precision = rt.env, rt.precision
+    bf16 = precision.autocast_dtype == torch.bfloat16
     if env.world_size > 1:
         raise ValueError("grpo-block runs in one process; run GRPO as per-iteration stages on several GPUs")
     with job("load"):
@@ -52,6 +62,7 @@ def run_block(spec: dict[str, Any], cfg: BlockConfig, scorer: TsScorer) -> dict[
         pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         model, own = start_model(cfg.output, g.policy, load_policy(precision.device), env)
         reference = reference_model(cfg, precision.device)
+        rm = reward_model(cfg, precision.device, bf16)
     last = cfg.first_iteration + cfg.iterations
     settings = LoopSettings.of(g, steps=last * mu, schedule_steps=g.iterations * mu, schedule_start=0)
     history: list[dict[str, Any]] = []
@@ -59,12 +70,11 @@ def run_block(spec: dict[str, Any], cfg: BlockConfig, scorer: TsScorer) -> dict[
         with job("resume"):  # the previous block's AdamW and RNG, the engine and its first weights
             loop.resume(resume_point(cfg, own))
             state = begin(loop, cfg, mu)
-            bf16 = precision.autocast_dtype == torch.bfloat16
             engine = rollout_engine(cfg, model, tokenizer, precision.device, bf16)
             engine.sync_weights(model)
         for it in range(state["iteration"], last):
             timer, out = Timer(), iteration_dir(cfg.output, it)
-            got = sample_iteration(engine, tokenizer, cfg, it, scorer, set(state["dropped"]), timer)
+            got = sample_iteration(engine, rm, tokenizer, cfg, it, scorer, set(state["dropped"]), timer)
             with timer("rollout"):
                 engine.sleep()
             with timer("write"):

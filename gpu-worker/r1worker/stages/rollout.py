@@ -170,6 +170,37 @@ def sample_batch(backend, chunk, cfg: RolloutConfig, b: int, tokenizer) -> tuple
     return rows, seconds
 
 
+def load_reward_model(uri: str, device: torch.device, bf16: bool) -> RewardModel:
+    """The reward model at `uri`, for scoring only (eval mode, no gradients), in the rollout's dtype."""
+    model = RewardModel.from_pretrained(
+        resolve_model_ref(uri, cache_dir()),
+        dtype=torch.bfloat16 if bf16 else torch.float32,
+        device=device,
+    )
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+def score_rows(
+    reward_model: RewardModel, rows: list[dict[str, Any]], cfg: RolloutConfig, pad_id: int
+) -> float:
+    """Fills `rm_score` and `rm_step_scores` of `rollouts` rows in place; returns the sum of rm_score."""
+    scores = score_rollouts(
+        reward_model,
+        [r["prompt_token_ids"] for r in rows],
+        [r["completion_token_ids"] for r in rows],
+        [r["step_token_ends"] for r in rows],
+        pad_id,
+        token_budget=cfg.reward_token_budget,
+        max_len=cfg.max_seq_len,
+    )
+    for row, (score, steps) in zip(rows, scores, strict=True):
+        row["rm_score"], row["rm_step_scores"] = score, steps
+    return sum(score for score, _ in scores)
+
+
 def run(spec: dict[str, Any]) -> dict[str, Any]:
     cfg = RolloutConfig.from_spec(spec)
     rt = start_runtime(spec)
@@ -179,14 +210,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     todo, skipped = render_prompts(problems, tokenizer, cfg.max_seq_len)
     backend = build_backend(cfg, tokenizer, device, bf16)
-    reward_model = None
-    if cfg.reward_model:
-        reward_model = RewardModel.from_pretrained(
-            resolve_model_ref(cfg.reward_model, cache_dir()),
-            dtype=torch.bfloat16 if bf16 else torch.float32,
-            device=device,
-        )
-        reward_model.eval()
+    reward_model = load_reward_model(cfg.reward_model, device, bf16) if cfg.reward_model else None
     log.info(
         "rollout plan",
         extra={
@@ -207,18 +231,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
             chunk = todo[start : start + cfg.batch_size]
             rows, seconds = sample_batch(backend, chunk, cfg, b, tokenizer)
             if reward_model is not None:
-                scores = score_rollouts(
-                    reward_model,
-                    [r["prompt_token_ids"] for r in rows],
-                    [r["completion_token_ids"] for r in rows],
-                    [r["step_token_ends"] for r in rows],
-                    pad_id,
-                    token_budget=cfg.reward_token_budget,
-                    max_len=cfg.max_seq_len,
-                )
-                for row, (score, steps) in zip(rows, scores, strict=True):
-                    row["rm_score"], row["rm_step_scores"] = score, steps
-                    rm_sum += score
+                rm_sum += score_rows(reward_model, rows, cfg, pad_id)
             writer.write(rows)
 
             new = sum(len(r["completion_token_ids"]) for r in rows)
