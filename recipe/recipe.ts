@@ -99,7 +99,7 @@ export const RECIPE: readonly RecipeStage[] = [
     enabledBy: "reward",
   }),
   batch({ id: "reward", title: "Train reward model", worker: "reward", enabledBy: "reward" }),
-  // The GRPO loop as per-iteration stages (several GPUs, an in-loop reward model) …
+  // The GRPO loop as per-iteration stages (several GPUs) …
   ...(
     [
       batch({ id: "grpo-rollout", title: "GRPO rollout", worker: "rollout" }),

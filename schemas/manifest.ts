@@ -134,16 +134,10 @@ export const Manifest = z
   });
 
 /** Why a run needs per-iteration stages (none: the block loop can run it). */
-function stagesLoopReasons(m: {
-  compute: { gpusPerNode: number; nodes: number };
-  rewards: { rewardModel: number };
-  stages: { reward: { enabled: boolean } };
-}): string[] {
+function stagesLoopReasons(m: { compute: { gpusPerNode: number; nodes: number } }): string[] {
   const reasons: string[] = [];
   if (m.compute.gpusPerNode > 1 || m.compute.nodes > 1)
     reasons.push("it runs in one process on one GPU, and compute asks for several");
-  if (m.stages.reward.enabled && m.rewards.rewardModel > 0)
-    reasons.push("it loads no reward model, and rewards.rewardModel > 0");
   return reasons;
 }
 

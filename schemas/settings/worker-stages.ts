@@ -119,10 +119,10 @@ export const GrpoSettings = z.strictObject({
   tisCap: z.number().min(1).default(2),
   /**
    * How the RL loop runs. block: one worker job per K iterations (`iterationsPerJob`) with the policy,
-   * AdamW, the reference and the rollout engine resident, scoring by the TypeScript scorer child;
-   * stages: four stage visits per iteration (rollout job, per-shard score Lambdas, update job,
-   * curriculum Lambda), which several GPUs and an in-loop reward model still need; auto: block unless
-   * the run needs stages (`grpoLoopMode` in schemas/manifest.ts).
+   * AdamW, the reference, the rollout engine and the reward model (when rewards.rewardModel > 0)
+   * resident, scoring by the TypeScript scorer child; stages: four stage visits per iteration (rollout
+   * job, per-shard score Lambdas, update job, curriculum Lambda), which several GPUs still need; auto:
+   * block unless the run needs stages (`grpoLoopMode` in schemas/manifest.ts).
    */
   loop: z.enum(["auto", "block", "stages"]).default("auto"),
   /**

@@ -83,11 +83,15 @@ describe("manifest", () => {
     const parse = (extra: object) => parseManifest(JSON.stringify({ ...minimal, ...extra }), "m.json");
     expect(grpoLoopMode(parse({}))).toBe("block");
     expect(grpoLoopMode(parse({ compute: { gpusPerNode: 8 } }))).toBe("stages");
-    expect(grpoLoopMode(parse({ rewards: { rewardModel: 0.5 } }))).toBe("stages");
-    // The reward model is off, so its weight reaches no loop: the block can run.
-    expect(
-      grpoLoopMode(parse({ rewards: { rewardModel: 0.5 }, stages: { reward: { enabled: false } } })),
-    ).toBe("block");
+    // The block loads the reward model once per block, so a learned reward keeps the block loop,
+    // and a manifest asking for the block with one parses.
+    expect(grpoLoopMode(parse({ rewards: { rewardModel: 0.5 } }))).toBe("block");
+    expect(grpoLoopMode(parse({ rewards: { rewardModel: 0.5 }, stages: { grpo: { loop: "block" } } }))).toBe(
+      "block",
+    );
+    expect(grpoLoopMode(parse({ rewards: { rewardModel: 0.5 }, compute: { gpusPerNode: 8 } }))).toBe(
+      "stages",
+    );
     expect(grpoLoopMode(parse({ compute: { gpusPerNode: 8 }, stages: { grpo: { loop: "stages" } } }))).toBe(
       "stages",
     );
