@@ -140,6 +140,8 @@ export async function blockSplit(
         parts: {
           "table writes": phase("write"),
           "scorer start wait": phase("scorer_wait"),
+          // In the stages loop the rollout job scores with the reward model: "rollout job, less generation".
+          "reward-model scoring": phase("reward_model"),
           "weight sync": phase("sync"),
           "other in-loop": phase("other"),
           ...Object.fromEntries(Object.entries(known).map(([k, v]) => [`${k}, shared`, share(v)])),

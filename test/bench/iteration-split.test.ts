@@ -40,7 +40,8 @@ describe("blockSplit", () => {
       update_s: 3,
       write_s: 0.25,
       sync_s: 0,
-      other_s: 0.25,
+      reward_model_s: 0.25,
+      other_s: 0,
       iteration_s: 6,
     };
     const split = await blockSplit(visits, async () => seconds);
@@ -49,8 +50,9 @@ describe("blockSplit", () => {
     expect(split[0]?.parts).toEqual({
       "table writes": 0.25,
       "scorer start wait": 0,
+      "reward-model scoring": 0.25,
       "weight sync": 0,
-      "other in-loop": 0.25,
+      "other in-loop": 0,
       "job: model loads, shared": 1,
       "job: resume, engine, shared": 0.5,
       "job: final save, shared": 0.5,
