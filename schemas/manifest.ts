@@ -111,6 +111,12 @@ export const Manifest = z
         `the block loop cannot run this manifest (${needs.join("; ")}): set "stages" or "auto"`,
       );
     }
+    if (m.rewards.rewardModel > 0 && !m.stages.reward.enabled) {
+      issue(
+        ["rewards", "rewardModel"],
+        `weighs a learned reward (${m.rewards.rewardModel}), but stages.reward.enabled is false, so no reward model is trained to give it: set it to 0 or turn the reward stage on`,
+      );
+    }
     const mode = grpoLoopMode(m);
     if (mode === "stages" && m.stages.rl2.enabled) {
       issue(

@@ -125,6 +125,19 @@ describe("manifest", () => {
     ).toBeTruthy();
   });
 
+  it("refuses a learned-reward weight when no reward model is trained", () => {
+    const off = problemsOf(
+      JSON.stringify({ ...minimal, rewards: { rewardModel: 0.5 }, stages: { reward: { enabled: false } } }),
+    );
+    expect(off).toEqual([
+      expect.stringMatching(
+        /^rewards\.rewardModel: weighs a learned reward \(0\.5\), but stages\.reward\.enabled is false/,
+      ),
+    ]);
+    const unweighted = { ...minimal, rewards: { rewardModel: 0 }, stages: { reward: { enabled: false } } };
+    expect(parseManifest(JSON.stringify(unweighted), "m.json").rewards.rewardModel).toBe(0);
+  });
+
   it("reports JSON syntax errors with line and column", () => {
     const problems = problemsOf('{\n  "runId": "x",\n  oops\n}');
     expect(problems).toHaveLength(1);
