@@ -14,6 +14,7 @@ import { joinUri, parseUri } from "../recipe/uri.ts";
 import { runVisitName } from "../recipe/visit-name.ts";
 import type { Manifest } from "../schemas/manifest.ts";
 import type { StageSummary } from "../schemas/stage-spec.ts";
+import { warmSuits } from "./warm-worker.ts";
 import { prewarmWorker, runWorker } from "./worker-process.ts";
 
 export type RunEvent =
@@ -78,6 +79,7 @@ async function runVisit(manifest: Manifest, layout: RunLayout, visit: StageVisit
       metricsFile: local ? join(ctx.dir, "metrics.jsonl") : undefined,
       onMetrics: onProgress,
       signal: opts.signal,
+      warm: warmSuits(ctx.manifest.compute.device),
     });
   }
   const summary = (await readJson(metricsUri)) as StageSummary;
@@ -101,7 +103,7 @@ export async function runLocal(manifest: Manifest, opts: RunOptions): Promise<St
   const visits = plannedVisits(manifest);
   opts.onEvent?.({ type: "plan", visits, runUri: layout.root });
   // The worker's imports overlap the Lambda stages before the first GPU stage (ingest, curriculum).
-  if (visits.some((v) => v.stage.kind === "batch")) prewarmWorker();
+  if (warmSuits(manifest.compute.device) && visits.some((v) => v.stage.kind === "batch")) prewarmWorker();
   await writeStatus(layout, { runId: manifest.runId, status: "running" });
   const summaries: StageSummary[] = [];
   for (const [index, visit] of visits.entries()) {

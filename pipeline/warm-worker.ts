@@ -4,14 +4,27 @@
  * so a job starts in milliseconds instead of paying the imports (about 5 s on two cores) each time.
  * A child is still its own process: its own pid to signal, its own exit code, its output appended
  * to the job's log file. One parent serves every run of this process while the worker's Python and
- * environment stay the same; a change of either starts a new parent. `R1FLOW_WARM_WORKER=0` turns
- * it off (every job then starts its own interpreter).
+ * environment stay the same; a change of either starts a new parent. CPU runs only (`warmSuits`);
+ * `R1FLOW_WARM_WORKER=0` turns it off (every job then starts its own interpreter).
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 export function warmWorkerEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.R1FLOW_WARM_WORKER !== "0";
+}
+
+/**
+ * Whether a run's jobs fork from the warm parent: CPU runs only. On a GPU the imports are small
+ * against the work, and a forked child that starts CUDA and vLLM's engine processes is a path no
+ * test here can run, so GPU jobs keep their own interpreter.
+ */
+export function warmSuits(
+  device: "auto" | "cpu" | "cuda",
+  hasNvidia = existsSync("/proc/driver/nvidia"),
+): boolean {
+  return device === "cpu" || (device === "auto" && !hasNvidia);
 }
 
 export interface WarmJob {

@@ -25,6 +25,8 @@ export interface WorkerRun {
   metricsFile?: string;
   onMetrics?: (line: Record<string, unknown>) => void;
   signal?: AbortSignal;
+  /** Fork from the warm parent (the runner says so for CPU runs; R1FLOW_WARM_WORKER=0 overrides). */
+  warm?: boolean;
 }
 
 export class WorkerFailed extends Error {
@@ -62,7 +64,8 @@ export async function runWorker(run: WorkerRun): Promise<void> {
   }
   mkdirSync(dirname(run.logFile), { recursive: true });
   const env = workerEnv();
-  const job = warmWorkerEnabled() ? warmJob(python, env, run) : coldJob(python, env, run);
+  const job =
+    run.warm !== false && warmWorkerEnabled() ? warmJob(python, env, run) : coldJob(python, env, run);
   let seen = 0;
   const poll = setInterval(() => {
     if (!run.metricsFile || !run.onMetrics || !existsSync(run.metricsFile)) return;

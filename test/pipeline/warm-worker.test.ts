@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { warmParent } from "../../pipeline/warm-worker.ts";
+import { warmParent, warmSuits } from "../../pipeline/warm-worker.ts";
 import { runWorker, WorkerFailed, workerPython } from "../../pipeline/worker-process.ts";
 
 const TIMEOUT = 240_000; // the parent's imports: ~5 s on a free core, far more on a loaded runner
@@ -75,5 +75,12 @@ describe("worker jobs forked from the warm parent", () => {
     process.env.R1FLOW_WARM_WORKER = "0";
     await runWorker({ command: sample("cold"), logFile: join(dir, "cold.log") });
     expect(readFileSync(join(dir, "cold.log"), "utf8")).toContain('"rows": 2');
+  });
+
+  it("is used for CPU runs only", () => {
+    expect(warmSuits("cpu", true)).toBe(true);
+    expect(warmSuits("auto", false)).toBe(true);
+    expect(warmSuits("auto", true)).toBe(false); // auto on a machine with an NVIDIA driver: CUDA
+    expect(warmSuits("cuda", false)).toBe(false);
   });
 });
