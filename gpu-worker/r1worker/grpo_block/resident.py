@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from r1worker.model import load_causal_lm, resolve_model_ref
+from r1worker.model import freeze, load_causal_lm, resolve_model_ref
 from r1worker.rollout import get_backend, resolve_backend
 from r1worker.stages import cache_dir
 from r1worker.stages.rollout import load_reward_model
@@ -40,11 +40,7 @@ def reference_model(cfg: BlockConfig, device):
     """The frozen KL reference, loaded once per block (None when klCoef is 0)."""
     if cfg.grpo.kl_coef <= 0:
         return None
-    ref = load_causal_lm(cfg.grpo.reference, cache_dir(), device=device)
-    ref.eval()
-    for p in ref.parameters():
-        p.requires_grad_(False)
-    return ref
+    return freeze(load_causal_lm(cfg.grpo.reference, cache_dir(), device=device))
 
 
 def reward_model(cfg: BlockConfig, device, bf16: bool):

@@ -130,6 +130,14 @@ def load_causal_lm(
     return model.to(device)
 
 
+def freeze(model: torch.nn.Module) -> torch.nn.Module:
+    """`model` for inference only (a KL reference, a reward model): eval mode, no gradients."""
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
 def load_tokenizer(ref: str, cache_dir: str | os.PathLike) -> PreTrainedTokenizerBase:
     """Load the tokenizer saved with the model named by `ref`."""
     return AutoTokenizer.from_pretrained(resolve_model_ref(ref, cache_dir))

@@ -20,7 +20,7 @@ import torch
 from r1worker.io.commit import MetricsLog
 from r1worker.io.sharded import ShardedWriter
 from r1worker.io.tables import read_shards
-from r1worker.model import RewardModel, load_causal_lm, load_tokenizer, resolve_model_ref
+from r1worker.model import RewardModel, freeze, load_causal_lm, load_tokenizer, resolve_model_ref
 from r1worker.rollout import SamplingParams, get_backend, resolve_backend, split_steps
 from r1worker.rollout.scoring import score_rollouts
 from r1worker.stages import cache_dir, start_runtime
@@ -177,10 +177,7 @@ def load_reward_model(uri: str, device: torch.device, bf16: bool) -> RewardModel
         dtype=torch.bfloat16 if bf16 else torch.float32,
         device=device,
     )
-    model.eval()
-    for p in model.parameters():
-        p.requires_grad_(False)
-    return model
+    return freeze(model)
 
 
 def score_rows(
