@@ -10,8 +10,8 @@
  * of the next block's; each iteration's phases are its `iter-NNNN/metrics.json` `seconds`, and the
  * block's time outside its iterations (job start, imports, loads, final save, the curriculum visit)
  * is shared equally among its iterations, and split by the job's own `job_*_s` metrics into
- * model loads, resume, the final save and the rest (process start,
- * imports where the job starts cold, spec and commit).
+ * model loads, resume, checkpoints (the block's end, every checkpointEvery steps), the final
+ * save and the rest (process start, imports where the job starts cold, spec and commit).
  */
 import type { StageSummary } from "../schemas/stage-spec.ts";
 
@@ -123,6 +123,7 @@ export async function blockSplit(
     const known = {
       "job: model loads": jobS("load"),
       "job: resume, engine": jobS("resume"),
+      "job: checkpoints": jobS("checkpoint"),
       "job: final save": jobS("save"),
     };
     const knownS = Object.values(known).reduce((a, b) => a + b, 0);

@@ -138,3 +138,45 @@ def test_s3_emulator_upload_and_download_dirs(s3_prefix, tmp_path):
     assert len(paths) == 2
     assert (tmp_path / "back" / "sub" / "tok.json").read_text() == '{"a": 1}'
     assert (tmp_path / "back" / "weights.bin").read_bytes() == b"w" * 4096
+
+
+def test_local_copy_prefix_links_every_file_under_the_folder(tmp_path):
+    src = tmp_path / "ckpt" / "model"
+    (src / "sub").mkdir(parents=True)
+    (src / "model.safetensors").write_bytes(b"w" * 1000)
+    (src / "sub" / "config.json").write_text("{}")
+    (tmp_path / "ckpt" / "model-other.bin").write_text("not under the folder")
+    dst = tmp_path / "out" / "model"
+    dst.mkdir(parents=True)
+    (dst / "model.safetensors").write_bytes(b"old")  # an earlier attempt's file is replaced
+    uris = store.copy_prefix(str(src), str(dst))
+    assert uris == [str(dst / "model.safetensors"), str(dst / "sub" / "config.json")]
+    assert (dst / "model.safetensors").read_bytes() == b"w" * 1000
+    assert os.stat(dst / "model.safetensors").st_ino == os.stat(src / "model.safetensors").st_ino
+    assert sorted(os.listdir(dst)) == ["model.safetensors", "sub"]  # no temp name left behind
+    store.write_bytes(str(dst / "model.safetensors"), b"new")  # a write replaces, never edits in place
+    assert (src / "model.safetensors").read_bytes() == b"w" * 1000
+
+
+def test_copy_prefix_refuses_an_empty_folder_and_mixed_stores(tmp_path):
+    with pytest.raises(NotFoundError, match=f"object not found: {tmp_path / 'none'}/"):
+        store.copy_prefix(str(tmp_path / "none"), str(tmp_path / "out"))
+    with pytest.raises(ValueError, match="different stores"):
+        store.copy_prefix(str(tmp_path), "s3://bucket/out")
+
+
+def test_s3_emulator_copy_prefix_copies_server_side(s3_prefix, tmp_path):
+    src = tmp_path / "model"
+    (src / "sub").mkdir(parents=True)
+    (src / "weights.bin").write_bytes(b"w" * 4096)
+    (src / "sub" / "tok.json").write_text('{"a": 1}')
+    store.upload_dir(str(src), store.join(s3_prefix, "ckpt", "model"))
+    uris = store.copy_prefix(store.join(s3_prefix, "ckpt", "model"), store.join(s3_prefix, "model"))
+    assert uris == [
+        store.join(s3_prefix, "model", "sub", "tok.json"),
+        store.join(s3_prefix, "model", "weights.bin"),
+    ]
+    assert store.read_bytes(store.join(s3_prefix, "model", "weights.bin")) == b"w" * 4096
+    assert store.read_json(store.join(s3_prefix, "model", "sub", "tok.json")) == {"a": 1}
+    with pytest.raises(NotFoundError):
+        store.copy_prefix(store.join(s3_prefix, "nothing"), store.join(s3_prefix, "model2"))

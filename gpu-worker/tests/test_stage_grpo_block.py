@@ -122,7 +122,14 @@ def test_a_block_runs_k_iterations_and_writes_each_iterations_tables(prompts, mo
     before = load_causal_lm("builtin:tiny", model_cache).state_dict()
     after = weights(spec["output"], model_cache)
     assert any(not torch.equal(before[k], after[k]) for k in before)
-    assert checkpoint.read_state(checkpoint.latest_checkpoint(spec["output"]))["state"]["iteration"] == 2
+    last = checkpoint.latest_checkpoint(spec["output"])
+    assert checkpoint.read_state(last)["state"]["iteration"] == 2
+    # The block's end checkpoint is timed as its own part, and model/ is its files (written once).
+    assert m["job_checkpoint_s"] > 0 and {"job_load_s", "job_resume_s", "job_save_s"} <= set(m)
+    for name in os.listdir(os.path.join(last, "model")):
+        assert os.path.samefile(
+            os.path.join(last, "model", name), os.path.join(spec["output"], "model", name)
+        )
 
 
 def test_a_block_stopped_after_iteration_j_resumes_to_the_same_weights(

@@ -101,3 +101,35 @@ def test_one_loop_object_keeps_adam_state_across_calls(tmp_path):
         moment = state["exp_avg"].clone()
         loop.train_step([(x, y)], _mse(model, len(y)))
         assert int(state["step"]) == 2 and not torch.equal(state["exp_avg"], moment)
+
+
+def test_save_final_reuses_a_checkpoint_of_the_same_step_and_writes_after_a_newer_step(tmp_path):
+    """A GRPO block checkpoints at its end and then publishes model/: the weights are written once
+    (model/ links the checkpoint's files); a step after the checkpoint makes save_final write anew."""
+    x, y = _data()
+    model, _ = start_model(str(tmp_path), "fresh", _load, SINGLE)
+    with TrainLoop(model, _settings(tmp_path, 3), SINGLE, _save) as loop:
+        loop.train_step([(x, y)], _mse(model, len(y)), at_boundary=False)
+        ckpt = loop.checkpoint()
+        final = loop.save_final()
+        saved, published = os.path.join(ckpt, "model", TORCH_FILE), os.path.join(final, TORCH_FILE)
+        assert os.stat(published).st_ino == os.stat(saved).st_ino
+        assert torch.equal(_load(final).weight, model.weight)
+        loop.train_step([(x, y)], _mse(model, len(y)), at_boundary=False)
+        loop.save_final()
+        assert os.stat(published).st_ino != os.stat(saved).st_ino
+        assert torch.equal(_load(final).weight, model.weight)
+        assert not torch.equal(_load(os.path.join(ckpt, "model")).weight, model.weight)
+
+
+def test_a_loop_resumed_at_its_last_step_publishes_the_checkpoint_it_resumed_from(tmp_path):
+    """A block killed between its end checkpoint and model/ resumes with no step left to take."""
+    _train(tmp_path, 2, split=12, every=1)  # step 1 checkpointed (the last step never is)
+    ckpt = checkpoint.latest_checkpoint(str(tmp_path))
+    model, _ = start_model(str(tmp_path), "fresh", _load, SINGLE)
+    with TrainLoop(model, _settings(tmp_path, 1), SINGLE, _save) as loop:
+        loop.resume(ckpt)
+        assert loop.step == 1
+        final = loop.save_final()
+    inode = os.stat(os.path.join(final, TORCH_FILE)).st_ino
+    assert inode == os.stat(os.path.join(ckpt, "model", TORCH_FILE)).st_ino

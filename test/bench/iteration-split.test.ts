@@ -19,7 +19,7 @@ describe("blockSplit", () => {
     // Block 0: curriculum 0–1 s, job 1–21 s; block 1 starts at 22 s. Two iterations of 6 s in the job.
     const job = summary(
       "grpo-block",
-      { job_load_s: 2, job_resume_s: 1, job_save_s: 1 },
+      { job_load_s: 2, job_resume_s: 1, job_checkpoint_s: 1, job_save_s: 0.5 },
       { iterations: ["it0", "it1"] },
     );
     const visits: Visit[] = [
@@ -55,9 +55,10 @@ describe("blockSplit", () => {
       "other in-loop": 0,
       "job: model loads, shared": 1,
       "job: resume, engine, shared": 0.5,
-      "job: final save, shared": 0.5,
-      // 5 s shared less 0.5 s of curriculum and 2 s of the job's named parts.
-      "job: process start, commit, shared": 2.5,
+      "job: checkpoints, shared": 0.5,
+      "job: final save, shared": 0.25,
+      // 5 s shared less 0.5 s of curriculum and 2.25 s of the job's named parts.
+      "job: process start, commit, shared": 2.25,
       "curriculum Lambda, shared": 0.5,
     });
     // The last block ends at its job's end: 30 − 22 = 8 s, 6 s in its one iteration, 2 s shared.

@@ -2,7 +2,8 @@
  * Each recorded AWS call as the IAM authorization requests AWS makes for it: the action, the
  * resource ARN and the condition keys the policies can test. From the service authorization
  * reference: HEAD is authorized as s3:GetObject, the multipart operations as s3:PutObject (abort
- * and list-parts have their own actions), DeleteObjects as s3:DeleteObject per key, ListObjectsV2
+ * and list-parts have their own actions), a copy (CopyObject, UploadPartCopy) as s3:GetObject on
+ * the source and s3:PutObject on the target, DeleteObjects as s3:DeleteObject per key, ListObjectsV2
  * as s3:ListBucket on the bucket with `s3:prefix`. And S3's rule for a missing key: a GET or HEAD
  * answers 404 only to a caller allowed s3:ListBucket on the bucket (for that key), else 403.
  */
@@ -78,7 +79,8 @@ function s3Requests(call: Call): IamRequest[] {
           context: { "s3:prefix": String(input.Prefix ?? "") },
         },
       ];
-    case "CopyObject": {
+    case "CopyObject":
+    case "UploadPartCopy": {
       const source = decodeURIComponent(String(input.CopySource)).replace(/^\//, "");
       return [
         { action: "s3:GetObject", resource: `arn:aws:s3:::${source}`, context: {} },

@@ -118,8 +118,8 @@ function firstRunCalls(machineArn: string, jobs: string[]): RecordedCall[] {
  * curriculum state, and writes each iteration's batch and reserve; `plan` writes the block's spec
  * and reads its inputs' `_SUCCESS`; the `grpo-block` job reads its spec, the curriculum's shards,
  * block 0's checkpoint (model, AdamW state, RNG) and the KL reference (`reference`'s model), and
- * writes its iterations' tables, its checkpoints and model under its own block directory; `status`
- * reads its summary back.
+ * writes its iterations' tables, its checkpoints and model (copied from its end checkpoint) under
+ * its own block directory; `status` reads its summary back.
  */
 function blockLoopCalls(curriculumStage: string, blockStage: string, reference: string): RecordedCall[] {
   const curriculum = (b: number) => key(layout.stage(curriculumStage, b));
@@ -170,7 +170,20 @@ function blockLoopCalls(curriculumStage: string, blockStage: string, reference: 
     ...multipart(job, `${block(1)}/checkpoints/step-00003/optimizer.pt`),
     s3(job, "AbortMultipartUpload", { Key: `${block(1)}/checkpoints/step-00003/rng.pt`, UploadId: "u" }, 204),
     s3(job, "DeleteObject", { Key: `${block(1)}/checkpoints/step-00002/optimizer.pt` }, 204),
-    ...multipart(job, `${block(1)}/model/model.safetensors`),
+    // model/ is the end checkpoint's files, copied server-side (a large shard as a multipart copy).
+    s3(job, "ListObjectsV2", { Prefix: `${block(1)}/checkpoints/step-00003/model/` }),
+    s3(job, "HeadObject", { Key: `${block(1)}/checkpoints/step-00003/model/model.safetensors` }),
+    s3(job, "CreateMultipartUpload", { Key: `${block(1)}/model/model.safetensors` }),
+    s3(job, "UploadPartCopy", {
+      Key: `${block(1)}/model/model.safetensors`,
+      UploadId: "u",
+      CopySource: `${BUCKET}/${block(1)}/checkpoints/step-00003/model/model.safetensors`,
+    }),
+    s3(job, "CompleteMultipartUpload", { Key: `${block(1)}/model/model.safetensors`, UploadId: "u" }),
+    s3(job, "CopyObject", {
+      Key: `${block(1)}/model/config.json`,
+      CopySource: `${BUCKET}/${block(1)}/checkpoints/step-00003/model/config.json`,
+    }),
     s3(job, "PutObject", { Key: `${block(1)}/metrics.json` }),
     s3(job, "PutObject", { Key: `${block(1)}/_SUCCESS` }),
     s3("function:status", "GetObject", { Key: `${block(1)}/metrics.json` }),

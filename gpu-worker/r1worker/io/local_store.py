@@ -100,3 +100,29 @@ def exists(path: str) -> bool:
 def copy_file(src: str, dst: str, src_uri: str, dst_uri: str) -> None:
     with open_read(src, src_uri) as fin, open_write(dst, dst_uri) as fout:
         shutil.copyfileobj(fin, fout, 1 << 20)
+
+
+def link_file(src: str, dst: str, src_uri: str, dst_uri: str) -> None:
+    """`dst` as a second name of `src` (a hard link, renamed into place), or a copy where the file
+    system cannot link. The store never rewrites a file in place, it replaces it, so the two names
+    keep the same bytes."""
+    parent = os.path.dirname(os.path.abspath(dst))
+    tmp = os.path.join(parent, f".{os.path.basename(dst)}{TEMP_MARK}{os.getpid()}-link")
+    try:
+        os.makedirs(parent, exist_ok=True)
+        _remove_quietly(tmp)
+        os.link(src, tmp)
+    except FileNotFoundError as e:
+        if not os.path.exists(src):
+            raise NotFoundError(src_uri) from e
+        raise _fail(dst_uri, "write", e) from e
+    except OSError as e:
+        if e.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise _fail(dst_uri, "write", e) from e
+        copy_file(src, dst, src_uri, dst_uri)  # another file system, or one without links
+        return
+    try:
+        os.replace(tmp, dst)
+    except OSError as e:
+        _remove_quietly(tmp)
+        raise _fail(dst_uri, "write", e) from e

@@ -104,6 +104,20 @@ def upload_fileobj(f: BinaryIO, bucket: str, key: str, uri: str) -> None:
         client().upload_fileobj(f, bucket, key, Config=transfer_config())
 
 
+def copy(src_bucket: str, src_key: str, bucket: str, key: str, src_uri: str, uri: str) -> None:
+    """A server-side copy (the bytes never pass through this process); multipart above
+    MULTIPART_THRESHOLD, so objects over CopyObject's 5 GiB limit copy too."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        client().copy({"Bucket": src_bucket, "Key": src_key}, bucket, key, Config=transfer_config())
+    except (ClientError, BotoCoreError) as e:
+        err = _fail(src_uri, "copy", e)
+        if isinstance(err, NotFoundError):
+            raise err from e
+        raise StoreError(f"cannot copy {src_uri} to {uri}: {e}") from e
+
+
 def download_file(bucket: str, key: str, path: str, uri: str) -> None:
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with _guard(uri, "read"):

@@ -18,6 +18,7 @@ from r1worker.io.uri import basename, format_uri, join, parse
 
 __all__ = [
     "basename",
+    "copy_prefix",
     "download_prefix",
     "exists",
     "join",
@@ -169,4 +170,28 @@ def upload_dir(local_dir: str, prefix: str) -> list[str]:
             else:
                 local_store.copy_file(path, loc.key, path, uri)
             written.append(uri)
+    return sorted(written)
+
+
+def copy_prefix(src: str, dst: str) -> list[str]:
+    """Copy every object under the folder `src` to the same relative key under the folder `dst`;
+    returns the URIs written, sorted. The bytes do not pass through this process: S3 copies
+    server-side, local disk links (a copy across file systems). Both must be on the same kind of
+    store. Raises NotFoundError when `src` holds no object."""
+    src_loc, dst_loc = parse(src), parse(dst)
+    if (src_loc.scheme == "s3") != (dst_loc.scheme == "s3"):
+        raise ValueError(f"copy_prefix: {src} and {dst} are on different stores")
+    folder, target = _folder(src), _folder(dst)
+    uris = [u for u in list_uris(folder) if not u.endswith("/")]
+    if not uris:
+        raise NotFoundError(folder)
+    written: list[str] = []
+    for uri in uris:
+        out = join(target, uri[len(folder) :])
+        a, b = parse(uri), parse(out)
+        if a.scheme == "s3":
+            s3_store.copy(a.bucket, a.key, b.bucket, b.key, uri, out)
+        else:
+            local_store.link_file(a.key, b.key, uri, out)
+        written.append(out)
     return sorted(written)

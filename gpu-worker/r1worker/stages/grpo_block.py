@@ -92,7 +92,8 @@ def run_block(spec: dict[str, Any], cfg: BlockConfig, scorer: TsScorer) -> dict[
             record = iteration_record(it, got, update_metrics, batch, dropped, timer)
             store.write_json(join(out, "metrics.json"), record)
             history.append(record)
-            end_iteration(loop, state, it, dropped, cfg)
+            with job("checkpoint"):  # the block's end, every checkpointEvery steps, SIGTERM
+                end_iteration(loop, state, it, dropped, cfg)
         with job("save"):
             model_uri = loop.save_final()
     return summary(cfg, history, model_uri, loop.step, job.seconds)
@@ -127,7 +128,7 @@ def summary(
     cfg: BlockConfig, history: list[dict[str, Any]], model_uri: str, step: int, job_seconds: dict[str, float]
 ) -> dict[str, Any]:
     """The stage summary: the last iteration's update metrics, mean seconds per phase, the seconds of
-    the job's own start and end (`job_load_s`, `job_resume_s`, `job_save_s`) and
+    the job's own start and end (`job_load_s`, `job_resume_s`, `job_checkpoint_s`, `job_save_s`) and
     the batch totals (informative groups before / after refill, groups trained and short, rounds,
     reserve)."""
     metrics: dict[str, float] = {"iterations": len(history), "step": step}

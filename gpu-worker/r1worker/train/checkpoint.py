@@ -237,3 +237,14 @@ def save_final_model(model, save: Callable[[dict, str], None], env: DistEnv, out
             store.upload_dir(tmp, uri)
     barrier(env)
     return uri
+
+
+def publish_checkpoint_model(ckpt: str, env: DistEnv, output: str) -> str:
+    """`<output>/model/` from the checkpoint `ckpt`'s model, for a loop whose weights have not moved
+    since it: rank 0 copies the files (S3 server-side, local disk as links), so the weights are
+    gathered and written once, not twice; the others wait."""
+    uri = store.join(output, "model")
+    if env.is_main:
+        store.copy_prefix(store.join(ckpt, "model"), uri)
+    barrier(env)
+    return uri

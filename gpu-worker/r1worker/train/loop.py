@@ -182,6 +182,7 @@ class TrainLoop:
         self.step = 0  # optimizer steps done under this output (checkpoint name, resume position)
         self.stats = Stats()
         self.state: dict[str, Any] = {}  # the stage's own JSON, saved with every checkpoint
+        self._saved: tuple[int, str] | None = None  # (step, URI) of a checkpoint of these weights
         device = next(model.parameters()).device
         self._n_params = metrics.count_parameters(model)
         self._peak = metrics.peak_flops(device)
@@ -204,6 +205,7 @@ class TrainLoop:
             saved = checkpoint.load_checkpoint(ckpt, self.model, self.optimizer, self.env)
             self.step, self.state = saved["step"], saved["state"]
             self.stats = Stats.from_json(saved["stats"])
+            self._saved = (self.step, ckpt)
         return self.state
 
     def train_step(
@@ -259,10 +261,16 @@ class TrainLoop:
     def checkpoint(self) -> str:
         """Save model, optimizer, RNG, step, stats and `state` now (collective)."""
         state = {"stats": self.stats.to_json(), "state": self.state}
-        return checkpoint.save_checkpoint(
+        uri = checkpoint.save_checkpoint(
             self.settings.output, self.step, self.model, self.optimizer, self.env, state, self.save_model
         )
+        self._saved = (self.step, uri)
+        return uri
 
     def save_final(self) -> str:
-        """The trained model under `<output>/model/` (collective); returns its URI."""
+        """The trained model under `<output>/model/` (collective); returns its URI. Copied from the
+        checkpoint of this step when there is one (a GRPO block checkpoints at its end), since
+        only optimizer steps move the weights; else gathered and written."""
+        if self._saved is not None and self._saved[0] == self.step:
+            return checkpoint.publish_checkpoint_model(self._saved[1], self.env, self.settings.output)
         return checkpoint.save_final_model(self.model, self.save_model, self.env, self.settings.output)

@@ -16,7 +16,11 @@ _FIELDS = ("Bucket", "Key", "Prefix", "VersionId", "UploadId", "CopySource", "De
 
 def _record(client):
     def before(params, model, context, **_):
-        context["r1flow_input"] = {k: params[k] for k in _FIELDS if k in params}
+        found = {k: params[k] for k in _FIELDS if k in params}
+        source = found.get("CopySource")
+        if isinstance(source, dict):  # boto3's managed copy passes {"Bucket", "Key"}
+            found["CopySource"] = f"{source['Bucket']}/{source['Key']}"
+        context["r1flow_input"] = found
 
     def after(http_response, model, context, **_):
         line = {
