@@ -116,3 +116,18 @@ def test_preloading_starts_no_thread_so_forking_is_safe():
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=READY_S
     )
     assert out.stdout.strip() == "1"
+
+
+def test_preloading_leaves_the_children_no_first_load_work():
+    """A child inherits the model classes and transformers' weight-renaming table (built at a
+    process's first load or save), so a job's first model load costs what its second does."""
+    probe = (
+        "import sys; from r1worker import warm; warm.preload(); "
+        "from transformers import conversion_mapping as c; "
+        "print(c._checkpoint_conversion_mapping_cache is not None, "
+        "'transformers.models.llama.modeling_llama' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=READY_S
+    )
+    assert out.stdout.strip() == "True True"
