@@ -115,8 +115,11 @@ class FakeVLLMEngine:
         class ModelRunner:
             model = Model()
 
-        class Worker:
+        class Worker:  # vLLM's V1 GPU worker: get_model() is the runner's raw module
             model_runner = ModelRunner()
+
+            def get_model(self):
+                return self.model_runner.model
 
         self.worker = Worker()
 
@@ -126,7 +129,8 @@ class FakeVLLMEngine:
     def wake_up(self, tags: list[str] | None = None) -> None:
         self.calls.append(("wake_up", tuple(tags or ())))
 
-    def collective_rpc(self, method, args=(), kwargs=None):
+    def collective_rpc(self, method, timeout=None, args=(), kwargs=None):
+        # vllm run_method: a callable is called as method(worker, *args, **kwargs), args unpickled
         return [method(self.worker, *args, **(kwargs or {}))]
 
     def reset_prefix_cache(self) -> bool:

@@ -26,8 +26,14 @@ from .weights import SyncReport, named_weights
 
 def load_weights_on_worker(worker: Any, weights: Iterable[tuple[str, torch.Tensor]]) -> None:
     """Runs inside vLLM's worker (`collective_rpc`): the model's own loader maps checkpoint names
-    onto its fused parameters (qkv_proj, gate_up_proj) and casts to its dtype."""
-    worker.model_runner.model.load_weights(weights=weights)
+    onto its fused parameters (qkv_proj, gate_up_proj) and casts to its dtype.
+
+    `collective_rpc` calls a callable as `fn(worker, *args)` (vllm `run_method`: `partial(method,
+    obj)`); in-process (uni executor) `args` are not pickled, so a generator of CUDA tensors works.
+    `worker.get_model()` rather than `model_runner.model`: the runner may hold the model wrapped
+    for CUDA graphs, and `get_model()` returns the raw module (vllm/v1/worker/gpu_worker.py).
+    """
+    worker.get_model().load_weights(weights=weights)
 
 
 class VLLMBackend:
@@ -35,7 +41,8 @@ class VLLMBackend:
 
     logprobs=0 returns the log-prob of each sampled token only. `logprobs_mode="processed_logprobs"`
     makes them the log-probs after temperature and top-p, as the HF backend records (vLLM's default
-    is the raw model distribution).
+    is the raw model distribution): vllm/v1/sample/ops/topk_topp_sampler.py takes log_softmax of
+    the logits after `apply_top_k_top_p`, which `Sampler.sample` divided by the temperature first.
     """
 
     name = "vllm"
@@ -61,7 +68,8 @@ class VLLMBackend:
             self.llm = engine
             return
         if colocate:
-            # The engine core in this process: collective_rpc then hands tensors over by reference.
+            # The engine core in this process (InprocClient, uni executor): collective_rpc then
+            # hands tensors over by reference. Read lazily by vllm/envs.py, so set before LLM().
             os.environ["VLLM_ENABLE_V1_MULTIPROCESSING"] = "0"
             engine_args.setdefault("enable_sleep_mode", True)
         from vllm import LLM
