@@ -28,8 +28,10 @@ def load_weights_on_worker(worker: Any, weights: Iterable[tuple[str, torch.Tenso
     """Runs inside vLLM's worker (`collective_rpc`): the model's own loader maps checkpoint names
     onto its fused parameters (qkv_proj, gate_up_proj) and casts to its dtype.
 
-    `collective_rpc` calls a callable as `fn(worker, *args)` (vllm `run_method`: `partial(method,
-    obj)`); in-process (uni executor) `args` are not pickled, so a generator of CUDA tensors works.
+    `collective_rpc` calls a callable as `fn(worker, *args)` (vllm/v1/serial_utils.py `run_method`:
+    `partial(method, obj)`; `worker` is the WorkerWrapperBase, which forwards attributes to the GPU
+    worker); in-process the uni executor (vllm/v1/executor/uniproc_executor.py) passes `args` as
+    they are, unpickled, so a generator of CUDA tensors works.
     `worker.get_model()` rather than `model_runner.model`: the runner may hold the model wrapped
     for CUDA graphs, and `get_model()` returns the raw module (vllm/v1/worker/gpu_worker.py).
     """
