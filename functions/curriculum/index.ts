@@ -1,11 +1,17 @@
 /** The curriculum stage: easy levels first, unlock on accuracy, replay, drop signal-less prompts. */
-export { type GroupOutcome, groupOutcomes, levelAccuracy } from "./outcomes.ts";
+
 export {
   type CurriculumInput,
   type CurriculumSummary,
-  nextCurriculumBatch,
+  type DrawPlan,
+  finishDraw,
+  nextState,
+  type PoolSamples,
   type ProblemRow,
-} from "./sample.ts";
+  planDraw,
+} from "./draw.ts";
+export { type GroupOutcome, groupOutcomes, levelAccuracy } from "./outcomes.ts";
+export { type CurriculumDraw, drawAll, nextCurriculumBatch } from "./sample.ts";
 export {
   type CurriculumSettingsT,
   CurriculumState,

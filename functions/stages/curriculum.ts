@@ -13,7 +13,16 @@ import { BLOCK_ROUNDS, roundOfStage, stageById } from "../../recipe/recipe.ts";
 import { joinUri } from "../../recipe/uri.ts";
 import { problems } from "../../schemas/tables/problems.ts";
 import { scoredRollouts } from "../../schemas/tables/scored-rollouts.ts";
-import { CurriculumState, groupOutcomes, nextCurriculumBatch } from "../curriculum/index.ts";
+import {
+  type CurriculumDraw,
+  CurriculumState,
+  type DrawPlan,
+  drawAll,
+  groupOutcomes,
+  nextCurriculumBatch,
+  nextState,
+  planDraw,
+} from "../curriculum/index.ts";
 import type { ProblemRow } from "../ingest/row.ts";
 import { readShardRows } from "../io/arrow-read.ts";
 import { writeTable } from "../io/arrow-write.ts";
@@ -77,6 +86,8 @@ export const curriculumStage: StageFn = async (ctx) => {
  * initial curriculum's), with dynamic sampling a reserve under `reserve/iter-NNNN/` (batchSize ×
  * maxRounds problems from the same pools, none of them in the batch), and the state after the
  * block's draws. Round 2 starts from the initial state: a new RL run on the SFT round 2 model.
+ * Only the block's first draw gets measurements, so every draw is planned before a row is read:
+ * one read of the train table draws all K batches, a second all K reserves.
  */
 async function blockCurriculum(ctx: StageContext): Promise<StageOutcome> {
   const { manifest, layout } = ctx;
@@ -87,7 +98,7 @@ async function blockCurriculum(ctx: StageContext): Promise<StageOutcome> {
   const dynamic = manifest.stages.grpo.dynamicSampling;
   const iterations = blockIterations(manifest, block, round);
   const stateUri = rp.stateBefore(iterations[0] ?? 0);
-  let state = stateUri === null ? null : CurriculumState.parse(await readJson(stateUri));
+  const start = stateUri === null ? null : CurriculumState.parse(await readJson(stateUri));
   // The previous block's groups, every iteration of it: measured once, at this block boundary.
   const outcomes: ReturnType<typeof groupOutcomes> = [];
   if (block > 0) {
@@ -96,6 +107,24 @@ async function blockCurriculum(ctx: StageContext): Promise<StageOutcome> {
       outcomes.push(...(await outcomesOf(joinUri(blockIterationDir(previous, i), "scored"))));
     }
   }
+  // Each iteration's draw, planned in order: the state after it is known before any row is read.
+  const draws: { i: number; k: number; plan: DrawPlan }[] = [];
+  const after: CurriculumState[] = [];
+  let state = start;
+  for (const [k, i] of iterations.entries()) {
+    // Round 1's iteration 0 was drawn by the initial curriculum (the reward stage samples it too).
+    if (round === 1 && i === 0) {
+      if (state === null) throw new Error(`${ctx.stageId}: no curriculum state before iteration 0`);
+    } else {
+      const input = { state, outcomes: k === 0 ? outcomes : [] };
+      const plan = planDraw(input, settings, { like: draws.at(-1)?.plan });
+      draws.push({ i, k, plan });
+      state = nextState(plan);
+    }
+    after.push(state);
+  }
+  if (state === null) throw new Error(`${ctx.stageId}: block ${block} has no iterations`);
+
   const outputs: Record<string, string[]> = { batch: [], reserve: [] };
   const metrics: Record<string, number> = {
     block,
@@ -103,37 +132,38 @@ async function blockCurriculum(ctx: StageContext): Promise<StageOutcome> {
     measuredGroups: outcomes.length,
   };
   const warnings: string[] = [];
+  const batchIds = new Map<number, string[]>();
   let drawn = 0;
-  for (const [k, i] of iterations.entries()) {
-    // Round 1's iteration 0 was drawn by the initial curriculum (the reward stage samples it too).
-    if (round === 1 && i === 0) {
-      if (state === null) throw new Error(`${ctx.stageId}: no curriculum state before iteration 0`);
-    } else {
-      const next = await nextCurriculumBatch(
-        trainProblems(ctx),
-        { state, outcomes: k === 0 ? outcomes : [] },
-        settings,
+  const batches = await drawAll(
+    trainProblems(ctx),
+    draws.map((d) => d.plan),
+  );
+  for (const [j, { i, k }] of draws.entries()) {
+    const next = batches[j] as CurriculumDraw;
+    const uri = joinUri(rp.batch(i), "part-00000.arrow");
+    await writeTable(uri, problems, next.batch);
+    outputs.batch?.push(uri);
+    batchIds.set(
+      i,
+      next.batch.map((p) => p.id),
+    );
+    drawn += next.batch.length;
+    if (next.batch.length === 0)
+      warnings.push(`iteration ${i}: the curriculum found no problems to train on`);
+    if (k === 0) {
+      const measured = next.state.history.filter(
+        (h) => h.iteration === (start?.iteration ?? -1) && h.level === start?.level,
       );
-      const uri = joinUri(rp.batch(i), "part-00000.arrow");
-      await writeTable(uri, problems, next.batch);
-      outputs.batch?.push(uri);
-      drawn += next.batch.length;
-      if (next.batch.length === 0)
-        warnings.push(`iteration ${i}: the curriculum found no problems to train on`);
-      if (k === 0) {
-        const measured = next.state.history.filter(
-          (h) => h.iteration === (state?.iteration ?? -1) && h.level === state?.level,
-        );
-        if (measured[0]) metrics.accuracy = measured[0].accuracy;
-        if (next.summary.unlockedLevel !== null) metrics.unlockedLevel = next.summary.unlockedLevel;
-        metrics.level = next.summary.level;
-        metrics.dropped = next.summary.dropped;
-      }
-      state = next.state;
+      if (measured[0]) metrics.accuracy = measured[0].accuracy;
+      if (next.summary.unlockedLevel !== null) metrics.unlockedLevel = next.summary.unlockedLevel;
+      metrics.level = next.summary.level;
+      metrics.dropped = next.summary.dropped;
     }
-    if (dynamic.enabled) outputs.reserve?.push(await writeReserve(ctx, rp, i, state, dynamic.maxRounds));
   }
-  if (state === null) throw new Error(`${ctx.stageId}: block ${block} has no iterations`);
+  if (dynamic.enabled) {
+    const states = iterations.map((i, k) => ({ i, after: after[k] as CurriculumState }));
+    outputs.reserve = await writeReserves(ctx, rp, states, batchIds, dynamic.maxRounds);
+  }
   metrics.batch = drawn;
   metrics.level ??= state.level;
   const out = joinUri(ctx.dir, "state.json");
@@ -142,23 +172,37 @@ async function blockCurriculum(ctx: StageContext): Promise<StageOutcome> {
 }
 
 /**
- * Iteration i's reserve: a draw of batchSize × maxRounds problems from the state iteration i's batch
- * was drawn from (same levels and shares), with that batch's problems excluded.
+ * Each iteration's reserve, all from one read of the train table: a draw of batchSize × maxRounds
+ * problems from the state iteration i's batch was drawn from (same levels and shares), with that
+ * batch's problems excluded. `batchIds` has the batches drawn here; others are read back.
  */
-async function writeReserve(
+async function writeReserves(
   ctx: StageContext,
   rp: RoundPaths,
-  i: number,
-  after: CurriculumState,
+  states: readonly { i: number; after: CurriculumState }[],
+  batchIds: ReadonlyMap<number, string[]>,
   rounds: number,
-) {
+): Promise<string[]> {
   const settings = ctx.manifest.stages.curriculum;
-  const batchIds: string[] = [];
-  for await (const p of readShardRows(rp.batch(i), problems)) batchIds.push(p.id);
-  const before = { ...after, iteration: i, dropped: [...new Set([...after.dropped, ...batchIds])].sort() };
   const reserve = { ...settings, batchSize: settings.batchSize * rounds };
-  const drawn = await nextCurriculumBatch(trainProblems(ctx), { state: before }, reserve);
-  const uri = joinUri(rp.reserve(i), "part-00000.arrow");
-  await writeTable(uri, problems, drawn.batch);
-  return uri;
+  const plans: DrawPlan[] = [];
+  for (const { i, after } of states) {
+    const ids = batchIds.get(i) ?? (await idsOf(rp.batch(i)));
+    const before = { ...after, iteration: i };
+    plans.push(planDraw({ state: before }, reserve, { exclude: ids, like: plans.at(-1) }));
+  }
+  const drawn = await drawAll(trainProblems(ctx), plans);
+  const uris: string[] = [];
+  for (const [k, { i }] of states.entries()) {
+    const uri = joinUri(rp.reserve(i), "part-00000.arrow");
+    await writeTable(uri, problems, (drawn[k] as CurriculumDraw).batch);
+    uris.push(uri);
+  }
+  return uris;
+}
+
+async function idsOf(prefix: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const p of readShardRows(prefix, problems)) ids.push(p.id);
+  return ids;
 }

@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
   CurriculumState,
+  drawAll,
   type GroupOutcome,
   initialCurriculumState,
   nextCurriculumBatch,
+  nextState,
+  planDraw,
 } from "../../functions/curriculum/index.ts";
 import { CurriculumSettings, problems, type Row } from "../../schemas/index.ts";
 
@@ -186,5 +189,69 @@ describe("nextCurriculumBatch", () => {
     await expect(
       nextCurriculumBatch([], { state: { level: 9 } as unknown as CurriculumState }, settings),
     ).rejects.toThrow(/level/);
+  });
+});
+
+/** `rows` as an iterable that counts how many times it is read. */
+function counted(rows: ProblemRow[]) {
+  const reads = { n: 0 };
+  const iterable = {
+    *[Symbol.iterator]() {
+      reads.n++;
+      yield* rows;
+    },
+  };
+  return { iterable, reads };
+}
+
+describe("drawAll: several planned draws over one read", () => {
+  it("gives a block's K draws, the first measured, as K sequential nextCurriculumBatch calls", async () => {
+    const s = { ...settings, startLevel: 2, dropSolved: true };
+    const rows = table([30, 30, 30]);
+    const outcomes: GroupOutcome[] = [
+      { problem_id: rows[1]!.id, level: 2, n: 2, correct: 2 },
+      { problem_id: rows[4]!.id, level: 2, n: 2, correct: 1 },
+    ];
+    // The old way: one read of the table per draw, each from the last draw's state.
+    const expected = [];
+    let state: CurriculumState | null = null;
+    for (let k = 0; k < 4; k++) {
+      const r = await nextCurriculumBatch(rows, { state, outcomes: k === 0 ? outcomes : [] }, s);
+      expected.push(r);
+      state = r.state;
+    }
+    const plans = [planDraw({ outcomes }, s)];
+    for (let k = 1; k < 4; k++)
+      plans.push(planDraw({ state: nextState(plans[k - 1]!) }, s, { like: plans[k - 1] }));
+    const { iterable, reads } = counted(rows);
+    const drawn = await drawAll(iterable, plans);
+    expect(reads.n).toBe(1);
+    expect(drawn).toEqual(expected);
+    expect(drawn.map((d) => d.batch.map((p) => p.id))).toEqual(expected.map((d) => d.batch.map((p) => p.id)));
+    expect(drawn[3]!.state.iteration).toBe(4);
+    expect(drawn.every((d) => !d.batch.some((p) => p.id === rows[1]!.id))).toBe(true);
+  });
+
+  it("falls back current → next → replay in every draw of one pass when a level runs short", async () => {
+    const s = { ...settings, startLevel: 2 };
+    const rows = table([20, 3, 4]);
+    const plans = [planDraw({}, s)];
+    for (let k = 1; k < 3; k++) plans.push(planDraw({ state: nextState(plans[k - 1]!) }, s));
+    const { iterable, reads } = counted(rows);
+    const drawn = await drawAll(iterable, plans);
+    expect(reads.n).toBe(1);
+    let state: CurriculumState | null = null;
+    for (const d of drawn) {
+      // level 2 has 3: 7 places → next (level 3, 4 problems) takes all 4, replay 2 + 1 = 3
+      expect(countByLevel(d.batch)).toEqual({ 1: 3, 2: 3, 3: 4 });
+      expect(d.summary).toMatchObject({ drawn: { current: 3, next: 4, replay: 3 }, shortfall: 0 });
+      const old = await nextCurriculumBatch(rows, { state }, s);
+      expect(d).toEqual(old);
+      state = old.state;
+    }
+    // an excluded id is never drawn (a reserve excludes its batch)
+    const ex = planDraw({}, s, { exclude: [rows.find((p) => p.level === 2)!.id] });
+    const [short] = await drawAll(rows, [ex]);
+    expect(short!.summary.drawn.current).toBe(2);
   });
 });
