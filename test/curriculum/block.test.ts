@@ -103,6 +103,21 @@ describe("the curriculum at block boundaries", () => {
     }
     const state = CurriculumState.parse(await readJson(join(ctx.dir, "state.json")));
     expect(state.iteration).toBe(2);
+    expect(state).toEqual(expected.state);
+    // Each reserve is what the old per-iteration draw gave: the batch's state, its ids dropped.
+    const reserveSettings = { ...manifest.stages.curriculum, batchSize: 4 * 2 };
+    for (const [i, [after, batch]] of [
+      [initial, batch0],
+      [expected.state, batch1],
+    ].entries() as IterableIterator<[number, [CurriculumState, string[]]]>) {
+      const dropped = [...new Set([...after.dropped, ...batch])].sort();
+      const old = await nextCurriculumBatch(
+        trainRows(),
+        { state: { ...after, iteration: i, dropped } },
+        reserveSettings,
+      );
+      expect(await ids(ctx.paths.round(1).reserve(i)), `iteration ${i}`).toEqual(old.batch.map((p) => p.id));
+    }
   });
 
   it("measures the whole previous block once: no unlock at 10/16 right, drops every flat group", async () => {
