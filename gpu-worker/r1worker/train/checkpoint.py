@@ -13,7 +13,9 @@ Layout under the stage output (a local path or s3:// prefix):
 The model is reloaded by the stage's usual loader pointed at `model/`, so a checkpoint is also a
 plain model. A stage's final `<output>/model/` is written the same way, or, when the loop has just
 checkpointed (a GRPO block at its end), copied from that checkpoint's `model/` without passing the
-bytes through the worker (S3 server-side copies, local hard links). The data position is the optimizer step: batch plans are deterministic (see
+bytes through the worker (S3 server-side copies, local hard links).
+
+The data position is the optimizer step: batch plans are deterministic (see
 `r1worker.train.batching`), so step N's data is known without storing it.
 """
 
