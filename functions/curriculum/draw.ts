@@ -62,13 +62,11 @@ export type PoolSamples = Record<Pool, { items: readonly ProblemRow[]; seen: num
 
 /**
  * The plan of a draw from `input`. `exclude`: ids not to draw beside the state's dropped ones.
- * `like`: an earlier plan whose dropped set is reused when its state dropped the same ids (the draws
- * of one block), so several plans hold one copy of a long dropped list.
  */
 export function planDraw(
   input: CurriculumInput,
   settings: CurriculumSettingsT,
-  options: { exclude?: Iterable<string>; like?: DrawPlan } = {},
+  options: { exclude?: Iterable<string> } = {},
 ): DrawPlan {
   const prev = input.state ? CurriculumState.parse(input.state) : initialCurriculumState(settings);
   const { state, unlockedLevel } = updateCurriculum(
@@ -87,15 +85,9 @@ export function planDraw(
   want.next = next !== null ? Math.min(B - want.replay, Math.round(B * settings.nextLevelShare)) : 0;
   want.current = B - want.replay - want.next;
 
-  const like = options.like;
-  const same = like && sameIds(like.state.dropped, state.dropped);
-  const dropped = same ? like.dropped : new Set(state.dropped);
+  const dropped = new Set(state.dropped);
   const exclude = new Set(options.exclude ?? []);
   return { seed: settings.seed, batchSize: B, state, unlockedLevel, want, lower, next, dropped, exclude };
-}
-
-function sameIds(a: readonly string[], b: readonly string[]): boolean {
-  return a === b || (a.length === b.length && a.every((id, k) => id === b[k]));
 }
 
 /** The pool a row is offered to under `plan`, or null when it is not eligible. */

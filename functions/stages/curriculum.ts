@@ -117,7 +117,7 @@ async function blockCurriculum(ctx: StageContext): Promise<StageOutcome> {
       if (state === null) throw new Error(`${ctx.stageId}: no curriculum state before iteration 0`);
     } else {
       const input = { state, outcomes: k === 0 ? outcomes : [] };
-      const plan = planDraw(input, settings, { like: draws.at(-1)?.plan });
+      const plan = planDraw(input, settings);
       draws.push({ i, k, plan });
       state = nextState(plan);
     }
@@ -189,7 +189,7 @@ async function writeReserves(
   for (const { i, after } of states) {
     const ids = batchIds.get(i) ?? (await idsOf(rp.batch(i)));
     const before = { ...after, iteration: i };
-    plans.push(planDraw({ state: before }, reserve, { exclude: ids, like: plans.at(-1) }));
+    plans.push(planDraw({ state: before }, reserve, { exclude: ids }));
   }
   const drawn = await drawAll(trainProblems(ctx), plans);
   const uris: string[] = [];

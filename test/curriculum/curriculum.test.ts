@@ -221,8 +221,7 @@ describe("drawAll: several planned draws over one read", () => {
       state = r.state;
     }
     const plans = [planDraw({ outcomes }, s)];
-    for (let k = 1; k < 4; k++)
-      plans.push(planDraw({ state: nextState(plans[k - 1]!) }, s, { like: plans[k - 1] }));
+    for (let k = 1; k < 4; k++) plans.push(planDraw({ state: nextState(plans[k - 1]!) }, s));
     const { iterable, reads } = counted(rows);
     const drawn = await drawAll(iterable, plans);
     expect(reads.n).toBe(1);
