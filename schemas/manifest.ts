@@ -77,7 +77,7 @@ export const StagesSettings = z.strictObject({
         ctx.addIssue({
           code: "custom",
           path: ["iterationsPerJob"],
-          message: `expected at most iterations (${g.iterations}) iterations per job, found ${g.iterationsPerJob}`,
+          message: `expected at most iterations (${g.iterations}) iterations per job`,
         });
       }
     })
@@ -108,7 +108,7 @@ export const Manifest = z
     if (g.loop === "block" && needs.length > 0) {
       issue(
         ["stages", "grpo", "loop"],
-        `the block loop cannot run this manifest (${needs.join("; ")}): set "stages" or "auto"`,
+        `this manifest needs per-iteration stages (${needs.join("; ")}): set "stages" or "auto"`,
       );
     }
     if (m.rewards.rewardModel > 0 && !m.stages.reward.enabled) {
@@ -118,23 +118,28 @@ export const Manifest = z
       );
     }
     const mode = grpoLoopMode(m);
+    // Why the loop is per-iteration stages, for the messages below.
+    const why =
+      g.loop === "stages"
+        ? 'stages.grpo.loop is "stages"'
+        : `stages.grpo.loop is "auto" and ${needs.join("; ")}`;
     if (mode === "stages" && m.stages.rl2.enabled) {
       issue(
         ["stages", "rl2", "enabled"],
-        "the second RL round runs in the block loop, and this run's loop is per-iteration stages",
+        `the second RL round runs in the block loop, and this run's loop is per-iteration stages (${why})`,
       );
     }
     if (mode === "stages" && g.dynamicSampling.enabled) {
       issue(
         ["stages", "grpo", "dynamicSampling", "enabled"],
-        "dynamic sampling runs in the block loop only, and this run's loop is per-iteration stages",
+        `dynamic sampling runs in the block loop only, and this run's loop is per-iteration stages (${why})`,
       );
     }
     const k = iterationsPerJob(g);
     if (mode === "block" && g.refreshReferenceEvery % k !== 0) {
       issue(
         ["stages", "grpo", "refreshReferenceEvery"],
-        `the block loop loads the reference once per block of ${k} iterations: expected a multiple of ${k} (iterationsPerJob), found ${g.refreshReferenceEvery}`,
+        `the block loop loads the reference once per block of ${k} iterations: expected a multiple of ${k} (iterationsPerJob)`,
       );
     }
   });
@@ -143,7 +148,9 @@ export const Manifest = z
 function stagesLoopReasons(m: { compute: { gpusPerNode: number; nodes: number } }): string[] {
   const reasons: string[] = [];
   if (m.compute.gpusPerNode > 1 || m.compute.nodes > 1)
-    reasons.push("it runs in one process on one GPU, and compute asks for several");
+    reasons.push(
+      `the block loop runs in one process on one GPU, and compute asks for ${m.compute.gpusPerNode} GPU(s) per node × ${m.compute.nodes} node(s)`,
+    );
   return reasons;
 }
 

@@ -64,7 +64,7 @@ describe("manifest", () => {
     const problems = problemsOf(JSON.stringify({ ...minimal, stages }));
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(
-      /^stages\.grpo\.iterationsPerJob: expected at most iterations \(6\) .*found 7/,
+      /^stages\.grpo\.iterationsPerJob: expected at most iterations \(6\) iterations per job, got 7$/,
     );
     const ok = parseManifest(
       JSON.stringify({ ...minimal, stages: { grpo: { iterations: 6, iterationsPerJob: 6 } } }),
@@ -100,7 +100,9 @@ describe("manifest", () => {
       JSON.stringify({ ...minimal, compute: { nodes: 2 }, stages: { grpo: { loop: "block" } } }),
     );
     expect(refused).toEqual([
-      expect.stringMatching(/^stages\.grpo\.loop: the block loop cannot run this manifest \(.*several/),
+      expect.stringMatching(
+        /^stages\.grpo\.loop: this manifest needs per-iteration stages \(.*one GPU, and compute asks for 1 GPU\(s\) per node × 2 node\(s\)\)/,
+      ),
     ]);
     const dynamic = problemsOf(
       JSON.stringify({
@@ -109,7 +111,9 @@ describe("manifest", () => {
       }),
     );
     expect(dynamic).toEqual([
-      expect.stringMatching(/^stages\.grpo\.dynamicSampling\.enabled: .*block loop only/),
+      expect.stringMatching(
+        /^stages\.grpo\.dynamicSampling\.enabled: .*block loop only.*\(stages\.grpo\.loop is "stages"\)/,
+      ),
     ]);
     const refresh = problemsOf(
       JSON.stringify({
@@ -118,7 +122,9 @@ describe("manifest", () => {
       }),
     );
     expect(refresh).toEqual([
-      expect.stringMatching(/^stages\.grpo\.refreshReferenceEvery: .*expected a multiple of 4 .*found 6/),
+      expect.stringMatching(
+        /^stages\.grpo\.refreshReferenceEvery: .*expected a multiple of 4 \(iterationsPerJob\), got 6$/,
+      ),
     ]);
     expect(
       parse({ stages: { grpo: { iterations: 16, iterationsPerJob: 4, refreshReferenceEvery: 8 } } }),
