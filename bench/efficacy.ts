@@ -4,7 +4,8 @@
  * what GRPO buys over SFT on the demo's data. Each seed is one run of the demo manifest (seed =
  * the manifest's `seed`) with the reward model, rejection sampling and SFT round 2 off, GRPO for
  * `--iterations`, and the sft and grpo checkpoints evaluated on 100 problems × 4 samples; for each
- * loop asked (both by default: stages, then block) on the same seeds. Prints pass@1 (mean over the
+ * loop asked (both by default: stages, then block) on the same seeds; the stages loop runs without
+ * the demo's dynamic sampling, which it cannot run. Prints pass@1 (mean over the
  * 4 samples), maj@4 and pass@4 per run, their mean ± sd over seeds, and block − stages per seed;
  * writes it all to `<out>/efficacy.json`. Runs are kept under `<out>/store`, so the same `--out`
  * resumes; `--report` reprints the table from `<out>/efficacy.json` without running anything

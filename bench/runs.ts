@@ -34,10 +34,20 @@ function merge(base: Json, patch: Json): Json {
   return out;
 }
 
-/** A manifest file with `patch` merged in and `stages.grpo.loop` = `loop`, validated as any manifest. */
+/**
+ * A manifest file with `patch` merged in and `stages.grpo.loop` = `loop`, validated as any manifest.
+ * The stages loop cannot run dynamic sampling (the demo's manifest has it on): that variant turns it
+ * off, and says so on stderr.
+ */
 export async function manifestVariant(uri: string, loop: Loop, patch: Json = {}): Promise<Manifest> {
   const raw = parseJsonText(await readText(uri), uri) as Json;
-  const variant = merge(merge(raw, patch), { stages: { grpo: { loop } } });
+  const loopPatch: Json = { stages: { grpo: { loop } } };
+  const asked = merge(raw, patch) as { stages?: { grpo?: { dynamicSampling?: { enabled?: boolean } } } };
+  if (loop === "stages" && asked.stages?.grpo?.dynamicSampling?.enabled === true) {
+    console.error(`${uri}: dynamic sampling off for the stages loop (it runs in the block loop only)`);
+    loopPatch.stages = { grpo: { loop, dynamicSampling: { enabled: false } } };
+  }
+  const variant = merge(merge(raw, patch), loopPatch);
   const manifest = parseManifest(JSON.stringify(variant), `${uri} (with the bench's overrides)`);
   const ids = new Set(plannedVisits(manifest).map((v) => v.stage.id));
   if (loop === "block" && !ids.has("grpo-block")) {
