@@ -5,8 +5,9 @@
  * block (after), each a run of the demo manifest (default) on its own data and seed into a fresh
  * temp store. Stages after GRPO (rejection, SFT round 2, eval) and the reward model are turned off:
  * they do not touch the loop. Dynamic sampling is off in both loops, so each iteration samples one
- * batch and the loops compare like for like. How each figure is taken: bench/iteration-split.ts. Target: overhead
- * under 10 % of an iteration. Also prints the share of the run outside every stage visit.
+ * batch and the loops compare like for like. How each figure is taken: bench/iteration-split.ts.
+ * Target: overhead under 10 % of an iteration. Also prints the share of the run outside every stage
+ * visit.
  */
 import { mkdtempSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";

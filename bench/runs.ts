@@ -40,14 +40,15 @@ function merge(base: Json, patch: Json): Json {
  * off, and says so on stderr.
  */
 export async function manifestVariant(uri: string, loop: Loop, patch: Json = {}): Promise<Manifest> {
-  const raw = parseJsonText(await readText(uri), uri) as Json;
-  const loopPatch: Json = { stages: { grpo: { loop } } };
-  const asked = merge(raw, patch) as { stages?: { grpo?: { dynamicSampling?: { enabled?: boolean } } } };
-  if (loop === "stages" && asked.stages?.grpo?.dynamicSampling?.enabled === true) {
+  const asked = merge(parseJsonText(await readText(uri), uri) as Json, patch);
+  const grpo: Json = { loop };
+  const dynamic = (asked as { stages?: { grpo?: { dynamicSampling?: { enabled?: boolean } } } }).stages?.grpo
+    ?.dynamicSampling?.enabled;
+  if (loop === "stages" && dynamic === true) {
     console.error(`${uri}: dynamic sampling off for the stages loop (it runs in the block loop only)`);
-    loopPatch.stages = { grpo: { loop, dynamicSampling: { enabled: false } } };
+    grpo.dynamicSampling = { enabled: false };
   }
-  const variant = merge(merge(raw, patch), loopPatch);
+  const variant = merge(asked, { stages: { grpo } });
   const manifest = parseManifest(JSON.stringify(variant), `${uri} (with the bench's overrides)`);
   const ids = new Set(plannedVisits(manifest).map((v) => v.stage.id));
   if (loop === "block" && !ids.has("grpo-block")) {
